@@ -1,0 +1,54 @@
+"""What the loaders hand to training: a heterogeneous graph, its id maps and the interaction splits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from torch import Tensor
+from torch_geometric.data import HeteroData
+
+from graphrec.types import EdgeType, IdMap, NodeType
+
+
+@dataclass
+class RecGraph:
+    """A recommendation graph streamed out of Neo4j.
+
+    Attributes:
+        data: message-passing graph. Node types are Neo4j labels (``"User"``, ``"Item"``,
+            ``"Entity"``); ``data[t].num_nodes`` is set for every type and ``data[t].x`` holds
+            ``text_embedding`` rows (float32) where the nodes have one. Edge types are
+            ``(src, REL_TYPE, dst)`` for the *training* behaviours, KG triples and social edges,
+            each with a reverse type ``(dst, "rev_" + REL_TYPE, src)``. Held-out (valid/test)
+            interactions are never in ``data``.
+        ids: business id of every node by index, per node type.
+        user_type: node type of users (default: ``"User"``).
+        item_type: node type of items (default: ``"Item"``).
+        behaviours: the user→item relationship types that count as interactions.
+        train: ``[2, E]`` long tensor of (user index, item index) training positives.
+        valid: ``[2, E]`` validation positives (may be empty).
+        test: ``[2, E]`` test positives (may be empty).
+    """
+
+    data: HeteroData
+    ids: dict[NodeType, IdMap]
+    train: Tensor
+    valid: Tensor
+    test: Tensor
+    user_type: NodeType = "User"
+    item_type: NodeType = "Item"
+    behaviours: list[str] = field(default_factory=list)
+
+    @property
+    def num_users(self) -> int:
+        return len(self.ids[self.user_type])
+
+    @property
+    def num_items(self) -> int:
+        return len(self.ids[self.item_type])
+
+    @property
+    def kg_edge_types(self) -> list[EdgeType]:
+        """Edge types that are not user–item behaviours (KG, social, and their reverses)."""
+        beh = set(self.behaviours) | {"rev_" + b for b in self.behaviours}
+        return [et for et in self.data.edge_types if et[1] not in beh]
