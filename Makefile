@@ -1,0 +1,44 @@
+# graphrec — `make demo` and `make test` do all their own set-up on a fresh clone.
+#
+#   make test     virtualenv + dependencies, then pytest against a throwaway real Neo4j
+#   make demo     virtualenv, local Neo4j, MovieLens-100K, train, write back, recommendations via Cypher
+#   make bench    benchmarks; results go to BENCHMARKS.md
+#   make lint     ruff + mypy
+#
+# Variables:
+#   PYTHON=python3.11        interpreter used to create the virtualenv (3.11+)
+#   VENV=.venv               where the virtualenv lives
+#   TORCH_INDEX_URL=...      pip index for torch, e.g. https://download.pytorch.org/whl/cpu (CPU-only,
+#                            small) or .../whl/cu124; empty = PyPI's default wheel
+#   PYTEST_ARGS=...          extra pytest arguments
+# pip's download cache (~/.cache/pip) is reused between runs, so a second set-up downloads nothing.
+
+PYTHON ?= python3
+VENV ?= .venv
+TORCH_INDEX_URL ?=
+PYTEST_ARGS ?=
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.graphrec-installed
+
+.PHONY: venv test demo bench lint clean browser-deps
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "graphrec needs Python 3.11+, found " + sys.version)'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --upgrade pip
+	$(if $(TORCH_INDEX_URL),$(PIP) install torch --index-url $(TORCH_INDEX_URL))
+	$(PIP) install -e '.[dev]'
+	touch $(STAMP)
+
+test: venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check graphrec loaders tests
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The ``graphrec`` command line: a click group, one module per command group."""

@@ -1,0 +1,40 @@
+"""The ``graphrec`` click group: global options build one :class:`Settings` for every command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from graphrec.cli.context import AppContext, GraphRecGroup
+from graphrec.cli.db import db_group, init
+from graphrec.config import load_settings
+
+
+@click.group(cls=GraphRecGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--uri", help="Bolt URI (bolt://, neo4j://, neo4j+s://). Env: GRAPHREC_NEO4J_URI.")
+@click.option("--user", help="Neo4j user. Env: GRAPHREC_NEO4J_USER.")
+@click.option("--password", help="Neo4j password. Env: GRAPHREC_NEO4J_PASSWORD.")
+@click.option("--database", help="Database name. Env: GRAPHREC_NEO4J_DATABASE.")
+@click.option("--home", type=click.Path(path_type=Path), help="graphrec home (local server, caches).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="graphrec.toml to read.")
+@click.option("-q", "--quiet", is_flag=True, help="Only print results and errors.")
+@click.version_option(package_name="graphrec")
+@click.pass_context
+def cli(ctx: click.Context, uri: str | None, user: str | None, password: str | None, database: str | None,
+        home: Path | None, config_path: Path | None, quiet: bool) -> None:
+    """graphrec: recommendations from your Neo4j graph.
+
+    Example: graphrec db start && graphrec init && graphrec load movielens-100k
+    """
+    overrides = {"uri": uri, "user": user, "password": password, "database": database, "home": home}
+    ctx.obj = AppContext(settings=load_settings(overrides, toml_path=config_path), quiet=quiet)
+
+
+cli.add_command(db_group)
+cli.add_command(init)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="graphrec")

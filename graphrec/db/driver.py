@@ -1,0 +1,94 @@
+"""Driver wrapper: open a driver from :class:`Settings`, run named queries, turn failures into one line.
+
+The driver is always passed in, never global. ``execute_query`` retries transient errors itself;
+every query carries metadata naming graphrec so it is visible in ``SHOW TRANSACTIONS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, LiteralString, cast
+
+import neo4j
+from neo4j import Driver, GraphDatabase, Query, RoutingControl
+from neo4j import exceptions as nx
+
+from graphrec.config import Settings
+from graphrec.errors import DatabaseError
+
+META = {"app": "graphrec"}
+
+
+def _explain(uri: str, e: Exception) -> DatabaseError:
+    if isinstance(e, nx.AuthError):
+        return DatabaseError(f"Neo4j at {uri} refused the credentials: {e.message}")
+    if isinstance(e, nx.ServiceUnavailable):
+        reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        return DatabaseError(f"cannot reach Neo4j at {uri}: {reason} (is it running? `graphrec db start`)")
+    if isinstance(e, nx.Neo4jError):
+        return DatabaseError(f"Neo4j error {e.code}: {e.message}")
+    if isinstance(e, nx.DriverError | OSError):
+        return DatabaseError(f"Neo4j driver error talking to {uri}: {e}")
+    return DatabaseError(str(e))
+
+
+@contextmanager
+def translated(uri: str) -> Iterator[None]:
+    """Re-raise driver exceptions as :class:`DatabaseError` with a one-line message."""
+    try:
+        yield
+    except (nx.Neo4jError, nx.DriverError, OSError) as e:
+        raise _explain(uri, e) from e
+
+
+def connect(settings: Settings, verify: bool = True) -> Driver:
+    """Open a driver for ``settings.uri`` (any of ``bolt://``, ``neo4j://``, ``neo4j+s://``).
+
+    Raises:
+        DatabaseError: unreachable server or bad credentials (when ``verify``).
+        ConfigError: no password configured.
+    """
+    auth = (settings.user, settings.resolved_password())
+    with translated(settings.uri):
+        driver = GraphDatabase.driver(settings.uri, auth=auth, user_agent="graphrec/0.1")
+        if verify:
+            try:
+                driver.verify_connectivity()
+            except Exception:
+                driver.close()
+                raise
+    setattr(driver, "graphrec_database", settings.database)  # noqa: B010 - carried with the driver
+    setattr(driver, "graphrec_uri", settings.uri)  # noqa: B010
+    return driver
+
+
+def _uri(driver: Driver) -> str:
+    return cast(str, getattr(driver, "graphrec_uri", "Neo4j"))
+
+
+def _db(driver: Driver, database: str | None) -> str:
+    return database or cast(str, getattr(driver, "graphrec_database", "neo4j"))
+
+
+def _query(text: str, timeout: float | None = None) -> Query:
+    return Query(cast(LiteralString, text), metadata=META, timeout=timeout)
+
+
+def read(driver: Driver, text: str, params: Mapping[str, Any] | None = None,
+         database: str | None = None) -> list[neo4j.Record]:
+    """Run a read query (routed to a reader) and return its records."""
+    with translated(_uri(driver)):
+        records, _, _ = driver.execute_query(
+            _query(text), dict(params or {}), routing_=RoutingControl.READ, database_=_db(driver, database)
+        )
+    return records
+
+
+def write(driver: Driver, text: str, params: Mapping[str, Any] | None = None,
+          database: str | None = None) -> neo4j.EagerResult:
+    """Run a write query in its own (retried) transaction and return the eager result."""
+    with translated(_uri(driver)):
+        return driver.execute_query(
+            _query(text), dict(params or {}), routing_=RoutingControl.WRITE, database_=_db(driver, database)
+        )

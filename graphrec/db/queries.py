@@ -1,0 +1,83 @@
+"""The query registry: every Cypher statement lives in a file under ``cypher/``, loaded by name.
+
+A name is the path below ``cypher/`` without ``.cypher``, e.g. ``"schema/constraints"``. A file may
+hold several statements separated by a line that is only ``;``. Labels and relationship types
+cannot be Cypher parameters, so a file may contain ``{{Label}}``-style placeholders that
+:func:`render` fills only from :mod:`graphrec.db.labels`' allowlist, backtick-quoted.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+
+from graphrec.db.labels import quote
+from graphrec.errors import NotFoundError
+
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+
+
+@cache
+def cypher_dir() -> Path:
+    """The ``cypher/`` directory: the source checkout's, else the copy shipped in the wheel."""
+    checkout = Path(__file__).resolve().parents[2] / "cypher"
+    if checkout.is_dir():
+        return checkout
+    return Path(str(resources.files("graphrec") / "_cypher"))
+
+
+def query_names(group: str | None = None) -> list[str]:
+    """All query names, optionally only those of one group (``"recommend"``, ``"schema"``…)."""
+    root = cypher_dir()
+    base = root / group if group else root
+    return sorted(str(p.relative_to(root).with_suffix("")) for p in base.rglob("*.cypher"))
+
+
+@cache
+def load_query(name: str) -> str:
+    """The text of ``cypher/<name>.cypher``.
+
+    Raises:
+        NotFoundError: no such file.
+    """
+    path = cypher_dir() / f"{name}.cypher"
+    if not path.is_file():
+        raise NotFoundError(f"no Cypher query {name!r} (looked for {path})")
+    return path.read_text()
+
+
+def statements(text: str) -> list[str]:
+    """Split a file's text on lines that are only ``;``, dropping empty parts and comment-only parts."""
+    parts = re.split(r"^\s*;\s*$", text, flags=re.M)
+    out = []
+    for part in parts:
+        code = "\n".join(ln for ln in part.splitlines() if not ln.strip().startswith("//")).strip()
+        if code:
+            out.append(part.strip().rstrip(";"))
+    return out
+
+
+def placeholders(text: str) -> set[str]:
+    """The ``{{name}}`` placeholders a query needs."""
+    return set(_PLACEHOLDER.findall(text))
+
+
+def render(name: str, **names: str) -> str:
+    """Load query ``name`` and fill its ``{{placeholders}}`` with allowlisted, quoted names.
+
+    Raises:
+        NotFoundError: unknown query.
+        ValueError: a placeholder without a value, or a value outside the allowlist.
+    """
+    text = load_query(name)
+    quoted = {key: quote(value) for key, value in names.items()}  # every value checked, used or not
+
+    def fill(m: re.Match[str]) -> str:
+        key = m.group(1)
+        if key not in names:
+            raise ValueError(f"query {name!r} needs a value for {{{{{key}}}}}")
+        return quoted[key]
+
+    return _PLACEHOLDER.sub(fill, text)

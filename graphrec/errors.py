@@ -1,0 +1,45 @@
+"""The one exception hierarchy of graphrec. The CLI turns each into a single clear line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class GraphRecError(Exception):
+    """Root of every error graphrec raises on purpose.
+
+    Attributes:
+        exit_code: process exit code the CLI uses for this error (default: 1).
+    """
+
+    exit_code: int = 1
+
+
+class ConfigError(GraphRecError):
+    """A setting is missing or malformed (``graphrec.toml``, ``GRAPHREC_*`` env or a flag)."""
+
+
+class InputError(GraphRecError):
+    """A bad row in an input file; the message reads ``file:line: field: what is wrong``."""
+
+    def __init__(self, file: str | Path, line: int | None, field: str, problem: str) -> None:
+        self.file = str(file)
+        self.line = line
+        self.field = field
+        self.problem = problem
+        where = f"{self.file}:{line}" if line is not None else self.file
+        super().__init__(f"{where}: {field}: {problem}")
+
+
+class DatabaseError(GraphRecError):
+    """Neo4j could not be reached, refused the credentials, or failed a statement."""
+
+
+class ServerError(GraphRecError):
+    """The local Neo4j server could not be set up, started or stopped."""
+
+
+class NotFoundError(GraphRecError):
+    """A user, item, run or named query that does not exist (exit code 2)."""
+
+    exit_code = 2

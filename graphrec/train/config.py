@@ -1,0 +1,80 @@
+"""Training settings: one typed object, built by the CLI and passed down."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+MODELS = ("popularity", "lightgcn", "hetero")
+
+
+@dataclass
+class TrainConfig:
+    """How to train one model.
+
+    Attributes:
+        model: ``"popularity"``, ``"lightgcn"`` or ``"hetero"`` (default: ``"hetero"``).
+        epochs: maximum number of epochs (default: ``150``).
+        dim: embedding size (default: ``64``).
+        layers: propagation layers (default: ``3``).
+        lr: Adam learning rate (default: ``5e-3``).
+        weight_decay: L2 coefficient on the batch's layer-0 embeddings, LightGCN style
+            (default: ``1e-4``).
+        batch_size: positive pairs per step (default: ``4096``).
+        negatives: negatives sampled per positive (default: ``1``).
+        seed: seed of initialisation, sampling and any carved validation set (default: ``2020``).
+        device: ``"auto"`` (CUDA when available), ``"cpu"`` or ``"cuda"`` (default: ``"auto"``).
+        patience: evaluations without a better validation Recall@20 before stopping (default: ``5``).
+        eval_every: epochs between validation evaluations (default: ``5``).
+        ks: cut-offs of the reported metrics (default: ``(20, 10)``).
+        out_dir: folder for the best checkpoint and the curve PNG/CSV; ``None`` writes nothing
+            (default: ``runs``).
+        valid_fraction: share of each user's training interactions held out for validation when
+            the graph has no validation split (default: ``0.1``).
+        text: use node text embeddings when present (``hetero`` only) (default: ``True``).
+        side_init: initial weight of the KG/social channels (``hetero`` only) (default: ``0.5``).
+        eval_batch_size: users per batch in full-ranking evaluation (default: ``1024``).
+    """
+
+    model: str = "hetero"
+    epochs: int = 150
+    dim: int = 64
+    layers: int = 3
+    lr: float = 5e-3
+    weight_decay: float = 1e-4
+    batch_size: int = 4096
+    negatives: int = 1
+    seed: int = 2020
+    device: str = "auto"
+    patience: int = 5
+    eval_every: int = 5
+    ks: tuple[int, ...] = (20, 10)
+    out_dir: Path | None = field(default_factory=lambda: Path("runs"))
+    valid_fraction: float = 0.1
+    text: bool = True
+    side_init: float = 0.5
+    eval_batch_size: int = 1024
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
+        if self.device not in ("auto", "cpu", "cuda"):
+            raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
+        for name in ("epochs", "dim", "layers", "batch_size", "negatives", "patience", "eval_every"):
+            if getattr(self, name) < (0 if name == "layers" else 1):
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not self.ks or min(self.ks) < 1:
+            raise ValueError(f"ks must be positive cut-offs, got {self.ks}")
+        if not 0 < self.valid_fraction < 1:
+            raise ValueError(f"valid_fraction must be in (0, 1), got {self.valid_fraction}")
+        self.ks = tuple(int(k) for k in self.ks)
+        if self.out_dir is not None:
+            self.out_dir = Path(self.out_dir)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready settings (for the ModelRun node and the checkpoint)."""
+        d = asdict(self)
+        d["out_dir"] = None if self.out_dir is None else str(self.out_dir)
+        d["ks"] = list(self.ks)
+        return d

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from graphrec.config import load_settings
+from graphrec.errors import ConfigError
+
+
+def test_precedence(tmp_path: Path) -> None:
+    toml = tmp_path / "graphrec.toml"
+    toml.write_text('[graphrec]\nuri = "neo4j://toml:7687"\nbatch_size = 123\ndatabase = "fromtoml"\n')
+    env = {"GRAPHREC_NEO4J_URI": "neo4j+s://env.example:7687", "GRAPHREC_BATCH_SIZE": "456"}
+    s = load_settings({"uri": "bolt://flag:7687"}, toml_path=toml, env=env)
+    assert s.uri == "bolt://flag:7687"  # flag beats env
+    assert s.batch_size == 456  # env beats toml
+    assert s.database == "fromtoml"  # toml beats default
+    assert s.user == "neo4j"  # default
+
+
+def test_defaults_point_at_local_server() -> None:
+    s = load_settings(env={"GRAPHREC_BOLT_PORT": "17999"}, toml_path=Path("/nonexistent.toml"))
+    assert s.uri == "bolt://127.0.0.1:17999" and s.is_local
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [("nope = 1\n", "unknown setting 'nope'"), ("batch_size = 'many'\n", "batch_size: expected int"),
+     ("uri = \n", "graphrec.toml")],
+)
+def test_bad_toml(tmp_path: Path, content: str, message: str) -> None:
+    toml = tmp_path / "graphrec.toml"
+    toml.write_text(content)
+    with pytest.raises(ConfigError, match=message):
+        load_settings(toml_path=toml, env={})
+
+
+def test_generated_password_is_private(tmp_path: Path) -> None:
+    s = load_settings({"home": tmp_path}, env={}, toml_path=tmp_path / "none.toml")
+    pw = s.ensure_password()
+    assert len(pw) >= 16 and s.resolved_password() == pw and s.ensure_password() == pw
+    assert stat.S_IMODE(os.stat(s.password_file).st_mode) == 0o600
+
+
+def test_missing_password_is_one_clear_error(tmp_path: Path) -> None:
+    s = load_settings({"home": tmp_path}, env={}, toml_path=tmp_path / "none.toml")
+    with pytest.raises(ConfigError, match="GRAPHREC_NEO4J_PASSWORD"):
+        s.resolved_password()
