@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, LiteralString, cast
+from typing import Any, cast
 
 import neo4j
 from neo4j import Driver, GraphDatabase, Query, RoutingControl
@@ -72,7 +72,7 @@ def _db(driver: Driver, database: str | None) -> str:
 
 
 def _query(text: str, timeout: float | None = None) -> Query:
-    return Query(cast(LiteralString, text), metadata=META, timeout=timeout)
+    return Query(text, metadata=META, timeout=timeout)
 
 
 def read(driver: Driver, text: str, params: Mapping[str, Any] | None = None,
