@@ -1,0 +1,27 @@
+// similar_items: items most similar to one item (cosine on the ACTIVE run's item embeddings).
+//
+// Items the run has no embedding for (e.g. added after training, no interactions) fall back to
+// their `text_embedding` and the text vector index named by $text_index; `source` says which.
+//
+// Parameters (Neo4j Browser):
+//   :param item => '50'
+//   :param k => 10
+//   :param text_index => 'item_text_embedding'
+OPTIONAL MATCH (run:ModelRun) WHERE run.activated IS NOT NULL
+WITH run ORDER BY run.activated DESC LIMIT 1
+MATCH (x:Item {id: $item})
+WITH run, x, CASE WHEN run IS NULL THEN null ELSE x[run.prop] END AS v
+CALL (run, x, v) {
+  WITH run, x, v WHERE v IS NOT NULL
+  CALL db.index.vector.queryNodes(run.item_index, $k + 1, v) YIELD node, score
+  WITH x, node, score WHERE node <> x
+  RETURN node, score, 'embedding' AS source
+  UNION
+  WITH x, v WHERE v IS NULL AND x.text_embedding IS NOT NULL AND $text_index IS NOT NULL
+  CALL db.index.vector.queryNodes($text_index, $k + 1, x.text_embedding) YIELD node, score
+  WITH x, node, score WHERE node <> x
+  RETURN node, score, 'text' AS source
+}
+RETURN node.id AS item, node.title AS title, score, source, run.id AS run
+ORDER BY score DESC
+LIMIT $k

@@ -1,0 +1,12 @@
+// THE atomic switch: make run $run the active one, in one transaction. Readers pick the run with the
+// greatest `activated` number, a single property of a single node, so a reader sees the old run or
+// the new one, never a mix. All the new run's data was committed before this runs.
+// Statement 1 write-locks every ModelRun (serialising concurrent activations) and sets the flags.
+MATCH (o:ModelRun)
+SET o.active = (o.id = $run)
+;
+MATCH (o:ModelRun)
+WITH max(o.activated) AS top
+MATCH (r:ModelRun {id: $run})
+SET r.activated = coalesce(top, 0) + 1, r.activated_at = datetime()
+RETURN r.id AS run, r.activated AS activated

@@ -1,0 +1,2 @@
+// Wait until every index is ONLINE (vector indexes populate asynchronously). Parameters: $seconds.
+CALL db.awaitIndexes($seconds)

@@ -1,0 +1,8 @@
+// Create a per-run cosine vector index, unquantised (quantisation distorts scores by several %).
+// Parameters: $name, $dim. {{label}} is the node label. The property is the run's own
+// (`embedding_<run key>` / `mips_<run key>`): a property in index DDL can be neither a parameter nor an
+// allowlisted label, so it is written as the token __RUN_PROPERTY__, which graphrec.writeback.vectors
+// replaces only with a name it generated and checked against ^[a-z][a-z0-9_]{0,99}$.
+CREATE VECTOR INDEX $name IF NOT EXISTS FOR (n:{{label}}) ON (n.`__RUN_PROPERTY__`)
+OPTIONS {indexConfig: {`vector.dimensions`: $dim, `vector.similarity_function`: 'cosine',
+                       `vector.quantization.enabled`: false}}

@@ -1,0 +1,3 @@
+// One model run by id. Parameters: $run.
+MATCH (r:ModelRun {id: $run})
+RETURN r {.*, created: toString(r.created), activated_at: toString(r.activated_at)} AS run

@@ -1,0 +1,4 @@
+// All model runs, newest first.
+MATCH (r:ModelRun)
+RETURN r {.*, created: toString(r.created), activated_at: toString(r.activated_at)} AS run
+ORDER BY r.created DESC

@@ -1,0 +1,15 @@
+"""Write a model's output into Neo4j: embeddings, top-K RECOMMENDED, model runs, the atomic switch.
+
+Takes tensors and id maps, never a model (DESIGN §1)::
+
+    from graphrec.writeback import RunSpec, publish
+    result = publish(driver, RunSpec("lightgcn", params, metrics), graph.ids, user_emb, item_emb,
+                     exclude=torch.cat([graph.train, graph.valid, graph.test], dim=1), k=20)
+"""
+
+from graphrec.writeback.publish import PublishResult, publish
+from graphrec.writeback.runs import RunInfo, RunSpec, activate, active_run, delete_run, get_run, list_runs, prune
+from graphrec.writeback.topk import top_k
+
+__all__ = ["PublishResult", "RunInfo", "RunSpec", "activate", "active_run", "delete_run", "get_run", "list_runs",
+           "prune", "publish", "top_k"]

@@ -1,0 +1,272 @@
+"""Publish a trained model's output into Neo4j: vectors, top-K RECOMMENDED, a ModelRun, the switch."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import torch
+from neo4j import Driver
+from torch import Tensor
+
+from graphrec.db import load_query, render, write, write_batches
+from graphrec.db.writer import chunks
+from graphrec.errors import GraphRecError, InputError
+from graphrec.types import NodeType, Row
+from graphrec.writeback.runs import RunSpec, activate, delete_run, new_run_id, run_key
+from graphrec.writeback.topk import top_k
+from graphrec.writeback.vectors import (
+    await_indexes,
+    create_run_index,
+    mips_augment,
+    write_vectors,
+)
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: called as a stage advances (stages: ``vectors``, ``recommended``)."""
+
+
+@dataclass
+class PublishResult:
+    """What :func:`publish` wrote and how fast.
+
+    Attributes:
+        run_id: the new run's id.
+        active: whether the run was activated.
+        vectors: embedding vectors written (users + items + entities; MIPS copies not counted).
+        recommended: RECOMMENDED relationships written.
+        seconds: wall time per stage (``vectors``, ``index``, ``recommended``, ``activate``, ``total``).
+    """
+
+    run_id: str
+    active: bool
+    vectors: int = 0
+    recommended: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def vectors_per_s(self) -> float:
+        """Embedding vectors written per second (the vector stage alone)."""
+        t = self.seconds.get("vectors", 0.0)
+        return self.vectors / t if t > 0 else 0.0
+
+    @property
+    def recommended_per_s(self) -> float:
+        """RECOMMENDED relationships written per second."""
+        t = self.seconds.get("recommended", 0.0)
+        return self.recommended / t if t > 0 else 0.0
+
+
+def _check(name: str, emb: Tensor, ids: Sequence[str] | None) -> None:
+    if emb.dim() != 2:
+        raise InputError("publish", None, name, f"must be a 2-d tensor, got shape {tuple(emb.shape)}")
+    if ids is None:
+        raise InputError("publish", None, "ids", f"has no id map for {name}")
+    if emb.size(0) != len(ids):
+        raise InputError("publish", None, name, f"has {emb.size(0)} rows but its id map has {len(ids)} ids")
+    if not bool(torch.isfinite(emb).all()):
+        raise InputError("publish", None, name, "contains NaN or infinite values")
+
+
+def validate(ids: Mapping[NodeType, Sequence[str]], user_emb: Tensor, item_emb: Tensor, exclude: Tensor | None,
+             k: int, entity_emb: Tensor | None, user_type: NodeType, item_type: NodeType,
+             entity_type: NodeType) -> None:
+    """Check shapes and values before any I/O.
+
+    Raises:
+        InputError: naming the argument that is wrong.
+    """
+    _check("user_emb", user_emb, ids.get(user_type))
+    _check("item_emb", item_emb, ids.get(item_type))
+    if user_emb.size(1) != item_emb.size(1):
+        raise InputError("publish", None, "item_emb",
+                         f"dimension {item_emb.size(1)} differs from user_emb's {user_emb.size(1)}")
+    if entity_emb is not None:
+        _check("entity_emb", entity_emb, ids.get(entity_type))
+    if k < 1:
+        raise InputError("publish", None, "k", f"must be >= 1, got {k}")
+    if exclude is not None and exclude.numel():
+        if exclude.dim() != 2 or exclude.size(0) != 2:
+            raise InputError("publish", None, "exclude", f"must be [2, E], got shape {tuple(exclude.shape)}")
+        if int(exclude.min()) < 0 or int(exclude[0].max()) >= user_emb.size(0) \
+                or int(exclude[1].max()) >= item_emb.size(0):
+            raise InputError("publish", None, "exclude", "holds an index outside the user or item range")
+
+
+def recommended_rows(user_ids: Sequence[str], item_ids: Sequence[str], user_emb: Tensor, item_emb: Tensor,
+                     exclude: Tensor | None, k: int) -> Iterator[Row]:
+    """``{u, items, scores}`` per user with at least one recommendation, best first."""
+    for batch in top_k(user_emb, item_emb, exclude, k):
+        items = batch.items.tolist()
+        scores = batch.scores.tolist()
+        for j, (row_items, row_scores) in enumerate(zip(items, scores, strict=True)):
+            keep = [(item_ids[i], s) for i, s in zip(row_items, row_scores, strict=True) if i >= 0]
+            if keep:
+                yield {"u": user_ids[batch.start + j], "items": [i for i, _ in keep],
+                       "scores": [s for _, s in keep]}
+
+
+def _parallel_batches(driver: Driver, query: str, rows: Iterator[Row], batch_size: int, params: Row,
+                      workers: int, on_batch: Callable[[int], None]) -> int:
+    """Like :func:`write_batches`, with up to ``workers`` transactions in flight (deadlocks are
+    transient errors, retried by the driver)."""
+    if workers <= 1:
+        return write_batches(driver, query, rows, batch_size=batch_size, params=params, on_batch=on_batch)
+    total = 0
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        pending: list[tuple[Future[object], int]] = []
+        for batch in chunks(rows, batch_size):
+            pending.append((pool.submit(write, driver, query, {**params, "rows": batch}), len(batch)))
+            while len(pending) >= 2 * workers or (pending and pending[0][0].done()):
+                fut, n = pending.pop(0)
+                fut.result()
+                total += n
+                on_batch(n)
+        for fut, n in pending:
+            fut.result()
+            total += n
+            on_batch(n)
+    return total
+
+
+def publish(
+    driver: Driver,
+    run: RunSpec,
+    ids: Mapping[NodeType, Sequence[str]],
+    user_emb: Tensor,
+    item_emb: Tensor,
+    exclude: Tensor | None = None,
+    *,
+    k: int = 20,
+    entity_emb: Tensor | None = None,
+    user_type: NodeType = "User",
+    item_type: NodeType = "Item",
+    entity_type: NodeType = "Entity",
+    batch_size: int = 5000,
+    workers: int = 2,
+    activate_run: bool = True,
+    progress: Progress | None = None,
+) -> PublishResult:
+    """Write a model's output as a new run and (by default) switch readers to it atomically.
+
+    Order: the ``(:ModelRun)`` node (status ``staging``); every vector under the run's own property
+    (plus MIPS-augmented item vectors); the run's vector indexes; top-``k`` ``RECOMMENDED {score,
+    rank, run}`` per user, excluding ``exclude``; status ``ready``; then :func:`activate`. If anything
+    fails, what was written for the run is deleted and the error re-raised.
+
+    Args:
+        driver: an open driver.
+        run: the run's model name, hyper-parameters and metrics.
+        ids: business ids by tensor index per node type (``RecGraph.ids``).
+        user_emb: ``[U, d]`` user embeddings (score = dot product with item embeddings).
+        item_emb: ``[I, d]`` item embeddings.
+        exclude: ``[2, E]`` (user, item) index pairs never recommended, e.g. every interaction the
+            user has in the graph (``torch.cat([g.train, g.valid, g.test], 1)``) (default: none).
+        k: recommendations per user (default: 20).
+        entity_emb: ``[N, d]`` entity embeddings for ``ids[entity_type]`` (default: none).
+        user_type: user label (default: ``"User"``).
+        item_type: item label (default: ``"Item"``).
+        entity_type: entity label (default: ``"Entity"``).
+        batch_size: rows per write transaction (default: 5000).
+        workers: concurrent write transactions (default: 2).
+        activate_run: switch readers to the run when written (default: ``True``).
+        progress: ``progress(stage, done, total)`` callback for progress bars.
+
+    Returns:
+        A :class:`PublishResult` with the run id, counts and per-stage timings.
+
+    Raises:
+        InputError: shapes or values are wrong (checked before anything is written).
+        DatabaseError: Neo4j failed; nothing of the run is left behind.
+    """
+    validate(ids, user_emb, item_emb, exclude, k, entity_emb, user_type, item_type, entity_type)
+    run_id = run.run_id or new_run_id(run.model)
+    key = run_key(run_id)
+    user_ids, item_ids = list(ids[user_type]), list(ids[item_type])
+    dim = int(user_emb.size(1))
+    mips, norm = mips_augment(item_emb)
+    labels = [user_type, item_type] + ([entity_type] if entity_emb is not None else [])
+    names = {"prop": f"embedding_{key}", "mips_prop": f"mips_{key}",
+             "item_index": f"item_embedding_{key}", "mips_index": f"item_mips_{key}"}
+    write(driver, load_query("writeback/run_create"), {
+        "run": run_id, "key": key, "model": run.model, "params": json.dumps(run.params, default=str),
+        "metrics": json.dumps(run.metrics, default=str), "dim": dim, "k": k, "labels": labels,
+        "mips_norm": norm, **names})
+    result = PublishResult(run_id=run_id, active=False)
+    t_all = time.perf_counter()
+    try:
+        _write_run(driver, result, names, labels, ids, user_emb, item_emb, mips, entity_emb, exclude, k,
+                   user_type, item_type, entity_type, batch_size, workers, progress)
+        write(driver, load_query("writeback/run_ready"), {"run": run_id, "counts": json.dumps(
+            {"vectors": result.vectors, "recommended": result.recommended, "users": len(user_ids),
+             "items": len(item_ids)})})
+        if activate_run:
+            t = time.perf_counter()
+            activate(driver, run_id)
+            result.seconds["activate"] = time.perf_counter() - t
+            result.active = True
+    except BaseException:
+        try:
+            delete_run(driver, run_id)
+        except GraphRecError:
+            pass
+        raise
+    result.seconds["total"] = time.perf_counter() - t_all
+    return result
+
+
+def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], labels: list[str],
+               ids: Mapping[NodeType, Sequence[str]], user_emb: Tensor, item_emb: Tensor, mips: Tensor,
+               entity_emb: Tensor | None, exclude: Tensor | None, k: int, user_type: NodeType,
+               item_type: NodeType, entity_type: NodeType, batch_size: int, workers: int,
+               progress: Progress | None) -> None:
+    user_ids, item_ids = list(ids[user_type]), list(ids[item_type])
+    total_vec = len(user_ids) + len(item_ids) + (len(ids[entity_type]) if entity_emb is not None else 0)
+    done = [0]
+
+    def vec_tick(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress("vectors", done[0], total_vec)
+
+    t = time.perf_counter()
+    n = write_vectors(driver, item_type, item_ids, item_emb, names["prop"], mips=mips,
+                      mips_key=names["mips_prop"], batch_size=batch_size, on_batch=vec_tick)
+    n += write_vectors(driver, user_type, user_ids, user_emb, names["prop"], batch_size=batch_size,
+                       on_batch=vec_tick)
+    if entity_emb is not None:
+        n += write_vectors(driver, entity_type, list(ids[entity_type]), entity_emb, names["prop"],
+                           batch_size=batch_size, on_batch=vec_tick)
+    result.vectors = n
+    result.seconds["vectors"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    create_run_index(driver, names["item_index"], item_type, names["prop"], int(item_emb.size(1)))
+    create_run_index(driver, names["mips_index"], item_type, names["mips_prop"], int(mips.size(1)))
+    await_indexes(driver)
+    result.seconds["index"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    query = render("writeback/write_recommended", src=user_type, dst=item_type)
+    rec_done = [0]
+    total_rec = len(user_ids) * min(k, len(item_ids))
+
+    def rec_tick(rows: int) -> None:
+        rec_done[0] += rows
+        if progress:
+            progress("recommended", min(rec_done[0] * min(k, len(item_ids)), total_rec), total_rec)
+
+    counted = [0]
+
+    def rows() -> Iterator[Row]:
+        for row in recommended_rows(user_ids, item_ids, user_emb, item_emb, exclude, k):
+            counted[0] += len(row["items"])
+            yield row
+
+    rec_batch = max(1, batch_size // max(1, min(k, len(item_ids))) * 4)
+    _parallel_batches(driver, query, rows(), rec_batch, {"run": result.run_id}, workers, rec_tick)
+    result.recommended = counted[0]
+    result.seconds["recommended"] = time.perf_counter() - t

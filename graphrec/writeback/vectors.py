@@ -1,0 +1,116 @@
+"""Embedding vectors as node properties: MIPS augmentation, batched writes, per-run vector indexes."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Sequence
+
+import torch
+from neo4j import Driver
+from torch import Tensor
+
+from graphrec.db import load_query, read, render, write, write_batches
+from graphrec.types import Row
+
+
+def mips_augment(item_emb: Tensor) -> tuple[Tensor, float]:
+    """Extend item vectors by one coordinate so that all have the same norm M.
+
+    ``[v, sqrt(M² - |v|²)]`` with ``M = max |v|``: for a query ``[u, 0]`` the cosine is
+    ``u·v / (|u| M)``, so cosine order (what the vector index serves) equals dot-product order
+    (what the model scores), and the dot product is recovered as ``cos · |u| · M``.
+
+    Returns:
+        The ``[I, d+1]`` augmented vectors and M.
+    """
+    v = item_emb.detach().float().cpu()
+    norms = v.norm(dim=1)
+    m = float(norms.max()) if v.size(0) else 1.0
+    m = m if m > 0 else 1.0
+    extra = (m * m - norms * norms).clamp(min=0).sqrt()
+    return torch.cat([v, extra[:, None]], dim=1), m
+
+
+def vector_rows(ids: Sequence[str], emb: Tensor, extra: Tensor | None = None) -> Iterator[Row]:
+    """Rows ``{id, v}`` (and ``m`` from ``extra``) for :func:`write_vectors`, converted lazily."""
+    chunk = 4096
+    for start in range(0, len(ids), chunk):
+        vs = emb[start:start + chunk].detach().float().cpu().tolist()
+        ms = extra[start:start + chunk].tolist() if extra is not None else None
+        for j, v in enumerate(vs):
+            row: Row = {"id": ids[start + j], "v": v}
+            if ms is not None:
+                row["m"] = ms[j]
+            yield row
+
+
+def write_vectors(
+    driver: Driver,
+    label: str,
+    ids: Sequence[str],
+    emb: Tensor,
+    key: str,
+    mips: Tensor | None = None,
+    mips_key: str | None = None,
+    batch_size: int = 5000,
+    on_batch: Callable[[int], None] | None = None,
+) -> int:
+    """Write ``emb[i]`` to property ``key`` of the ``label`` node with id ``ids[i]`` (and ``mips``).
+
+    Returns:
+        The number of vectors written.
+    """
+    if mips is not None:
+        query = render("writeback/write_item_vectors", label=label)
+        params = {"key": key, "mips_key": mips_key}
+    else:
+        query = render("writeback/write_vectors", label=label)
+        params = {"key": key}
+    return write_batches(driver, query, vector_rows(ids, emb, mips), batch_size=batch_size, params=params,
+                         on_batch=on_batch)
+
+
+def vector_indexes(driver: Driver) -> dict[str, Row]:
+    """The vector indexes that exist, by name: ``{label, property, dim, state}``."""
+    return {r["name"]: r.data() for r in read(driver, load_query("writeback/vector_indexes"))}
+
+
+_PROPERTY = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
+
+
+def create_run_index(driver: Driver, name: str, label: str, key: str, dim: int) -> None:
+    """Create the unquantised cosine vector index ``name`` on ``label.key``.
+
+    Raises:
+        ValueError: ``key`` is not a generated run property name.
+    """
+    if not _PROPERTY.match(key):
+        raise ValueError(f"{key!r} is not a run property name")
+    text = render("writeback/create_run_index", label=label).replace("__RUN_PROPERTY__", key)
+    write(driver, text, {"name": name, "dim": dim})
+
+
+def ensure_mirror_index(driver: Driver, dim: int) -> None:
+    """The ``item_embedding`` vector index on ``Item.embedding`` with dimension ``dim``.
+
+    An existing one with another dimension is dropped first (call this before the switch, and
+    :func:`create_mirror_index` after it).
+    """
+    existing = vector_indexes(driver).get("item_embedding")
+    if existing is not None and existing.get("dim") != dim:
+        drop_index(driver, "item_embedding")
+
+
+def create_mirror_index(driver: Driver, dim: int) -> None:
+    """Create ``item_embedding`` (if missing)."""
+    write(driver, load_query("writeback/mirror_index"), {"dim": dim})
+
+
+def drop_index(driver: Driver, name: str) -> None:
+    """Drop an index by name if it exists."""
+    write(driver, load_query("writeback/drop_index"), {"name": name})
+
+
+def await_indexes(driver: Driver, seconds: int = 600) -> None:
+    """Wait until every index is online (vector indexes populate asynchronously)."""
+    write(driver, load_query("writeback/await_indexes"), {"seconds": seconds})
