@@ -6,8 +6,10 @@ from pathlib import Path
 
 import click
 
+from graphrec.cli.browser import browser
 from graphrec.cli.context import AppContext, GraphRecGroup
 from graphrec.cli.db import db_group, init
+from graphrec.cli.ingest import load, stats
 from graphrec.config import load_settings
 
 
@@ -33,6 +35,9 @@ def cli(ctx: click.Context, uri: str | None, user: str | None, password: str | N
 
 cli.add_command(db_group)
 cli.add_command(init)
+cli.add_command(load)
+cli.add_command(stats)
+cli.add_command(browser)
 
 
 def main() -> None:
