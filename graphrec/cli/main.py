@@ -9,6 +9,7 @@ import click
 from graphrec.cli.browser import browser
 from graphrec.cli.context import AppContext, GraphRecGroup
 from graphrec.cli.db import db_group, init
+from graphrec.cli.ingest import load, stats
 from graphrec.config import load_settings
 
 
@@ -34,6 +35,8 @@ def cli(ctx: click.Context, uri: str | None, user: str | None, password: str | N
 
 cli.add_command(db_group)
 cli.add_command(init)
+cli.add_command(load)
+cli.add_command(stats)
 cli.add_command(browser)
 
 

@@ -1,0 +1,3 @@
+// Nodes with one label (answered from the count store).
+MATCH (n:{{label}})
+RETURN count(n) AS n

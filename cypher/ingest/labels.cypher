@@ -1,0 +1,4 @@
+// Every node label in use.
+CALL db.labels() YIELD label
+RETURN label
+ORDER BY label

@@ -1,0 +1,200 @@
+"""Write validated :class:`GraphRecords` to Neo4j: nodes first, then relationships, then the Dataset node.
+
+Every write is an ``UNWIND $rows`` batch (:func:`graphrec.db.write_batches`) keyed by ``id``:
+
+- nodes are ``MERGE``-d on their label's unique ``id``;
+- relationships MATCH both ends on their unique ``id``. A relationship type that had **no**
+  relationship in the database when the load began is written with ``CREATE`` (the records are
+  de-duplicated in memory, so every row is new); any other type is ``MERGE``-d on (start, type, end[, key]).
+  A load killed at any point therefore resumes exactly: the re-run finds the type non-empty and merges.
+  (Two loads running at the same time into one database are not supported.)
+
+After the writes, the database counts are checked against the records (a relationship whose end is
+missing would silently not be created) and ``(:Dataset {name, source_sha256, loaded_at, counts})`` is
+merged; it exists only for loads that finished.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from neo4j import Driver
+from tqdm import tqdm
+
+from graphrec.db import load_query, read, render, write, write_batches
+from graphrec.errors import DatabaseError, GraphRecError
+from graphrec.ingest.records import GraphRecords, NodeSet, RelSet
+from graphrec.types import Row
+
+
+@dataclass
+class SetTiming:
+    """How one node or relationship set was written."""
+
+    name: str
+    kind: str
+    rows: int
+    seconds: float
+    mode: str
+
+    @property
+    def rows_per_s(self) -> float:
+        return self.rows / self.seconds if self.seconds > 0 else float("inf")
+
+
+@dataclass
+class LoadReport:
+    """What a load did: counts in the database afterwards and where the time went."""
+
+    dataset: str
+    source_sha256: str
+    batch_size: int
+    counts: dict[str, dict[str, int]]
+    expected: dict[str, dict[str, int]]
+    timings: list[SetTiming] = field(default_factory=list)
+    parse_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    def seconds(self, kind: str) -> float:
+        return sum(t.seconds for t in self.timings if t.kind == kind)
+
+    def rows(self, kind: str) -> int:
+        return sum(t.rows for t in self.timings if t.kind == kind)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary."""
+        return {"dataset": self.dataset, "source_sha256": self.source_sha256, "batch_size": self.batch_size,
+                "counts": self.counts, "parse_seconds": round(self.parse_seconds, 3),
+                "write": [{"set": t.name, "kind": t.kind, "rows": t.rows, "mode": t.mode,
+                           "seconds": round(t.seconds, 3)} for t in self.timings],
+                "notes": self.notes}
+
+
+def file_sha256(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def sources_sha256(files: Iterable[Path]) -> str:
+    """One digest for a dataset: sha256 of the sorted ``"<sha256>  <file name>"`` lines of its files."""
+    lines = sorted(f"{file_sha256(p)}  {p.name}\n" for p in files)
+    return hashlib.sha256("".join(lines).encode()).hexdigest()
+
+
+def recorded_datasets(driver: Driver) -> list[dict[str, Any]]:
+    """The ``(:Dataset)`` nodes in the database."""
+    return [r.data() for r in read(driver, load_query("ingest/datasets"))]
+
+
+def existing_types(driver: Driver) -> set[str]:
+    """Relationship types the database knows (asking for a count of an unknown type draws a warning)."""
+    return {r["type"] for r in read(driver, load_query("ingest/relationship_types"))}
+
+
+def count_relationships(driver: Driver, rel_type: str) -> int:
+    """Relationships of ``rel_type`` (count store)."""
+    return int(read(driver, render("ingest/count_rels", type=rel_type))[0]["n"])
+
+
+def count_nodes(driver: Driver, label: str) -> int:
+    """Nodes with ``label`` (count store)."""
+    return int(read(driver, render("ingest/count_nodes", label=label))[0]["n"])
+
+
+def _bar(desc: str, total: int, progress: bool) -> tqdm[Any]:
+    return tqdm(total=total, desc=desc, unit="rows", disable=not progress, leave=True, dynamic_ncols=True)
+
+
+def _node_query(ns: NodeSet) -> str:
+    if ns.kind_label is None:
+        return render("ingest/merge_nodes", label=ns.label)
+    return render("ingest/merge_kind_nodes", node=ns.label, label=ns.kind_label)
+
+
+def _rel_query(rs: RelSet, create: bool) -> str:
+    if create:
+        name = "ingest/create_rels"
+    else:
+        name = {None: "ingest/merge_rels", "tag": "ingest/merge_rels_by_tag",
+                "source": "ingest/merge_rels_by_source"}[rs.key]
+    return render(name, src=rs.src_label, dst=rs.dst_label, type=rs.type)
+
+
+def _write_set(driver: Driver, query: str, rows: Iterable[Row], total: int, desc: str, batch_size: int,
+               progress: bool) -> float:
+    t0 = time.perf_counter()
+    with _bar(desc, total, progress) as bar:
+        write_batches(driver, query, rows, batch_size=batch_size, on_batch=bar.update)
+    return time.perf_counter() - t0
+
+
+def check_dataset(driver: Driver, name: str) -> None:
+    """Refuse to mix datasets: one dataset per database.
+
+    Raises:
+        GraphRecError: the database already records a load of another dataset.
+    """
+    others = [d["name"] for d in recorded_datasets(driver) if d["name"] != name]
+    if others:
+        raise GraphRecError(f"the database already holds dataset {others[0]!r}; graphrec keeps one dataset per "
+                            f"database: load {name!r} into another database (--database) or empty this one")
+
+
+def write_records(driver: Driver, rec: GraphRecords, batch_size: int = 10_000, progress: bool = True,
+                  params: Mapping[str, Any] | None = None) -> LoadReport:
+    """Write a validated dataset and record its ``(:Dataset)`` node.
+
+    Args:
+        driver: an open driver (schema applied).
+        rec: the parsed, validated dataset.
+        batch_size: rows per ``UNWIND`` transaction (default: 10000).
+        progress: show a tqdm bar per node/relationship set on stderr (default: yes).
+        params: load options recorded on the Dataset node (``split``, ``kg``…).
+
+    Raises:
+        GraphRecError: the database holds another dataset.
+        DatabaseError: Neo4j failed, or fewer nodes/relationships landed than were written.
+    """
+    check_dataset(driver, rec.name)
+    sha = sources_sha256(rec.files)
+    existing = existing_types(driver)
+    fresh = {t for t in {rs.type for rs in rec.rels} if t not in existing or count_relationships(driver, t) == 0}
+    timings: list[SetTiming] = []
+    for ns in rec.nodes:
+        label = f"{ns.label}:{ns.kind_label}" if ns.kind_label else ns.label
+        secs = _write_set(driver, _node_query(ns), ns.rows(), len(ns), f"{ns.source} → :{label}", batch_size,
+                          progress)
+        timings.append(SetTiming(label, "nodes", len(ns), secs, "merge"))
+    for rs in rec.rels:
+        create = rs.type in fresh
+        desc = f"{rs.source} → (:{rs.src_label})-[:{rs.type}]->(:{rs.dst_label})"
+        secs = _write_set(driver, _rel_query(rs, create), rs.rows(), len(rs), desc, batch_size, progress)
+        timings.append(SetTiming(f"{rs.src_label}-{rs.type}->{rs.dst_label}", "relationships", len(rs), secs,
+                                 "create" if create else "merge"))
+    expected = rec.expected_counts()
+    counts = {"nodes": {label: count_nodes(driver, label) for label in expected["nodes"]},
+              "relationships": {t: count_relationships(driver, t) for t in expected["relationships"]}}
+    for kind in ("nodes", "relationships"):
+        for name, want in expected[kind].items():
+            if counts[kind][name] < want:
+                raise DatabaseError(f"after the load the database has {counts[kind][name]} {name} {kind}, "
+                                    f"expected at least {want}: some writes did not land")
+    notes = list(rec.notes)
+    for name, want in expected["relationships"].items():
+        if counts["relationships"][name] > want:
+            notes.append(f"the database has {counts['relationships'][name] - want} more {name} relationships "
+                         f"than this load wrote (from an earlier, different load?)")
+    write(driver, load_query("ingest/record_dataset"),
+          {"name": rec.name, "source_sha256": sha, "counts": json.dumps(counts, sort_keys=True),
+           "files": sorted(p.name for p in rec.files), "params": json.dumps(dict(params or {}), sort_keys=True)})
+    return LoadReport(rec.name, sha, batch_size, counts, expected, timings, notes=notes)
