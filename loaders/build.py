@@ -1,0 +1,186 @@
+"""Build a :class:`RecGraph` from Neo4j: discover (or take) a spec, stream nodes and edges, split."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from neo4j import Driver
+from numpy.typing import NDArray
+from torch_geometric.data import HeteroData
+
+from graphrec.errors import NotFoundError
+from graphrec.types import EdgeType, NodeType
+from loaders.spec import GraphSpec, discover_spec
+from loaders.split import SplitMode, split_interactions
+from loaders.stream import EdgeColumns, NodeColumns, stream_edges, stream_nodes
+from loaders.types import RecGraph
+
+
+@dataclass
+class LoadStats:
+    """What a load streamed and how fast.
+
+    Attributes:
+        nodes: nodes per node type.
+        edges: relationships streamed per edge type (``"User-RATED->Item"``), before the split.
+        seconds: wall time of the whole load.
+        stream_seconds: time spent streaming edges.
+        split_mode: the split actually used.
+        held_out: ``{"valid": n, "test": n}`` pairs held out of the message-passing graph.
+    """
+
+    nodes: dict[NodeType, int] = field(default_factory=dict)
+    edges: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    stream_seconds: float = 0.0
+    split_mode: str = ""
+    held_out: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total_edges(self) -> int:
+        """Relationships streamed, all types."""
+        return sum(self.edges.values())
+
+    @property
+    def edges_per_s(self) -> float:
+        """Relationships streamed per second of edge streaming."""
+        return self.total_edges / self.stream_seconds if self.stream_seconds > 0 else 0.0
+
+
+def _key(et: EdgeType) -> str:
+    return f"{et[0]}-{et[1]}->{et[2]}"
+
+
+def _edge_index(src: NDArray[np.int64], dst: NDArray[np.int64]) -> torch.Tensor:
+    return torch.from_numpy(np.stack([src, dst]).astype(np.int64)).contiguous()
+
+
+def _add_edges(data: HeteroData, et: EdgeType, src: NDArray[np.int64], dst: NDArray[np.int64]) -> None:
+    s, rtype, d = et
+    data[et].edge_index = _edge_index(src, dst)
+    data[(d, "rev_" + rtype, s)].edge_index = _edge_index(dst, src)
+
+
+def _add_nodes(data: HeteroData, t: NodeType, cols: NodeColumns) -> None:
+    data[t].num_nodes = len(cols.ids)
+    if cols.text is not None and cols.has_text is not None:
+        data[t].x = torch.from_numpy(cols.text)
+        data[t].has_text = torch.from_numpy(cols.has_text)
+    if cols.numeric is not None:
+        data[t].numeric = torch.from_numpy(cols.numeric)
+
+
+def load_graph_with_stats(
+    driver: Driver,
+    spec: GraphSpec | None = None,
+    split: SplitMode = "auto",
+    valid_frac: float = 0.1,
+    test_frac: float = 0.2,
+    seed: int = 0,
+    page_nodes: int = 20_000,
+    page_edges: int = 100_000,
+    progress: Callable[[int], None] | None = None,
+) -> tuple[RecGraph, LoadStats]:
+    """Like :func:`load_graph`, and also return the :class:`LoadStats` of the load."""
+    t0 = time.perf_counter()
+    spec = spec or discover_spec(driver)
+    if not spec.behaviours:
+        raise NotFoundError(f"no behaviour relationships from {spec.user} to {spec.item} in the database "
+                            "(load a dataset first: `graphrec load …`)")
+    stats = LoadStats()
+    data = HeteroData()
+    ids: dict[NodeType, list[str]] = {}
+    index: dict[NodeType, dict[str, int]] = {}
+    for t in spec.node_types:
+        expected = spec.node_counts.get(t)
+        if t not in (spec.user, spec.item) and not expected:
+            continue   # an entity type with no nodes
+        nodes = stream_nodes(driver, t, page_size=page_nodes, with_text=spec.text,
+                             numeric=spec.numeric.get(t, ()), expected=expected)
+        ids[t] = nodes.ids
+        index[t] = {b: i for i, b in enumerate(nodes.ids)}
+        stats.nodes[t] = len(nodes.ids)
+        _add_nodes(data, t, nodes)
+
+    t1 = time.perf_counter()
+    streamed: dict[EdgeType, EdgeColumns] = {}
+    for et in spec.edge_types:
+        if et[0] not in ids or et[2] not in ids:
+            continue
+        streamed[et] = stream_edges(driver, et, ids[et[0]], index[et[2]], behaviour=et in spec.behaviours,
+                                    expected=spec.edge_counts.get(et), page_edges=page_edges, progress=progress)
+        stats.edges[_key(et)] = len(streamed[et].src)
+    stats.stream_seconds = time.perf_counter() - t1
+
+    beh = [et for et in spec.behaviours if et in streamed]
+    cols = [streamed[et] for et in beh]
+    users = np.concatenate([c.src for c in cols])
+    items = np.concatenate([c.dst for c in cols])
+    codes = np.concatenate([c.split for c in cols if c.split is not None])
+    ts = np.concatenate([c.ts for c in cols if c.ts is not None])
+    result = split_interactions(users, items, codes, ts, num_items=len(ids[spec.item]), mode=split,
+                                valid_frac=valid_frac, test_frac=test_frac, seed=seed)
+    offset = 0
+    for et, c in zip(beh, cols, strict=True):
+        keep = result.edge_train[offset: offset + len(c.src)]
+        offset += len(c.src)
+        _add_edges(data, et, c.src[keep], c.dst[keep])
+    for et, c in streamed.items():
+        if et not in spec.behaviours:
+            _add_edges(data, et, c.src, c.dst)
+
+    stats.split_mode = result.mode
+    stats.held_out = {"valid": result.valid.shape[1], "test": result.test.shape[1]}
+    graph = RecGraph(data=data, ids=ids, train=torch.from_numpy(result.train), valid=torch.from_numpy(result.valid),
+                     test=torch.from_numpy(result.test), user_type=spec.user, item_type=spec.item,
+                     behaviours=spec.behaviour_names)
+    stats.seconds = time.perf_counter() - t0
+    return graph, stats
+
+
+def load_graph(
+    driver: Driver,
+    spec: GraphSpec | None = None,
+    split: SplitMode = "auto",
+    valid_frac: float = 0.1,
+    test_frac: float = 0.2,
+    seed: int = 0,
+    page_nodes: int = 20_000,
+    page_edges: int = 100_000,
+    progress: Callable[[int], None] | None = None,
+) -> RecGraph:
+    """Stream the recommendation graph out of Neo4j into a :class:`RecGraph`.
+
+    Nodes come in ``id`` order (so index ``i`` of a type is stable across loads of the same
+    graph); ``text_embedding`` becomes ``data[t].x`` (float32, zeros where a node has none, with
+    ``data[t].has_text``); numeric properties named in the spec become ``data[t].numeric``.
+    Behaviour relationships are split into train/valid/test pairs; only training relationships
+    enter the message-passing graph. Every edge type gets a reverse type ``rev_<REL>``.
+
+    Args:
+        driver: an open driver.
+        spec: what to stream (default: :func:`discover_spec` of the database).
+        split: ``"auto"`` (default), ``"stored"``, ``"temporal"`` or ``"random"``; see
+            :func:`loaders.split.split_interactions`.
+        valid_frac: validation share per user for seeded splits (default: 0.1).
+        test_frac: test share per user for seeded splits (default: 0.2).
+        seed: seed of the seeded splits (default: 0).
+        page_nodes: nodes per query (default: 20000).
+        page_edges: relationships per query, about (default: 100000).
+        progress: called with the number of relationships after each page.
+
+    Returns:
+        The graph, its id maps and the interaction splits.
+
+    Raises:
+        NotFoundError: no behaviour relationships in the database.
+        DatabaseError: the database failed, or nodes lack a string ``id``.
+        ValueError: bad split arguments.
+    """
+    graph, _ = load_graph_with_stats(driver, spec, split, valid_frac, test_frac, seed, page_nodes, page_edges,
+                                     progress)
+    return graph

@@ -1,0 +1,203 @@
+"""Stream nodes and edges out of Neo4j page by page, as columns into preallocated numpy arrays.
+
+Every page is one query that returns one record of ``collect(...)`` lists, so the driver decodes a
+few large lists (fast with the Rust extension) instead of building one ``Record`` per row; memory
+is bounded by one page plus the output arrays. Nodes are paged by ``id`` (keyset on the uniqueness
+index), edges by pages of source nodes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from neo4j import Driver
+from numpy.typing import NDArray
+
+from graphrec.db import read, render
+from graphrec.errors import DatabaseError
+from graphrec.types import EdgeType, IdMap, NodeType
+
+Progress = Callable[[int], None]
+
+TEXT_PROPERTY = "text_embedding"
+"""The node property holding text features (written by ``graphrec embed-text``)."""
+
+
+class Column:
+    """A growable 1-d numpy column: preallocated to the expected size, doubled when a page overflows it."""
+
+    def __init__(self, dtype: type[np.generic], capacity: int = 1024) -> None:
+        self._a: NDArray[np.generic] = np.empty(max(capacity, 16), dtype=dtype)
+        self.n = 0
+
+    def extend(self, values: Sequence[Any] | NDArray[np.generic]) -> None:
+        """Append a page of values."""
+        k = len(values)
+        if self.n + k > len(self._a):
+            grown = np.empty(max(2 * len(self._a), self.n + k), dtype=self._a.dtype)
+            grown[: self.n] = self._a[: self.n]
+            self._a = grown
+        self._a[self.n: self.n + k] = values
+        self.n += k
+
+    def array(self) -> NDArray[np.generic]:
+        """The filled part (a view)."""
+        return self._a[: self.n]
+
+
+@dataclass
+class NodeColumns:
+    """The nodes of one type: business ids in ``id`` order, text embeddings and numeric properties.
+
+    Attributes:
+        ids: business ids by index.
+        text: ``[N, d]`` float32 text embeddings, or ``None`` when no node of the type has one.
+        has_text: ``[N]`` bool, which rows of ``text`` are real (the others are zeros).
+        numeric: ``[N, P]`` float32 numeric properties (NaN where missing), or ``None``.
+    """
+
+    ids: IdMap
+    text: NDArray[np.float32] | None
+    has_text: NDArray[np.bool_] | None
+    numeric: NDArray[np.float32] | None
+
+
+def stream_nodes(driver: Driver, label: NodeType, page_size: int = 20_000, with_text: bool = True,
+                 numeric: Sequence[str] = (), expected: int | None = None,
+                 progress: Progress | None = None) -> NodeColumns:
+    """Stream every node of ``label`` in ``id`` order.
+
+    Args:
+        driver: an open driver.
+        label: node label (allowlisted).
+        page_size: nodes per query (default: 20000).
+        with_text: also fetch ``text_embedding`` (default: ``True``).
+        numeric: numeric properties to fetch (default: none).
+        expected: the node count from the count store; when given, a shortfall (nodes whose ``id``
+            is missing or not a string) raises.
+        progress: called with the number of nodes after each page.
+
+    Raises:
+        DatabaseError: nodes with a missing or non-string ``id``, or text embeddings of unequal length.
+    """
+    query = render("extract/node_page", label=label)
+    ids: list[str] = []
+    rows: list[NDArray[np.float32]] = []   # one [page, d] block per page that had embeddings
+    row_pages: list[tuple[int, NDArray[np.bool_]]] = []
+    num = Column(np.float32, (expected or 1024) * max(len(numeric), 1))
+    dim: int | None = None
+    after = ""
+    while True:
+        rec = read(driver, query, {"after": after, "limit": page_size, "with_text": with_text,
+                                   "text_key": TEXT_PROPERTY, "props": list(numeric)})[0]
+        page_ids: list[str] = rec["ids"]
+        if not page_ids:
+            break
+        if with_text:
+            emb = rec["text"]
+            mask = np.fromiter((len(e) > 0 for e in emb), dtype=np.bool_, count=len(emb))
+            if mask.any():
+                lens = {len(e) for e in emb if e}
+                if len(lens) != 1 or (dim is not None and lens != {dim}):
+                    raise DatabaseError(f"{label}.text_embedding has rows of different lengths "
+                                        f"{sorted(lens | ({dim} if dim else set()))}; re-run `graphrec embed-text`")
+                dim = lens.pop()
+                rows.append(np.asarray([e for e in emb if e], dtype=np.float32))
+                row_pages.append((len(ids), mask))
+        if numeric:
+            vals = np.asarray(rec["props"], dtype=np.float64).astype(np.float32)  # None -> nan
+            num.extend(vals.reshape(-1))
+        ids.extend(page_ids)
+        if progress:
+            progress(len(page_ids))
+        after = page_ids[-1]
+        if len(page_ids) < page_size:
+            break
+    if expected is not None and len(ids) != expected:
+        raise DatabaseError(f"{expected - len(ids)} of {expected} {label} nodes have a missing or non-string id; "
+                            "graphrec needs a string `id` on every node")
+    text: NDArray[np.float32] | None = None
+    has_text: NDArray[np.bool_] | None = None
+    if dim is not None:
+        text = np.zeros((len(ids), dim), dtype=np.float32)
+        has_text = np.zeros(len(ids), dtype=np.bool_)
+        for (offset, mask), block in zip(row_pages, rows, strict=True):
+            where = offset + np.flatnonzero(mask)
+            text[where] = block
+            has_text[where] = True
+    numeric_arr = num.array().reshape(len(ids), len(numeric)).astype(np.float32) if numeric else None
+    return NodeColumns(ids=ids, text=text, has_text=has_text, numeric=numeric_arr)
+
+
+@dataclass
+class EdgeColumns:
+    """The relationships of one edge type as index columns.
+
+    Attributes:
+        src: source node indices (int64).
+        dst: target node indices (int64).
+        split: 0 train, 1 valid, 2 test (int8), behaviours only.
+        ts: ``ts`` property, -1 where missing (int64), behaviours only.
+    """
+
+    src: NDArray[np.int64]
+    dst: NDArray[np.int64]
+    split: NDArray[np.int8] | None = None
+    ts: NDArray[np.int64] | None = None
+
+
+def _source_pages(ids: IdMap, per_page: int) -> Iterator[tuple[int, list[str]]]:
+    for start in range(0, len(ids), per_page):
+        yield start, ids[start: start + per_page]
+
+
+def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index: dict[str, int],
+                 behaviour: bool = False, expected: int | None = None, page_edges: int = 100_000,
+                 progress: Progress | None = None) -> EdgeColumns:
+    """Stream the relationships of ``edge_type`` as index columns.
+
+    Source nodes are sent in pages sized so that a page holds about ``page_edges`` relationships
+    at the average degree; the server returns each target's business id, mapped to its index here.
+
+    Args:
+        driver: an open driver.
+        edge_type: ``(src label, REL_TYPE, dst label)``, all allowlisted.
+        src_ids: id map of the source type (page order).
+        dst_index: business id → index of the target type.
+        behaviour: also fetch ``split`` and ``ts`` (default: ``False``).
+        expected: expected relationship count, used to size the arrays (default: unknown).
+        page_edges: target relationships per query (default: 100000).
+        progress: called with the number of relationships after each page.
+
+    Raises:
+        DatabaseError: a relationship whose target is not in ``dst_index``.
+    """
+    s, rtype, d = edge_type
+    query = render("extract/behaviour_page" if behaviour else "extract/edge_page", src=s, type=rtype, dst=d)
+    cap = expected if expected is not None else 1024
+    src, dst = Column(np.int64, cap), Column(np.int64, cap)
+    split, ts = Column(np.int8, cap if behaviour else 1), Column(np.int64, cap if behaviour else 1)
+    avg_degree = max(1.0, (expected or len(src_ids)) / max(len(src_ids), 1))
+    per_page = max(1, int(page_edges / avg_degree))
+    for offset, page in _source_pages(src_ids, per_page):
+        rec = read(driver, query, {"ids": page})[0]
+        k: list[int] = rec["src"]
+        if not k:
+            continue
+        try:
+            dst.extend([dst_index[t] for t in rec["dst"]])
+        except KeyError as e:
+            raise DatabaseError(f"{s}-[{rtype}]->{d}: target {d} {e.args[0]!r} is not among the streamed "
+                                f"{d} nodes (was the graph changed while loading?)") from e
+        src.extend(np.asarray(k, dtype=np.int64) + offset)
+        if behaviour:
+            split.extend(rec["split"])
+            ts.extend(rec["ts"])
+        if progress:
+            progress(len(k))
+    return EdgeColumns(src=src.array().astype(np.int64), dst=dst.array().astype(np.int64),
+                       split=split.array().astype(np.int8) if behaviour else None,
+                       ts=ts.array().astype(np.int64) if behaviour else None)
