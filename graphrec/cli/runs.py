@@ -1,0 +1,68 @@
+"""``graphrec runs list|activate|prune``: the model runs published into the graph."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from graphrec.cli.context import AppContext, pass_app, table
+
+
+@click.group("runs")
+def runs_group() -> None:
+    """Model runs: list them, switch readers to one atomically, prune old ones.
+
+    Example: graphrec runs list && graphrec runs activate lightgcn-20250101T120000-ab12cd
+    """
+
+
+@runs_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def list_cmd(app: AppContext, as_json: bool) -> None:
+    """Every model run, newest first; `*` marks the active one.
+
+    Example: graphrec runs list --json
+    """
+    from graphrec.writeback import list_runs
+
+    runs = list_runs(app.driver())
+    if as_json:
+        click.echo(json.dumps([{"id": r.id, "model": r.model, "status": r.status, "active": r.active,
+                                "created": r.created, "dim": r.dim, "k": r.k, "params": r.params,
+                                "metrics": r.metrics, "counts": r.counts} for r in runs], indent=2))
+        return
+    rows = [{"": "*" if r.active else "", "id": r.id, "model": r.model, "status": r.status,
+             "created": r.created[:19], "dim": r.dim, "k": r.k,
+             "metrics": ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
+                                  for k, v in list(r.metrics.items())[:4])} for r in runs]
+    click.echo(table(rows) if rows else "no model runs yet (`graphrec train` publishes one)")
+
+
+@runs_group.command("activate")
+@click.argument("run")
+@pass_app
+def activate_cmd(app: AppContext, run: str) -> None:
+    """Switch every recommend query to RUN, in one transaction.
+
+    Example: graphrec runs activate lightgcn-20250101T120000-ab12cd
+    """
+    from graphrec.writeback import activate
+
+    info = activate(app.driver(), run)
+    app.echo(f"active model run: {info.id} ({info.model})")
+
+
+@runs_group.command("prune")
+@click.option("--keep", default=1, show_default=True, help="How many of the newest runs to keep (plus the active).")
+@pass_app
+def prune_cmd(app: AppContext, keep: int) -> None:
+    """Delete old runs: their RECOMMENDED relationships (in batches), vectors and indexes.
+
+    Example: graphrec runs prune --keep 2
+    """
+    from graphrec.writeback import prune
+
+    gone = prune(app.driver(), keep=keep)
+    app.echo(f"pruned {len(gone)} run(s)" + (": " + ", ".join(gone) if gone else ""))

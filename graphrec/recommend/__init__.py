@@ -1,0 +1,16 @@
+"""Recommendations from the graph: runs ``cypher/recommend/`` queries and returns typed results."""
+
+from graphrec.recommend.api import (
+    cold_start,
+    diverse,
+    explain,
+    recommend,
+    recommend_realtime,
+    similar_items,
+    text_index,
+)
+from graphrec.recommend.library import coerce, defaults, names, run_query
+from graphrec.recommend.results import Explanation, Recommendation
+
+__all__ = ["Explanation", "Recommendation", "coerce", "cold_start", "defaults", "diverse", "explain", "names",
+           "recommend", "recommend_realtime", "run_query", "similar_items", "text_index"]

@@ -1,0 +1,125 @@
+"""The recommendation API: each function runs one query of ``cypher/recommend/`` and returns typed
+results, telling an unknown user or item (``NotFoundError``, exit code 2) from an empty answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from neo4j import Driver
+
+from graphrec.db import load_query, read
+from graphrec.errors import InputError, NotFoundError
+from graphrec.recommend.library import run_query
+from graphrec.recommend.results import Explanation, Recommendation
+
+
+def _lookup(driver: Driver, user: str | None = None, item: str | None = None, need_run: bool = True) -> None:
+    rec = run_query(driver, "lookup", {"user": user, "item": item})[0]
+    if user is not None and not rec["user"]:
+        raise NotFoundError(f"unknown user {user!r}")
+    if item is not None and not rec["item"]:
+        raise NotFoundError(f"unknown item {item!r}")
+    if need_run and not rec["active_run"]:
+        raise NotFoundError("no active model run: train and publish one first (`graphrec train`)")
+
+
+def _check_k(k: int) -> None:
+    if k < 1:
+        raise InputError("-k", None, "k", f"must be >= 1, got {k}")
+
+
+def text_index(driver: Driver, label: str = "Item") -> str | None:
+    """Name of the vector index on ``label.text_embedding``, if there is one."""
+    for rec in read(driver, load_query("writeback/vector_indexes")):
+        if rec["label"] == label and rec["property"] == "text_embedding":
+            return str(rec["name"])
+    return None
+
+
+def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None) -> list[Recommendation]:
+    """The active run's precomputed top-``k`` for ``user``, optionally only items linked to ``entity``.
+
+    Raises:
+        NotFoundError: unknown user, unknown entity, or no active run.
+    """
+    _check_k(k)
+    rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend",
+                                                            {"user": user, "k": k, "entity": entity})]
+    if not rows:
+        _lookup(driver, user=user)
+        if entity is not None and not read(driver, load_query("recommend/entity_exists"), {"entity": entity}):
+            raise NotFoundError(f"unknown entity {entity!r}")
+    return rows
+
+
+def recommend_realtime(driver: Driver, user: str, k: int = 10) -> list[Recommendation]:
+    """Top-``k`` unseen items for ``user`` from the active run's embeddings via the vector index.
+
+    Raises:
+        NotFoundError: unknown user, no active run, or the user has no embedding in it.
+    """
+    _check_k(k)
+    rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend_realtime", {"user": user, "k": k})]
+    if not rows:
+        _lookup(driver, user=user)
+        raise NotFoundError(f"user {user!r} has no embedding in the active run (new since training?); "
+                            "try `graphrec cold-start`")
+    return rows
+
+
+def similar_items(driver: Driver, item: str, k: int = 10) -> list[Recommendation]:
+    """Items most like ``item`` (active run's embeddings, else text embeddings).
+
+    Raises:
+        NotFoundError: unknown item.
+    """
+    _check_k(k)
+    rows = [Recommendation.from_record(r) for r in run_query(
+        driver, "similar_items", {"item": item, "k": k, "text_index": text_index(driver)})]
+    if not rows:
+        _lookup(driver, item=item, need_run=False)
+    return rows
+
+
+def cold_start(driver: Driver, items: Sequence[str] = (), vector: Sequence[float] | None = None,
+               k: int = 10) -> list[Recommendation]:
+    """Recommendations for a new user from liked ``items`` or a text ``vector``.
+
+    Raises:
+        InputError: neither items nor a vector given.
+        NotFoundError: one of ``items`` is unknown.
+    """
+    _check_k(k)
+    if not items and vector is None:
+        raise InputError("cold-start", None, "items", "give liked item ids or a text")
+    for item in items:
+        _lookup(driver, item=item, need_run=False)
+    return [Recommendation.from_record(r) for r in run_query(driver, "cold_start_user", {
+        "items": list(items), "vector": list(vector) if vector is not None else None, "k": k,
+        "text_index": text_index(driver)})]
+
+
+def explain(driver: Driver, user: str, item: str, limit: int = 5) -> list[Explanation]:
+    """Paths from ``user`` to ``item`` through friends, shared entities and co-users, shortest first.
+
+    Raises:
+        NotFoundError: unknown user or item.
+    """
+    _lookup(driver, user=user, item=item, need_run=False)
+    return [Explanation.from_record(r) for r in run_query(driver, "explain",
+                                                         {"user": user, "item": item, "limit": limit})]
+
+
+def diverse(driver: Driver, user: str, k: int = 10, n: int = 50, cap: int = 2,
+            kinds: Sequence[str] | None = None) -> list[Recommendation]:
+    """The active run's top-``n`` for ``user`` re-ranked with at most ``cap`` picks per entity.
+
+    Raises:
+        NotFoundError: unknown user or no active run.
+    """
+    _check_k(k)
+    rows = [Recommendation.from_record(r) for r in run_query(driver, "diverse", {
+        "user": user, "k": k, "n": n, "cap": cap, "kinds": list(kinds) if kinds else None})]
+    if not rows:
+        _lookup(driver, user=user)
+    return rows

@@ -1,0 +1,86 @@
+"""Typed results of the recommendation queries."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import neo4j
+from neo4j.graph import Node, Path
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """One recommended (or similar) item.
+
+    Attributes:
+        item: the item's id.
+        title: its title (``None`` when the item has none).
+        score: model score (dot product) for recommendations, cosine score (0..1) for similarity.
+        run: the model run the result came from (``None`` for text-only results).
+        rank: rank in the precomputed top-K (precomputed and diverse results).
+        source: ``embedding``, ``items`` or ``text`` for similarity and cold-start results.
+        position: position after re-ranking (diverse results).
+        entities: the entities the diversity caps counted (diverse results).
+    """
+
+    item: str
+    title: str | None
+    score: float
+    run: str | None = None
+    rank: int | None = None
+    source: str | None = None
+    position: int | None = None
+    entities: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_record(cls, rec: neo4j.Record) -> Recommendation:
+        d = rec.data()
+        return cls(item=str(d["item"]), title=d.get("title"), score=float(d["score"]), run=d.get("run"),
+                   rank=d.get("rank"), source=d.get("source"), position=d.get("position"),
+                   entities=list(d.get("entities") or []))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict without empty fields (for JSON output)."""
+        return {k: v for k, v in asdict(self).items() if v is not None and v != []}
+
+
+def node_dict(node: Node) -> dict[str, Any]:
+    """A node as ``{labels, id, name}`` (name: title, else name, else id)."""
+    return {"labels": sorted(node.labels), "id": node.get("id"),
+            "name": node.get("title") or node.get("name") or node.get("id")}
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """One path explaining a recommendation.
+
+    Attributes:
+        kind: ``friend``, ``shared_entity`` or ``co_user``.
+        hops: path length.
+        via: display names of the nodes along the path, user first, item last.
+        nodes: the nodes (``{labels, id, name}``), in path order.
+        rels: relationship types, in path order.
+    """
+
+    kind: str
+    hops: int
+    via: list[str]
+    nodes: list[dict[str, Any]]
+    rels: list[str]
+
+    @classmethod
+    def from_record(cls, rec: neo4j.Record) -> Explanation:
+        path: Path = rec["path"]
+        return cls(kind=rec["kind"], hops=int(rec["hops"]), via=[str(v) for v in rec["via"]],
+                   nodes=[node_dict(n) for n in path.nodes], rels=[r.type for r in path.relationships])
+
+    def sentence(self) -> str:
+        """The path as one line: ``u1 -RATED-> Toy Story -HAS_GENRE-> Comedy <-HAS_GENRE- Heat``."""
+        parts = [self.via[0]]
+        for rel, name in zip(self.rels, self.via[1:], strict=True):
+            parts.append(f"-[{rel}]- {name}")
+        return " ".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
