@@ -14,6 +14,7 @@
 MATCH (run:ModelRun) WHERE run.activated IS NOT NULL
 WITH run ORDER BY run.activated DESC LIMIT 1
 MATCH (u:User {id: $user})-[r:RECOMMENDED]->(i:Item)
+USING INDEX u:User(id)
 WHERE r.run = run.id AND r.rank <= $n
 WITH run, i, r ORDER BY r.rank
 WITH run, i, r, [(i)--(e:Entity) WHERE $kinds IS NULL OR e.kind IN $kinds | e.id] AS ents

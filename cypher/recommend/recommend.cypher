@@ -15,6 +15,7 @@ WITH e
 MATCH (run:ModelRun) WHERE run.activated IS NOT NULL
 WITH e, run ORDER BY run.activated DESC LIMIT 1
 MATCH (u:User {id: $user})-[r:RECOMMENDED]->(i:Item)
+USING INDEX u:User(id)
 WHERE r.run = run.id
   AND ($entity IS NULL OR EXISTS { (i)--(e) })
 RETURN i.id AS item, i.title AS title, r.score AS score, r.rank AS rank, run.id AS run

@@ -1,0 +1,63 @@
+"""Recommend queries stay index-bound: PROFILEd db hits barely change when the graph grows ×4
+(same per-user degree), and stay within a bound derived from K and the user's degree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from neo4j import Driver
+
+from graphrec.db import load_query
+from graphrec.recommend import defaults
+from graphrec.writeback import RunSpec, publish
+from tests.conftest import clear_graph
+from tests.recommend.toygraph import build
+
+K = 10
+DEGREE = 6
+USERS = ["u1", "u5", "u9", "u13"]
+QUERIES = ["recommend", "recommend_realtime", "similar_items", "cold_start_user", "explain", "diverse"]
+
+
+def _hits(plan: dict[str, Any]) -> int:
+    return int(plan.get("dbHits", 0)) + sum(_hits(c) for c in plan.get("children", []))
+
+
+def _profile(driver: Driver, name: str, user: str) -> int:
+    params = {**defaults(name), "user": user, "item": "i3", "items": ["i1", "i2"], "k": K, "entity": None,
+              "text_index": None, "n": K, "limit": 5}
+    with driver.session() as s:
+        summary = s.run("PROFILE " + load_query(f"recommend/{name}"), params).consume()
+    assert summary.profile is not None
+    return _hits(summary.profile)
+
+
+def _measure(driver: Driver, scale: int) -> dict[str, int]:
+    clear_graph(driver)
+    graph = build(driver, users=40 * scale, items=80 * scale, degree=DEGREE, seed=7)
+    user_emb, item_emb = graph.embeddings(dim=16)
+    publish(driver, RunSpec("profile"), graph.ids, user_emb, item_emb, graph.exclude, k=K)
+    return {name: max(_profile(driver, name, u) for u in USERS) for name in QUERIES}
+
+
+@pytest.fixture(scope="module")
+def hits(driver: Driver) -> dict[int, dict[str, int]]:
+    out = {1: _measure(driver, 1), 4: _measure(driver, 4)}
+    clear_graph(driver)
+    return out
+
+
+@pytest.mark.parametrize("name", QUERIES)
+def test_db_hits_do_not_grow_with_the_graph(hits: dict[int, dict[str, int]], name: str) -> None:
+    small, large = hits[1][name], hits[4][name]
+    assert small > 0
+    assert large <= 2 * small + 100, f"{name}: {small} db hits at ×1, {large} at ×4"
+
+
+@pytest.mark.parametrize("name", ["recommend", "recommend_realtime", "diverse"])
+def test_db_hits_bounded_by_k_and_degree(hits: dict[int, dict[str, int]], name: str) -> None:
+    # per-user work: K recommendations (each: rel + item + properties) and DEGREE interactions,
+    # with a constant for the run lookup; far below the ×4 graph's 160 users / 320 items / 960 ratings
+    bound = 40 * (K + DEGREE) + 100
+    assert hits[4][name] <= bound, f"{name}: {hits[4][name]} db hits > {bound}"
