@@ -1,0 +1,92 @@
+"""publish() on the real Neo4j: what it writes, that seen items are never recommended, validation."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from neo4j import Driver
+
+from graphrec.errors import InputError
+from graphrec.writeback import RunSpec, list_runs, publish
+from tests.recommend.toygraph import build
+
+
+def _count(db: Driver, text: str, **params: object) -> int:
+    return int(db.execute_query(text, params).records[0][0])
+
+
+def test_publish_writes_run_vectors_recommendations_and_index(db: Driver) -> None:
+    graph = build(db, users=20, items=40, degree=5)
+    user_emb, item_emb = graph.embeddings(dim=12)
+    ent = torch.randn(len(GENRE_IDS), 12)
+    ids = {**graph.ids, "Entity": GENRE_IDS}
+    calls: list[tuple[str, int, int]] = []
+    res = publish(db, RunSpec("lightgcn", {"lr": 0.01}, {"recall@20": 0.25}), ids, user_emb, item_emb,
+                  graph.exclude, k=6, entity_emb=ent, progress=lambda s, d, t: calls.append((s, d, t)))
+    assert res.active and res.vectors == 20 + 40 + len(GENRE_IDS) and res.recommended == 20 * 6
+    assert res.vectors_per_s > 0 and {"vectors", "index", "recommended", "activate", "total"} <= set(res.seconds)
+    assert calls[-1][0] == "recommended" and calls[-1][1] == calls[-1][2]
+    assert any(c[0] == "vectors" and c[1] == c[2] for c in calls)
+
+    (run,) = list_runs(db)
+    assert run.id == res.run_id and run.active and run.status == "ready" and run.model == "lightgcn"
+    assert run.params == {"lr": 0.01} and run.metrics == {"recall@20": 0.25} and run.dim == 12 and run.k == 6
+
+    rows = db.execute_query("MATCH (u:User)-[r:RECOMMENDED]->(i:Item) RETURN u.id AS u, i.id AS i, r.rank AS rank, "
+                            "r.score AS score, r.run AS run ORDER BY u, rank").records
+    assert len(rows) == 120 and {r["run"] for r in rows} == {res.run_id}
+    for r in rows:
+        assert r["i"] not in graph.seen[r["u"]]
+        ui, ii = graph.ids["User"].index(r["u"]), graph.ids["Item"].index(r["i"])
+        assert r["score"] == pytest.approx(float(user_emb[ui] @ item_emb[ii]), abs=1e-4)
+    by_user: dict[str, list[int]] = {}
+    for r in rows:
+        by_user.setdefault(r["u"], []).append(r["rank"])
+    assert all(ranks == [1, 2, 3, 4, 5, 6] for ranks in by_user.values())
+
+    # canonical `embedding` mirrors the active run on users, items and entities; vector index on Item.embedding
+    v = db.execute_query("MATCH (i:Item {id: 'i3'}) RETURN i.embedding AS v").records[0]["v"]
+    assert v == pytest.approx(item_emb[3].tolist(), abs=1e-6)
+    assert _count(db, "MATCH (n:User) WHERE n.embedding IS NOT NULL RETURN count(n)") == 20
+    assert _count(db, "MATCH (n:Genre) WHERE n.embedding IS NOT NULL RETURN count(n)") == len(GENRE_IDS)
+    idx = {r["name"]: r for r in db.execute_query(
+        "SHOW VECTOR INDEXES YIELD name, labelsOrTypes, properties, state RETURN *").records}
+    assert idx["item_embedding"]["properties"] == ["embedding"] and idx["item_embedding"]["labelsOrTypes"] == ["Item"]
+    assert len(idx) == 3  # + the run's own item index and MIPS index
+
+
+GENRE_IDS = ["genre:Comedy", "genre:Drama", "genre:Action", "genre:Horror", "genre:Jazz", "genre:Rock"]
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"user_emb": torch.randn(19, 8)}, "user_emb"),
+    ({"item_emb": torch.randn(40, 9)}, "item_emb"),
+    ({"item_emb": torch.full((40, 8), float("nan"))}, "item_emb"),
+    ({"exclude": torch.tensor([[0], [40]])}, "exclude"),
+    ({"k": 0}, "k"),
+])
+def test_bad_input_writes_nothing(db: Driver, change: dict[str, object], field: str) -> None:
+    graph = build(db, users=20, items=40, degree=3)
+    args: dict[str, object] = {"user_emb": torch.randn(20, 8), "item_emb": torch.randn(40, 8),
+                               "exclude": graph.exclude, "k": 5, **change}
+    with pytest.raises(InputError, match=field):
+        publish(db, RunSpec("x"), graph.ids, **args)  # type: ignore[arg-type]
+    assert _count(db, "MATCH (r:ModelRun) RETURN count(r)") == 0
+    assert _count(db, "MATCH ()-[r:RECOMMENDED]->() RETURN count(r)") == 0
+
+
+def test_failed_publish_leaves_nothing_behind(db: Driver) -> None:
+    graph = build(db, users=10, items=20, degree=3)
+    user_emb, item_emb = graph.embeddings(dim=8)
+
+    def boom(stage: str, done: int, total: int) -> None:
+        if stage == "recommended":
+            raise RuntimeError("interrupted")
+
+    with pytest.raises(RuntimeError):
+        publish(db, RunSpec("x"), graph.ids, user_emb, item_emb, graph.exclude, k=3, progress=boom)
+    assert _count(db, "MATCH (r:ModelRun) RETURN count(r)") == 0
+    assert _count(db, "MATCH ()-[r:RECOMMENDED]->() RETURN count(r)") == 0
+    props = db.execute_query("MATCH (n:Item {id: 'i1'}) RETURN keys(n) AS k").records[0]["k"]
+    assert not [p for p in props if p.startswith(("embedding", "mips"))]
+    assert not db.execute_query("SHOW VECTOR INDEXES YIELD name RETURN name").records
