@@ -9,6 +9,7 @@ import click
 from graphrec.cli.browser import browser
 from graphrec.cli.context import AppContext, GraphRecGroup
 from graphrec.cli.db import db_group, init
+from graphrec.cli.features import embed_text_command
 from graphrec.cli.ingest import load, stats
 from graphrec.cli.recommend import cold_start, explain, query, recommend_cmd, similar
 from graphrec.cli.runs import runs_group
@@ -46,6 +47,7 @@ cli.add_command(cold_start)
 cli.add_command(explain)
 cli.add_command(query)
 cli.add_command(runs_group)
+cli.add_command(embed_text_command)
 
 
 def main() -> None:

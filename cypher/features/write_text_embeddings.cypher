@@ -1,0 +1,6 @@
+// Write text embeddings and the hash of the text they encode; a null embedding removes both
+// (the node's text became empty).
+UNWIND $rows AS row
+MATCH (n:{{label}} {id: row.id})
+SET n.text_embedding = row.embedding,
+    n.text_hash = row.hash

