@@ -9,8 +9,8 @@ from collections.abc import Sequence
 def compose_text(title: str, text: str, linked: Sequence[Sequence[str]]) -> str:
     """One string for the encoder: title, description and linked entity names grouped by kind.
 
-    >>> compose_text("Toy Story (1995)", "", [["genre", "Animation"], ["genre", "Comedy"]])
-    'Toy Story (1995). genre: Animation, Comedy'
+    >>> compose_text("Toy Story (1995)", "Toys live.", [["genre", "Animation"], ["genre", "Comedy"]])
+    'Toy Story (1995). Toys live. genre: Animation, Comedy.'
     """
     parts = [p.strip() for p in (title, text) if p and p.strip()]
     groups: dict[str, list[str]] = {}
@@ -18,7 +18,7 @@ def compose_text(title: str, text: str, linked: Sequence[Sequence[str]]) -> str:
         if name and name.strip():
             groups.setdefault(kind or "related", []).append(name.strip())
     parts += [f"{kind}: {', '.join(names)}" for kind, names in groups.items()]
-    return ". ".join(parts)
+    return " ".join(p if p[-1] in ".!?" else p + "." for p in parts)
 
 
 def text_hash(model_id: str, text: str) -> str:

@@ -35,7 +35,7 @@ def items(db: Driver) -> Driver:
 
 def test_compose_text_and_hash() -> None:
     assert compose_text("T", " ", [["genre", "A"], ["tag", "x"], ["genre", "B"], ["", "y"]]) == \
-        "T. genre: A, B. tag: x. related: y"
+        "T. genre: A, B. tag: x. related: y."
     assert compose_text("", "", []) == ""
     assert text_hash("m", "t") != text_hash("m2", "t") and text_hash("m", "t") == text_hash("m", "t")
 
@@ -59,7 +59,8 @@ def test_embed_write_back_skip_and_index(items: Driver) -> None:
         "MATCH (i:Item) RETURN i.id AS id, i.text_embedding AS e, i.text_hash AS h").records}
     assert rows["d"]["e"] is None and rows["d"]["h"] is None
     assert all(len(rows[k]["e"]) == 384 and rows[k]["h"] for k in "abc")
-    assert rows["a"]["h"] == text_hash(stats.model, "Toy Story (1995). Toys come to life.. genre: Animation. tag: pixar")
+    text_a = "Toy Story (1995). Toys come to life. genre: Animation. tag: pixar."
+    assert rows["a"]["h"] == text_hash(stats.model, text_a)
     idx = items.execute_query("SHOW VECTOR INDEXES YIELD name, labelsOrTypes, properties, options, state "
                               "RETURN *").records
     (one,) = [r for r in idx if r["name"] == "item_text_embedding"]
