@@ -104,9 +104,7 @@ class HeteroRec(torch.nn.Module):
             edge_index_dict: ``[2, E]`` (source, destination) indices per edge type.
             num_nodes: number of nodes per node type.
         """
-        return {
-            et: normalized_adj(ei, num_nodes[et[0]], num_nodes[et[2]]) for et, ei in edge_index_dict.items()
-        }
+        return {et: normalized_adj(ei, num_nodes[et[0]], num_nodes[et[2]]) for et, ei in edge_index_dict.items()}
 
     def ego(self, x_dict: dict[str, Tensor] | None = None) -> dict[str, Tensor]:
         """Layer-0 representation of every node type (ID embedding + projected text)."""
@@ -118,9 +116,7 @@ class HeteroRec(torch.nn.Module):
             out[t] = h
         return out
 
-    def forward(
-        self, adj: dict[EdgeKey, Tensor], x_dict: dict[str, Tensor] | None = None
-    ) -> dict[str, Tensor]:
+    def forward(self, adj: dict[EdgeKey, Tensor], x_dict: dict[str, Tensor] | None = None) -> dict[str, Tensor]:
         """Propagate and return the final embedding of every node type.
 
         Args:

@@ -7,6 +7,8 @@ forward+backward pass on a 95k-node, 1.7M-edge bipartite graph, 2 cores).
 
 from __future__ import annotations
 
+import warnings
+
 import torch
 from torch import Tensor
 
@@ -57,7 +59,9 @@ def to_csr(row: Tensor, col: Tensor, value: Tensor, size: tuple[int, int]) -> Te
     crow = torch.zeros(size[0] + 1, dtype=torch.long, device=row.device)
     if row.numel():
         crow[1:] = torch.cumsum(torch.bincount(row, minlength=size[0]), 0)
-    return torch.sparse_csr_tensor(crow, col, value, size)
+    with warnings.catch_warnings():  # "sparse CSR support is in beta": it is what we rely on
+        warnings.simplefilter("ignore", UserWarning)
+        return torch.sparse_csr_tensor(crow, col, value, size)
 
 
 def spmm(adj: Tensor, x: Tensor) -> Tensor:

@@ -19,9 +19,7 @@ def write_csv(history: list[dict[str, float]], path: Path) -> Path:
     return path
 
 
-def plot(
-    history: list[dict[str, float]], path: Path, metric: str = "valid_recall@20", title: str = ""
-) -> Path:
+def plot(history: list[dict[str, float]], path: Path, metric: str = "valid_recall@20", title: str = "") -> Path:
     """Loss per epoch (left axis) and ``metric`` at evaluated epochs (right axis), saved as PNG."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure

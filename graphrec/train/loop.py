@@ -85,12 +85,8 @@ def _validate(graph: RecGraph) -> None:
         t: Tensor = getattr(graph, name)
         if t.dim() != 2 or t.size(0) != 2:
             raise ValueError(f"graph.{name} must be a [2, E] tensor, got shape {tuple(t.shape)}")
-        if t.numel() and (
-            int(t[0].max()) >= graph.num_users or int(t[1].max()) >= graph.num_items or int(t.min()) < 0
-        ):
-            raise ValueError(
-                f"graph.{name} has indices outside {graph.num_users} users / {graph.num_items} items"
-            )
+        if t.numel() and (int(t[0].max()) >= graph.num_users or int(t[1].max()) >= graph.num_items or int(t.min()) < 0):
+            raise ValueError(f"graph.{name} has indices outside {graph.num_users} users / {graph.num_items} items")
     if graph.train.size(1) == 0:
         raise ValueError("graph has no training interactions")
 

@@ -124,8 +124,7 @@ def evaluate_embeddings(
         raise ValueError(f"split must be 'test' or 'valid', not {split!r}")
     if user_emb.dim() != 2 or item_emb.dim() != 2 or user_emb.size(1) != item_emb.size(1):
         raise ValueError(
-            f"embeddings must be 2-d with equal widths, got {tuple(user_emb.shape)} "
-            f"and {tuple(item_emb.shape)}"
+            f"embeddings must be 2-d with equal widths, got {tuple(user_emb.shape)} and {tuple(item_emb.shape)}"
         )
     if user_emb.size(0) != graph.num_users or item_emb.size(0) != graph.num_items:
         raise ValueError(

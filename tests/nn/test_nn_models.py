@@ -1,0 +1,146 @@
+"""Models of graphrec.nn on tiny tensors: shapes, gradients, equivalences, learning."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch_geometric.nn import LightGCN
+
+from graphrec.nn import HeteroRec, LightGCNRec, Popularity, bpr_loss, l2_penalty, normalized_adj
+
+U, I = 12, 9  # noqa: E741
+
+
+def interactions(seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    u = torch.arange(U).repeat_interleave(3)
+    i = (u + torch.randint(0, 3, (u.numel(),), generator=g)) % I
+    return torch.unique(torch.stack([u, i]), dim=1)
+
+
+def test_normalized_adj_matches_dense_and_merges_duplicates() -> None:
+    ei = torch.tensor([[0, 0, 1, 2, 2], [1, 1, 0, 0, 1]])  # (0, 1) twice
+    adj = normalized_adj(ei, 3, 2).to_dense()
+    dense = torch.zeros(2, 3)
+    dense[1, 0] = dense[0, 1] = dense[0, 2] = dense[1, 2] = 1
+    deg_src, deg_dst = dense.sum(0), dense.sum(1)
+    expected = dense / torch.sqrt(deg_dst[:, None] * deg_src[None, :])
+    assert adj.shape == (2, 3)
+    assert torch.allclose(adj, expected)
+
+
+def test_bpr_and_l2_values() -> None:
+    pos, neg = torch.tensor([2.0, 0.0]), torch.tensor([0.0, 0.0])
+    expected = -(torch.sigmoid(torch.tensor(2.0)).log() + torch.sigmoid(torch.tensor(0.0)).log()) / 2
+    assert torch.isclose(bpr_loss(pos, neg), expected)
+    assert torch.isclose(bpr_loss(pos, neg.unsqueeze(1).repeat(1, 3)), expected)
+    assert torch.isclose(l2_penalty(torch.ones(2, 3), torch.ones(2, 1)), torch.tensor(8 / 4))
+
+
+def test_popularity_is_a_rank_one_factorisation() -> None:
+    items = torch.tensor([0, 0, 0, 2, 2, 1])
+    model = Popularity(4, 3).fit(items)
+    users, item_emb = model()
+    assert users.shape == (4, 1) and item_emb.shape == (3, 1)
+    scores = users @ item_emb.T
+    assert torch.equal(scores.argsort(dim=1, descending=True)[0], torch.tensor([0, 2, 1]))
+    assert torch.allclose(scores[1], torch.tensor([1.0, 1 / 3, 2 / 3]))
+    assert "Popularity(4, 3)" == repr(model)
+
+
+def test_lightgcn_matches_pyg_edge_index_propagation() -> None:
+    torch.manual_seed(0)
+    ei = interactions()
+    model = LightGCNRec(U, I, embedding_dim=8, num_layers=2)
+    users, items = model(LightGCNRec.adjacency(ei, U, I))
+    # reference: PyG's own LightGCN with gcn_norm over an edge_index, same weights
+    ref = LightGCN(U + I, 8, 2)
+    ref.embedding.weight.data.copy_(model.lightgcn.embedding.weight.data)
+    both = torch.cat([torch.stack([ei[0], ei[1] + U]), torch.stack([ei[1] + U, ei[0]])], 1)
+    out = ref.get_embedding(both)
+    assert users.shape == (U, 8) and items.shape == (I, 8)
+    assert torch.allclose(torch.cat([users, items]), out, atol=1e-6)
+    assert "dim=8, layers=2" in repr(model)
+
+
+def _train_steps(model: torch.nn.Module, embed, ei: torch.Tensor, steps: int = 60) -> list[float]:  # type: ignore[no-untyped-def]
+    opt = torch.optim.Adam(model.parameters(), lr=0.05)
+    g = torch.Generator().manual_seed(1)
+    losses = []
+    for _ in range(steps):
+        users, items = embed()
+        neg = torch.randint(0, I, (ei.size(1),), generator=g)
+        loss = bpr_loss((users[ei[0]] * items[ei[1]]).sum(-1), (users[ei[0]] * items[neg]).sum(-1))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        losses.append(float(loss.detach()))
+    return losses
+
+
+def test_lightgcn_learns() -> None:
+    torch.manual_seed(0)
+    ei = interactions()
+    model = LightGCNRec(U, I, 16, 2)
+    adj = LightGCNRec.adjacency(ei, U, I)
+    losses = _train_steps(model, lambda: model(adj), ei)
+    assert losses[-1] < 0.8 * losses[0]
+    u_rows, i_rows = model.ego(torch.tensor([0, 1]), torch.tensor([2]))
+    assert u_rows.shape == (2, 16) and i_rows.shape == (1, 16)
+
+
+def _hetero_inputs() -> tuple[dict[str, int], dict[tuple[str, str, str], torch.Tensor], list[tuple[str, str, str]]]:
+    ei = interactions()
+    cf = [("User", "R", "Item"), ("Item", "rev_R", "User")]
+    genre = torch.stack([torch.arange(I), torch.arange(I) % 3])
+    edges = {
+        cf[0]: ei,
+        cf[1]: ei.flip(0),
+        ("Item", "G", "Entity"): genre,
+        ("Entity", "rev_G", "Item"): genre.flip(0),
+        ("User", "F", "User"): torch.stack([torch.arange(U), (torch.arange(U) + 1) % U]),
+    }
+    return {"User": U, "Item": I, "Entity": 3}, edges, cf
+
+
+@pytest.mark.parametrize("text", [False, True])
+def test_hetero_shapes_gradients_and_learning(text: bool) -> None:
+    torch.manual_seed(0)
+    num_nodes, edges, cf = _hetero_inputs()
+    x = {"Item": torch.randn(I, 5)} if text else None
+    model = HeteroRec(num_nodes, list(edges), cf, {"Item": 5} if text else None, embedding_dim=16, num_layers=2)
+    adj = HeteroRec.adjacency(edges, num_nodes)
+    out = model(adj, x)
+    assert {t: tuple(v.shape) for t, v in out.items()} == {"User": (U, 16), "Item": (I, 16), "Entity": (3, 16)}
+    sum(v.sum() for v in out.values()).backward()  # type: ignore[union-attr]
+    assert all(p.grad is not None for p in model.rel.values())
+    if text:
+        assert model.proj["Item"].weight.grad is not None
+    model.zero_grad()
+    losses = _train_steps(model, lambda: (lambda o: (o["User"], o["Item"]))(model(adj, x)), edges[cf[0]])
+    assert losses[-1] < 0.8 * losses[0]
+    assert "Entity=3" in repr(model) and "layers=2" in repr(model)
+
+
+def test_hetero_without_side_channels_is_lightgcn() -> None:
+    torch.manual_seed(0)
+    num_nodes, edges, cf = _hetero_inputs()
+    model = HeteroRec(num_nodes, list(edges), cf, embedding_dim=8, num_layers=3, side_init=0.0)
+    out = model(HeteroRec.adjacency(edges, num_nodes))
+    ref = LightGCNRec(U, I, 8, 3)
+    ref.lightgcn.embedding.weight.data.copy_(torch.cat([model.emb["User"].data, model.emb["Item"].data]))
+    users, items = ref(LightGCNRec.adjacency(edges[cf[0]], U, I))
+    assert torch.allclose(out["User"], users, atol=1e-6)
+    assert torch.allclose(out["Item"], items, atol=1e-6)
+
+
+def test_hetero_reset_and_validation() -> None:
+    num_nodes, edges, cf = _hetero_inputs()
+    model = HeteroRec(num_nodes, list(edges), cf, side_init=0.25)
+    before = model.emb["User"].detach().clone()
+    torch.nn.init.zeros_(model.rel["User__F__User"])
+    model.reset_parameters()
+    assert not torch.equal(before, model.emb["User"])
+    assert torch.all(model.rel["User__F__User"] == 0.25)
+    with pytest.raises(ValueError, match="cf_edge_types"):
+        HeteroRec(num_nodes, [cf[0]], cf)
