@@ -1,0 +1,4 @@
+// One label's embeddings from the projected graph, as [business id, vector] pairs.
+CALL gds.graph.nodeProperty.stream($name, $property, [$label])
+YIELD nodeId, propertyValue
+RETURN collect([gds.util.asNode(nodeId).id, propertyValue]) AS rows
