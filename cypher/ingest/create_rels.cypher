@@ -1,8 +1,8 @@
 // Relationships the loader has proven new (their type had no relationship when the load began):
 // both ends MATCHed on their unique id, then CREATE. Re-runs and resumed loads use merge_rels* instead.
-// $rows: [{s: STRING, d: STRING, p: MAP}]
+// $rows: [[start id: STRING, end id: STRING, properties: MAP]]
 UNWIND $rows AS row
-MATCH (a:{{src}} {id: row.s})
-MATCH (b:{{dst}} {id: row.d})
+MATCH (a:{{src}} {id: row[0]})
+MATCH (b:{{dst}} {id: row[1]})
 CREATE (a)-[r:{{type}}]->(b)
-SET r = row.p
+SET r = row[2]

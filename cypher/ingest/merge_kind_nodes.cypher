@@ -1,6 +1,6 @@
 // Entities with a second, kind label (:Entity:Genre …), MERGE-keyed on id under the primary label.
-// $rows: [{id: STRING, p: MAP}]
+// $rows: [[id: STRING, properties: MAP]]
 UNWIND $rows AS row
-MERGE (n:{{node}} {id: row.id})
+MERGE (n:{{node}} {id: row[0]})
 SET n:{{label}}
-SET n += row.p
+SET n += row[1]

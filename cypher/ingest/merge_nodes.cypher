@@ -1,5 +1,5 @@
-// Nodes of one label, MERGE-keyed on id (uniqueness constraint), properties set from row.p.
-// $rows: [{id: STRING, p: MAP}]
+// Nodes of one label, MERGE-keyed on id (uniqueness constraint), properties set from row[1].
+// $rows: [[id: STRING, properties: MAP]]
 UNWIND $rows AS row
-MERGE (n:{{label}} {id: row.id})
-SET n += row.p
+MERGE (n:{{label}} {id: row[0]})
+SET n += row[1]

@@ -1,7 +1,7 @@
 // Relationships identified by (start, type, end, tag), e.g. one TAGGED per tag a user gave an item.
-// $rows: [{s: STRING, d: STRING, p: MAP with p.tag}]
+// $rows: [[start id, end id, properties with tag]]
 UNWIND $rows AS row
-MATCH (a:{{src}} {id: row.s})
-MATCH (b:{{dst}} {id: row.d})
-MERGE (a)-[r:{{type}} {tag: row.p.tag}]->(b)
-SET r += row.p
+MATCH (a:{{src}} {id: row[0]})
+MATCH (b:{{dst}} {id: row[1]})
+MERGE (a)-[r:{{type}} {tag: row[2].tag}]->(b)
+SET r += row[2]

@@ -54,10 +54,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from graphrec.db.labels import FIXED_TYPES
+from graphrec.db.labels import FIXED_TYPES, sanitize_type
 from graphrec.errors import InputError
 from graphrec.ingest.entities import KIND_LABELS
-from graphrec.ingest.kg import add_triple, relation_type
+from graphrec.ingest.kg import add_triple
 from graphrec.ingest.records import GraphRecords, NodeSet
 from graphrec.ingest.validate import (
     Line,
@@ -186,6 +186,17 @@ def _entity_end(rec: GraphRecords, items: NodeSet, value: str) -> tuple[str, str
     return ("Entity", eid)
 
 
+def _behaviour_type(line: Line, raw: str) -> str:
+    """The relationship type of a behaviour (``rated`` → ``RATED``, ``add to cart`` → ``ADD_TO_CART``)."""
+    try:
+        rel = sanitize_type(raw)
+    except ValueError:
+        raise line.error("type", f"cannot make a relationship type from {raw!r}") from None
+    if rel in FIXED_TYPES:
+        raise line.error("type", f"{raw!r} names a type graphrec reserves ({rel}); use a behaviour name")
+    return rel
+
+
 def _check_header(path: Path, header: list[str], allowed: tuple[str, ...], required: tuple[str, ...]) -> None:
     for h in header:
         if h not in allowed:
@@ -229,10 +240,7 @@ def load_csv(path: Path, name: str) -> GraphRecords:
         if has_users and user not in users.nodes:
             raise ln.error("user", f"user {user!r} is not in users.csv")
         users.add(user)
-        raw_type = cell(ln, "type") or "interacted"
-        rel = relation_type(ln, "type", raw_type)
-        if rel in FIXED_TYPES or rel.startswith("KG_"):
-            raise ln.error("type", f"{raw_type!r} names a type graphrec reserves ({rel}); use a behaviour name")
+        rel = _behaviour_type(ln, cell(ln, "type") or "interacted")
         weight = parse_float(ln, "weight", cell(ln, "weight")) if cell(ln, "weight") else None
         ts = parse_timestamp(ln, "timestamp", cell(ln, "timestamp")) if cell(ln, "timestamp") else None
         props: dict[str, Any] = {"weight": weight, "ts": ts, "split": parse_split(ln, "split", cell(ln, "split"))}

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from graphrec.db.labels import is_allowed
-from graphrec.types import Row
 
 
 @dataclass
@@ -47,10 +46,10 @@ class NodeSet:
     def __len__(self) -> int:
         return len(self.nodes)
 
-    def rows(self) -> Iterator[Row]:
-        """``{"id", "p"}`` maps for ``UNWIND $rows``."""
+    def rows(self) -> Iterator[list[Any]]:
+        """``[id, properties]`` rows for ``UNWIND $rows`` (lists: less to send than maps)."""
         for node_id, props in self.nodes.items():
-            yield {"id": node_id, "p": props}
+            yield [node_id, props]
 
 
 @dataclass
@@ -111,12 +110,12 @@ class RelSet:
     def __len__(self) -> int:
         return len(self.src)
 
-    def rows(self) -> Iterator[Row]:
-        """``{"s", "d", "p"}`` maps for ``UNWIND $rows``."""
+    def rows(self) -> Iterator[list[Any]]:
+        """``[start id, end id, properties]`` rows for ``UNWIND $rows``."""
         names = list(self.props)
         cols = [self.props[n] for n in names]
         for i, (s, d) in enumerate(zip(self.src, self.dst, strict=True)):
-            yield {"s": s, "d": d, "p": {n: c[i] for n, c in zip(names, cols, strict=True)}}
+            yield [s, d, {n: c[i] for n, c in zip(names, cols, strict=True)}]
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """Write validated :class:`GraphRecords` to Neo4j: nodes first, then relationships, then the Dataset node.
 
-Every write is an ``UNWIND $rows`` batch (:func:`graphrec.db.write_batches`) keyed by ``id``:
+Every write is an ``UNWIND $rows`` batch of list rows (``[id, props]``, ``[start, end, props]``: less
+to encode than maps), one transaction per batch, keyed by ``id``:
 
 - nodes are ``MERGE``-d on their label's unique ``id``;
 - relationships MATCH both ends on their unique ``id``. A relationship type that had **no**
@@ -21,16 +22,16 @@ import json
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from neo4j import Driver
 from tqdm import tqdm
 
-from graphrec.db import load_query, read, render, write, write_batches
+from graphrec.db import load_query, read, render, write
 from graphrec.errors import DatabaseError, GraphRecError
 from graphrec.ingest.records import GraphRecords, NodeSet, RelSet
-from graphrec.types import Row
 
 
 @dataclass
@@ -125,17 +126,43 @@ def _rel_query(rs: RelSet, create: bool) -> str:
     if create:
         name = "ingest/create_rels"
     else:
-        name = {None: "ingest/merge_rels", "tag": "ingest/merge_rels_by_tag",
-                "source": "ingest/merge_rels_by_source"}[rs.key]
+        name = {None: "ingest/merge_rels", "tag": "ingest/merge_rels_by_tag"}[rs.key]
     return render(name, src=rs.src_label, dst=rs.dst_label, type=rs.type)
 
 
-def _write_set(driver: Driver, query: str, rows: Iterable[Row], total: int, desc: str, batch_size: int,
+def _write_set(driver: Driver, query: str, rows: Iterable[list[Any]], total: int, desc: str, batch_size: int,
                progress: bool) -> float:
+    """Run ``query`` once per batch of ``batch_size`` list rows (each batch its own transaction)."""
     t0 = time.perf_counter()
+    it = iter(rows)
     with _bar(desc, total, progress) as bar:
-        write_batches(driver, query, rows, batch_size=batch_size, on_batch=bar.update)
+        while batch := list(islice(it, batch_size)):
+            write(driver, query, {"rows": batch})
+            bar.update(len(batch))
     return time.perf_counter() - t0
+
+
+def _write_kg(driver: Driver, sets: list[RelSet], fresh: set[str], batch_size: int,
+              progress: bool) -> list[SetTiming]:
+    """Write KG triples of many types with one query per (start label, end label, create or merge).
+
+    A KG has dozens of relation types with few triples each; one query per type would spend most of
+    the time planning. The type travels in the row as a dynamic type (``$(row[3])``); it is still only
+    a sanitised name, checked by :class:`RelSet`.
+    """
+    groups: dict[tuple[str, str, bool], list[RelSet]] = {}
+    for rs in sets:
+        groups.setdefault((rs.src_label, rs.dst_label, rs.type in fresh), []).append(rs)
+    timings = []
+    for (src, dst, create), group in groups.items():
+        rows = ([*row, rs.type] for rs in group for row in rs.rows())
+        total = sum(len(rs) for rs in group)
+        query = render("ingest/create_kg_rels" if create else "ingest/merge_kg_rels", src=src, dst=dst)
+        desc = f"{group[0].source} → (:{src})-[{len(group)} KG types]->(:{dst})"
+        secs = _write_set(driver, query, rows, total, desc, batch_size, progress)
+        timings.append(SetTiming(f"{src}-KG[{len(group)} types]->{dst}", "relationships", total, secs,
+                                 "create" if create else "merge"))
+    return timings
 
 
 def check_dataset(driver: Driver, name: str) -> None:
@@ -176,11 +203,14 @@ def write_records(driver: Driver, rec: GraphRecords, batch_size: int = 10_000, p
                           progress)
         timings.append(SetTiming(label, "nodes", len(ns), secs, "merge"))
     for rs in rec.rels:
+        if rs.key == "source":
+            continue
         create = rs.type in fresh
         desc = f"{rs.source} → (:{rs.src_label})-[:{rs.type}]->(:{rs.dst_label})"
         secs = _write_set(driver, _rel_query(rs, create), rs.rows(), len(rs), desc, batch_size, progress)
         timings.append(SetTiming(f"{rs.src_label}-{rs.type}->{rs.dst_label}", "relationships", len(rs), secs,
                                  "create" if create else "merge"))
+    timings += _write_kg(driver, [rs for rs in rec.rels if rs.key == "source"], fresh, batch_size, progress)
     expected = rec.expected_counts()
     counts = {"nodes": {label: count_nodes(driver, label) for label in expected["nodes"]},
               "relationships": {t: count_relationships(driver, t) for t in expected["relationships"]}}
