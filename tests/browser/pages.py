@@ -1,0 +1,93 @@
+"""A small page object for Neo4j Browser 5 (selectors are its own ``data-testid`` attributes)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.remote.webdriver import WebDriver
+from selenium.webdriver.remote.webelement import WebElement
+from selenium.webdriver.support.ui import WebDriverWait
+
+FRAME = "[data-testid=frame]"
+
+
+class BrowserPage:
+    """Drives one Neo4j Browser tab: connect, run commands, play the guide, wait for results."""
+
+    def __init__(self, driver: WebDriver, timeout: float = 45.0) -> None:
+        self.d = driver
+        self.wait = WebDriverWait(driver, timeout)
+
+    def body_text(self) -> str:
+        return str(self.d.find_element(By.TAG_NAME, "body").text)
+
+    def frames(self) -> list[WebElement]:
+        """Result frames, newest first."""
+        return list(self.d.find_elements(By.CSS_SELECTOR, FRAME))
+
+    def connect(self, url: str, password: str) -> None:
+        """Open the Browser at ``url`` (connect form pre-filled) and log in with ``password``."""
+        self.d.get(url)
+        field = self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=password]"))
+        field.send_keys(password)
+        self.d.find_element(By.CSS_SELECTOR, "[data-testid=connect]").click()
+        self.wait.until(lambda d: "You are connected as user" in self.body_text())
+
+    def _new_frame(self, before: int) -> WebElement:
+        self.wait.until(lambda d: len(self.frames()) > before)
+        return self.frames()[0]
+
+    def run(self, command: str) -> WebElement:
+        """Type a one-line command into the editor, run it, return its frame."""
+        before = len(self.frames())
+        editor = self.d.find_element(By.CSS_SELECTOR, "[data-testid=activeEditor] textarea")
+        editor.send_keys(command)
+        editor.send_keys(Keys.ENTER)
+        return self._new_frame(before)
+
+    def run_block(self, guide: WebElement, testid: str) -> tuple[str, WebElement]:
+        """Click the play icon of the guide's code block ``testid``; return its text and the new frame."""
+        block = guide.find_element(By.CSS_SELECTOR, f"pre[data-testid={testid}]")
+        text = str(block.text)
+        before = len(self.frames())
+        block.find_element(By.CSS_SELECTOR, "i").click()
+        return text, self._new_frame(before)
+
+    def next_slide(self, guide: WebElement, times: int = 1) -> None:
+        for _ in range(times):
+            guide.find_element(By.CSS_SELECTOR, "[data-testid=nextSlide]").click()
+
+    def wait_text(self, frame: WebElement, *texts: str) -> str:
+        """Wait until ``frame`` holds every one of ``texts`` (scrolled out of view or not); return its text."""
+        self.wait.until(lambda d: all(t in self.text_of(frame) for t in texts))
+        return self.text_of(frame)
+
+    @staticmethod
+    def text_of(element: WebElement) -> str:
+        return str(element.get_attribute("textContent") or "")
+
+    def graph_nodes(self, frame: WebElement) -> list[dict[str, Any]]:
+        """The nodes the graph view draws: caption text and position, read from its SVG."""
+        script = r"""
+            return Array.from(arguments[0].querySelectorAll('svg g.node')).map(g => ({
+              caption: Array.from(g.querySelectorAll('text')).map(t => t.textContent).join(' ')
+                         .split(/\s+/).filter(w => w).join(' '),
+              transform: g.getAttribute('transform') || ''
+            }))"""
+        return list(self.d.execute_script(script, frame))
+
+    def wait_graph(self, frame: WebElement, min_nodes: int, settle: float = 15.0) -> list[dict[str, Any]]:
+        """Wait for at least ``min_nodes`` drawn nodes, then for the force layout to stop moving."""
+        self.wait.until(lambda d: len(self.graph_nodes(frame)) >= min_nodes)
+        deadline = time.monotonic() + settle
+        last = self.graph_nodes(frame)
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.graph_nodes(frame)
+            if now == last:
+                break
+            last = now
+        return last
