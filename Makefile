@@ -21,7 +21,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.graphrec-installed
 
-.PHONY: venv test demo bench lint clean browser-deps
+.PHONY: venv test demo bench lint clean
 
 venv: $(STAMP)
 
@@ -42,3 +42,29 @@ lint: venv
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# --- the demo: everything end to end on the embedded default (local Neo4j, MovieLens-100K) -------------
+G := $(VENV)/bin/graphrec
+DEMO_USERS ?= 1 42 314
+DEMO_MODEL ?= hetero
+
+demo: venv
+	$(G) db start
+	$(G) init
+	$(G) load movielens-100k --split u1
+	$(G) embed-text --label Item
+	$(G) embed-text --label Entity
+	$(G) train --model $(DEMO_MODEL)
+	@for u in $(DEMO_USERS); do $(G) recommend $$u -k 5 || exit 1; echo; done
+	@item=$$($(G) -q recommend 1 -k 1 --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["item"])'); \
+	  echo "why item $$item for user 1:"; $(G) explain 1 $$item --limit 3
+	@echo; $(G) browser
+	@echo; echo "The server keeps running for Browser; stop it with: $(G) db stop"
+
+# --- benchmarks: each writes its own section of BENCHMARKS.md -----------------------------------------
+bench: venv
+	$(PY) -m graphrec.bench.server_bench
+	$(PY) -m graphrec.bench.ingest_bench
+	$(PY) -m graphrec.bench.loader_bench
+	$(PY) -m graphrec.bench.train_bench
+	$(PY) -m graphrec.bench.serve_bench

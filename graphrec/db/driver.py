@@ -51,7 +51,10 @@ def connect(settings: Settings, verify: bool = True) -> Driver:
     """
     auth = (settings.user, settings.resolved_password())
     with translated(settings.uri):
-        driver = GraphDatabase.driver(settings.uri, auth=auth, user_agent="graphrec/0.1")
+        # server notifications (hints such as "property key does not exist" on a fresh graph) are
+        # not errors; keep them out of users' terminals
+        driver = GraphDatabase.driver(settings.uri, auth=auth, user_agent="graphrec/0.1",
+                                      notifications_min_severity="OFF")
         if verify:
             try:
                 driver.verify_connectivity()
