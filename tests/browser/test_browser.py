@@ -62,7 +62,19 @@ def test_browser_recommend_and_explain(chrome: WebDriver, guide_server: GuideSer
         _, frame = page.run_block(guide, block)
         page.wait_text(frame, "Successfully set your parameters")
 
-    page.next_slide(guide, 4)
+    page.next_slide(guide)  # the graph: counts per label from the count store
+    _, overview = page.run_block(guide, "graphrec-overview")
+    page.wait_text(overview, "nodes_per_label", '"Item": 10', '"User": 3')
+    page.next_slide(guide)  # a user: what user 1 rated, with genres
+    _, history = page.run_block(guide, "graphrec-user-history")
+    drawn = " | ".join(n["caption"] for n in page.wait_graph(history, min_nodes=5))
+    assert "Empire Strikes Back, The (1980)" in drawn and "Star Wars (1977)" not in drawn, drawn
+    page.next_slide(guide)  # model runs, the active one first
+    _, runs = page.run_block(guide, "graphrec-runs")
+    shown = page.wait_text(runs, "run-new", "run-old")
+    assert shown.index("run-new") < shown.index("run-old")
+
+    page.next_slide(guide)
     text, recommend = page.run_block(guide, "graphrec-recommend")
     assert " ".join(text.split()) == " ".join(query_for_browser("recommend/recommend").split())
     shown = page.wait_text(recommend, *RECOMMENDED, "Started streaming 5 records")
