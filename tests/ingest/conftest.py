@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from neo4j import Driver
 
 from graphrec.cli.main import cli
 from graphrec.config import Settings
@@ -62,3 +63,13 @@ def csv_dir(tmp_path: Path) -> Path:
 def kgat_dir(tmp_path: Path) -> Path:
     """A writable copy of the KGAT-format fixture."""
     return Path(shutil.copytree(FIXTURES / "kgat", tmp_path / "kgat"))
+
+
+@pytest.fixture
+def big_db(db: Driver) -> Iterator[Driver]:
+    """``db`` for a test that loads a large graph: emptied afterwards relationships first, in small
+    transactions, so the next test's clean-up stays inside the test server's transaction memory."""
+    yield db
+    with db.session() as session:
+        session.run("MATCH ()-[r]->() CALL (r) { DELETE r } IN TRANSACTIONS OF 20000 ROWS").consume()
+        session.run("MATCH (n) CALL (n) { DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()

@@ -31,6 +31,17 @@ def test_movielens_100k_exact_and_idempotent(db: Driver, run_cli: RunCli, settin
     unknown = db.execute_query("MATCH (i:Item)-[:HAS_GENRE]->(g:Genre {id: 'genre:unknown'}) "
                                "RETURN count(i) AS n").records[0]["n"]
     assert unknown == 2
+    rec = db.execute_query(
+        "MATCH (u:User {id: '196'})-[r:RATED]->(i:Item {id: '242'}) "
+        "OPTIONAL MATCH (u)-[:HAS_OCCUPATION]->(o:Occupation) OPTIONAL MATCH (u)-[:IN_AGE_GROUP]->(a:AgeGroup) "
+        "RETURN r.rating AS rating, r.ts AS ts, r.split AS split, i.title AS title, i.year AS year, "
+        "i.text AS text, o.id AS occ, a.name AS age, u.age AS raw_age").records[0]
+    assert rec["rating"] == 3.0 and rec["ts"] == 881250949 and rec["split"] == "test"  # (196, 242) is in u1.test
+    assert rec["title"] == "Kolya (1996)" and rec["year"] == 1997
+    assert rec["text"] == "Kolya (1996). Genres: Comedy."
+    assert rec["occ"] == "occupation:writer" and rec["age"] == "45-49" and rec["raw_age"] == 49
+    latin = db.execute_query("MATCH (i:Item) WHERE i.title STARTS WITH 'Misérables' RETURN count(i) AS n")
+    assert latin.records[0]["n"] == 1
 
     second = run_cli("--quiet", "load", "movielens-100k", "--split", "u1", "--json")
     assert second.exit_code == 0, second.output
@@ -44,22 +55,8 @@ def test_movielens_100k_exact_and_idempotent(db: Driver, run_cli: RunCli, settin
     assert json.loads(out.output)["relationships"]["RATED"] == 100_000
 
 
-def test_movielens_100k_properties(db: Driver, run_cli: RunCli) -> None:
-    assert run_cli("--quiet", "load", "movielens-100k", "--batch-size", "50000").exit_code == 0
-    rec = db.execute_query(
-        "MATCH (u:User {id: '196'})-[r:RATED]->(i:Item {id: '242'}) "
-        "OPTIONAL MATCH (u)-[:HAS_OCCUPATION]->(o:Occupation) OPTIONAL MATCH (u)-[:IN_AGE_GROUP]->(a:AgeGroup) "
-        "RETURN r.rating AS rating, r.ts AS ts, r.split AS split, i.title AS title, i.year AS year, "
-        "i.text AS text, o.id AS occ, a.name AS age, u.age AS raw_age").records[0]
-    assert rec["rating"] == 3.0 and rec["ts"] == 881250949 and rec["split"] == "train"
-    assert rec["title"] == "Kolya (1996)" and rec["year"] == 1997
-    assert rec["text"] == "Kolya (1996). Genres: Comedy."
-    assert rec["occ"] == "occupation:writer" and rec["age"] == "45-49" and rec["raw_age"] == 49
-    latin = db.execute_query("MATCH (i:Item) WHERE i.title STARTS WITH 'Misérables' RETURN count(i) AS n")
-    assert latin.records[0]["n"] == 1
-
-
-def test_lastfm_2k_with_kgcn_kg(db: Driver, run_cli: RunCli) -> None:
+def test_lastfm_2k_with_kgcn_kg(big_db: Driver, run_cli: RunCli) -> None:
+    db = big_db
     result = run_cli("--quiet", "load", "lastfm-2k", "--kg", "--json")
     assert result.exit_code == 0, result.output
     stats = graph_stats(db)
