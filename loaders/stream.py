@@ -85,10 +85,9 @@ def stream_nodes(driver: Driver, label: NodeType, page_size: int = 20_000, with_
     """
     query = render("extract/node_page", label=label)
     ids: list[str] = []
-    rows: list[NDArray[np.float32]] = []   # one [page, d] block per page that had embeddings
-    row_pages: list[tuple[int, NDArray[np.bool_]]] = []
+    text: NDArray[np.float32] | None = None     # allocated at the first page with embeddings, grown by doubling
+    has_text = Column(np.bool_, expected or 1024)
     num = Column(np.float32, (expected or 1024) * max(len(numeric), 1))
-    dim: int | None = None
     after = ""
     while True:
         rec = read(driver, query, {"after": after, "limit": page_size, "with_text": with_text,
@@ -101,12 +100,18 @@ def stream_nodes(driver: Driver, label: NodeType, page_size: int = 20_000, with_
             mask = np.fromiter((len(e) > 0 for e in emb), dtype=np.bool_, count=len(emb))
             if mask.any():
                 lens = {len(e) for e in emb if e}
+                dim = text.shape[1] if text is not None else None
                 if len(lens) != 1 or (dim is not None and lens != {dim}):
                     raise DatabaseError(f"{label}.text_embedding has rows of different lengths "
                                         f"{sorted(lens | ({dim} if dim else set()))}; re-run `graphrec embed-text`")
-                dim = lens.pop()
-                rows.append(np.asarray([e for e in emb if e], dtype=np.float32))
-                row_pages.append((len(ids), mask))
+                if text is None:
+                    text = np.zeros((max(expected or 0, len(ids) + len(page_ids)), lens.pop()), dtype=np.float32)
+                elif len(ids) + len(page_ids) > len(text):
+                    grown = np.zeros((max(2 * len(text), len(ids) + len(page_ids)), text.shape[1]), dtype=np.float32)
+                    grown[: len(ids)] = text[: len(ids)]
+                    text = grown
+                text[len(ids) + np.flatnonzero(mask)] = np.asarray([e for e in emb if e], dtype=np.float32)
+            has_text.extend(mask)
         if numeric:
             vals = np.asarray(rec["props"], dtype=np.float64).astype(np.float32)  # None -> nan
             num.extend(vals.reshape(-1))
@@ -119,17 +124,12 @@ def stream_nodes(driver: Driver, label: NodeType, page_size: int = 20_000, with_
     if expected is not None and len(ids) != expected:
         raise DatabaseError(f"{expected - len(ids)} of {expected} {label} nodes have a missing or non-string id; "
                             "graphrec needs a string `id` on every node")
-    text: NDArray[np.float32] | None = None
-    has_text: NDArray[np.bool_] | None = None
-    if dim is not None:
-        text = np.zeros((len(ids), dim), dtype=np.float32)
-        has_text = np.zeros(len(ids), dtype=np.bool_)
-        for (offset, mask), block in zip(row_pages, rows, strict=True):
-            where = offset + np.flatnonzero(mask)
-            text[where] = block
-            has_text[where] = True
+    mask_arr: NDArray[np.bool_] | None = None
+    if text is not None:
+        text = text[: len(ids)]
+        mask_arr = has_text.array().astype(np.bool_)
     numeric_arr = num.array().reshape(len(ids), len(numeric)).astype(np.float32) if numeric else None
-    return NodeColumns(ids=ids, text=text, has_text=has_text, numeric=numeric_arr)
+    return NodeColumns(ids=ids, text=text, has_text=mask_arr, numeric=numeric_arr)
 
 
 @dataclass
