@@ -21,7 +21,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.graphrec-installed
 
-.PHONY: venv test demo bench lint clean
+.PHONY: venv test demo bench lint clean browser-deps
 
 venv: $(STAMP)
 
@@ -33,8 +33,17 @@ $(STAMP): pyproject.toml
 	$(PIP) install -e '.[dev]'
 	touch $(STAMP)
 
-test: venv
+test: venv browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Headless Chromium + ChromeDriver for the Neo4j Browser test (Debian packages). Installed when missing and
+# this user may run apt-get; otherwise that one test is skipped and says how to install them.
+browser-deps:
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || echo "note: could not install chromium/chromium-driver; the Browser test will be skipped"; \
+	else echo "note: chromium/chromedriver not installed (apt-get install chromium chromium-driver); the Browser test will be skipped"; fi
 
 lint: venv
 	$(VENV)/bin/ruff check graphrec loaders tests

@@ -18,6 +18,8 @@ ALLOWED: dict[str, set[str]] = {
     "graphrec.features": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types"},
     "graphrec.writeback": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types"},
     "graphrec.recommend": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types"},
+    "graphrec.browser": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.server"},
+    "graphrec.gds": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types"},
     "loaders": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types"},
     "graphrec.nn": {"graphrec.types"},
     "graphrec.train": {"graphrec.nn", "loaders.types", "graphrec.types", "graphrec.errors"},
