@@ -12,6 +12,7 @@ from neo4j import Driver
 from numpy.typing import NDArray
 from torch_geometric.data import HeteroData
 
+from graphrec.db import read, render
 from graphrec.errors import NotFoundError
 from graphrec.types import EdgeType, NodeType
 from loaders.spec import GraphSpec, discover_spec
@@ -74,6 +75,17 @@ def _add_nodes(data: HeteroData, t: NodeType, cols: NodeColumns) -> None:
         data[t].numeric = torch.from_numpy(cols.numeric)
 
 
+def _needs_ts(driver: Driver, spec: GraphSpec, split: SplitMode) -> bool:
+    """Whether the split needs ``ts`` (reading it costs about as much as the rest of a behaviour page):
+    only ``temporal``, or ``auto`` when no behaviour relationship is stored as valid/test."""
+    if split != "auto":
+        return split == "temporal"
+    for s, rtype, d in spec.behaviours:
+        if read(driver, render("extract/has_held_out", src=s, type=rtype, dst=d))[0]["held_out"]:
+            return False
+    return True
+
+
 def load_graph_with_stats(
     driver: Driver,
     spec: GraphSpec | None = None,
@@ -82,8 +94,9 @@ def load_graph_with_stats(
     test_frac: float = 0.2,
     seed: int = 0,
     page_nodes: int = 20_000,
-    page_edges: int = 100_000,
+    page_edges: int = 50_000,
     progress: Callable[[int], None] | None = None,
+    workers: int = 4,
 ) -> tuple[RecGraph, LoadStats]:
     """Like :func:`load_graph`, and also return the :class:`LoadStats` of the load."""
     t0 = time.perf_counter()
@@ -107,12 +120,14 @@ def load_graph_with_stats(
         _add_nodes(data, t, nodes)
 
     t1 = time.perf_counter()
+    with_ts = _needs_ts(driver, spec, split)
     streamed: dict[EdgeType, EdgeColumns] = {}
     for et in spec.edge_types:
         if et[0] not in ids or et[2] not in ids:
             continue
         streamed[et] = stream_edges(driver, et, ids[et[0]], index[et[2]], behaviour=et in spec.behaviours,
-                                    expected=spec.edge_counts.get(et), page_edges=page_edges, progress=progress)
+                                    expected=spec.edge_counts.get(et), page_edges=page_edges, progress=progress,
+                                    with_ts=with_ts, workers=workers)
         stats.edges[_key(et)] = len(streamed[et].src)
     stats.stream_seconds = time.perf_counter() - t1
 
@@ -150,8 +165,9 @@ def load_graph(
     test_frac: float = 0.2,
     seed: int = 0,
     page_nodes: int = 20_000,
-    page_edges: int = 100_000,
+    page_edges: int = 50_000,
     progress: Callable[[int], None] | None = None,
+    workers: int = 4,
 ) -> RecGraph:
     """Stream the recommendation graph out of Neo4j into a :class:`RecGraph`.
 
@@ -170,8 +186,9 @@ def load_graph(
         test_frac: test share per user for seeded splits (default: 0.2).
         seed: seed of the seeded splits (default: 0).
         page_nodes: nodes per query (default: 20000).
-        page_edges: relationships per query, about (default: 100000).
+        page_edges: relationships per query, about (default: 50000).
         progress: called with the number of relationships after each page.
+        workers: edge pages in flight at once (default: 4).
 
     Returns:
         The graph, its id maps and the interaction splits.
@@ -182,5 +199,5 @@ def load_graph(
         ValueError: bad split arguments.
     """
     graph, _ = load_graph_with_stats(driver, spec, split, valid_frac, test_frac, seed, page_nodes, page_edges,
-                                     progress)
+                                     progress, workers)
     return graph

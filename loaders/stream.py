@@ -8,12 +8,14 @@ index), edges by pages of source nodes.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from neo4j import Driver
+from neo4j import Driver, Record
 from numpy.typing import NDArray
 
 from graphrec.db import read, render
@@ -155,49 +157,72 @@ def _source_pages(ids: IdMap, per_page: int) -> Iterator[tuple[int, list[str]]]:
 
 
 def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index: dict[str, int],
-                 behaviour: bool = False, expected: int | None = None, page_edges: int = 100_000,
-                 progress: Progress | None = None) -> EdgeColumns:
+                 behaviour: bool = False, expected: int | None = None, page_edges: int = 50_000,
+                 progress: Progress | None = None, with_ts: bool = True, workers: int = 4) -> EdgeColumns:
     """Stream the relationships of ``edge_type`` as index columns.
 
     Source nodes are sent in pages sized so that a page holds about ``page_edges`` relationships
     at the average degree; the server returns each target's business id, mapped to its index here.
+    Up to ``workers`` pages are in flight at once (the server's work, reading relationships and their
+    properties, is most of the cost); results are consumed in page order, so memory stays bounded
+    by ``workers`` pages plus the output columns.
 
     Args:
         driver: an open driver.
         edge_type: ``(src label, REL_TYPE, dst label)``, all allowlisted.
         src_ids: id map of the source type (page order).
         dst_index: business id → index of the target type.
-        behaviour: also fetch ``split`` and ``ts`` (default: ``False``).
+        behaviour: also fetch ``split`` (and ``ts``) (default: ``False``).
         expected: expected relationship count, used to size the arrays (default: unknown).
-        page_edges: target relationships per query (default: 100000).
+        page_edges: target relationships per query (default: 50000).
         progress: called with the number of relationships after each page.
+        with_ts: fetch ``ts`` of behaviours; ``False`` leaves ``ts`` at -1 (default: ``True``).
+        workers: pages in flight at once (default: 4).
 
     Raises:
         DatabaseError: a relationship whose target is not in ``dst_index``.
     """
     s, rtype, d = edge_type
     query = render("extract/behaviour_page" if behaviour else "extract/edge_page", src=s, type=rtype, dst=d)
+    params = {"split_key": "split", "ts_key": "ts", "with_ts": with_ts}
     cap = expected if expected is not None else 1024
     src, dst = Column(np.int64, cap), Column(np.int64, cap)
     split, ts = Column(np.int8, cap if behaviour else 1), Column(np.int64, cap if behaviour else 1)
     avg_degree = max(1.0, (expected or len(src_ids)) / max(len(src_ids), 1))
     per_page = max(1, int(page_edges / avg_degree))
-    for offset, page in _source_pages(src_ids, per_page):
-        rec = read(driver, query, {"ids": page})[0]
-        k: list[int] = rec["src"]
-        if not k:
-            continue
-        try:
-            dst.extend([dst_index[t] for t in rec["dst"]])
-        except KeyError as e:
-            raise DatabaseError(f"{s}-[{rtype}]->{d}: target {d} {e.args[0]!r} is not among the streamed "
-                                f"{d} nodes (was the graph changed while loading?)") from e
-        src.extend(np.asarray(k, dtype=np.int64) + offset)
-        if behaviour:
-            split.extend(rec["split"])
-            ts.extend(rec["ts"])
-        if progress:
-            progress(len(k))
+
+    def fetch(page: list[str]) -> Record:
+        return read(driver, query, {**params, "ids": page})[0]
+
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="graphrec-loader") as pool:
+        window: deque[tuple[int, Future[Record]]] = deque()
+        pages = _source_pages(src_ids, per_page)
+        while True:
+            while len(window) < max(1, workers):
+                nxt = next(pages, None)
+                if nxt is None:
+                    break
+                window.append((nxt[0], pool.submit(fetch, nxt[1])))
+            if not window:
+                break
+            offset, fut = window.popleft()
+            rec = fut.result()
+            k: list[int] = rec["src"]
+            if not k:
+                continue
+            try:
+                dst.extend([dst_index[t] for t in rec["dst"]])
+            except KeyError as e:
+                for _, f in window:
+                    f.cancel()
+                raise DatabaseError(f"{s}-[{rtype}]->{d}: target {d} {e.args[0]!r} is not among the streamed "
+                                    f"{d} nodes (was the graph changed while loading?)") from e
+            src.extend(np.asarray(k, dtype=np.int64) + offset)
+            if behaviour:
+                split.extend(rec["split"])
+                ts.extend(rec["ts"])
+            if progress:
+                progress(len(k))
     return EdgeColumns(src=src.array().astype(np.int64), dst=dst.array().astype(np.int64),
                        split=split.array().astype(np.int8) if behaviour else None,
                        ts=ts.array().astype(np.int64) if behaviour else None)
