@@ -3,19 +3,24 @@
 // The user's vector u (run-keyed property, so user and item vectors always come from the same run)
 // is extended to [u, 0] and looked up in the run's MIPS vector index, whose item vectors were
 // extended to norm M at publish time: cosine order there equals dot-product order, the model's
-// score. Items the user interacted with are skipped (the index is asked for K + degree candidates,
-// so K unseen items come back when the catalogue has them). `score` is the recovered dot product.
+// score. Items the user interacted with are skipped (the index is asked for at least K + degree
+// candidates, so K unseen items come back when the catalogue has them). The HNSW search is
+// approximate and its beam is the number of candidates asked for: $candidates (at least) trades
+// latency for recall (graphrec.bench.serve_bench reports recall@20 against exact top-20).
+// `score` is the recovered dot product.
 //
 // Parameters (Neo4j Browser):
 //   :param user => '1'
 //   :param k => 10
+//   :param candidates => 100
 MATCH (run:ModelRun) WHERE run.activated IS NOT NULL
 WITH run ORDER BY run.activated DESC LIMIT 1
 MATCH (u:User {id: $user})
 WITH run, u, u[run.prop] AS q, COUNT { (u)-[:!RECOMMENDED]->(:Item) } AS seen
 WHERE q IS NOT NULL
 WITH run, u, q, seen, sqrt(reduce(s = 0.0, x IN q | s + x * x)) AS qnorm
-CALL db.index.vector.queryNodes(run.mips_index, $k + seen, q + [0.0]) YIELD node AS i, score
+CALL db.index.vector.queryNodes(run.mips_index,
+     CASE WHEN $k + seen > $candidates THEN $k + seen ELSE $candidates END, q + [0.0]) YIELD node AS i, score
 WITH run, u, qnorm, i, score
 WHERE NOT EXISTS { (u)-[:!RECOMMENDED]->(i) }
 RETURN i.id AS item, i.title AS title, (2.0 * score - 1.0) * qnorm * run.mips_norm AS score,

@@ -52,14 +52,20 @@ def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None)
     return rows
 
 
-def recommend_realtime(driver: Driver, user: str, k: int = 10) -> list[Recommendation]:
+def recommend_realtime(driver: Driver, user: str, k: int = 10, candidates: int | None = None) -> list[Recommendation]:
     """Top-``k`` unseen items for ``user`` from the active run's embeddings via the vector index.
+
+    ``candidates`` (default: the query file's, 100) is the least number of index neighbours asked
+    for: the HNSW beam, so more means higher recall and more latency.
 
     Raises:
         NotFoundError: unknown user, no active run, or the user has no embedding in it.
     """
     _check_k(k)
-    rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend_realtime", {"user": user, "k": k})]
+    params: dict[str, object] = {"user": user, "k": k}
+    if candidates is not None:
+        params["candidates"] = candidates
+    rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend_realtime", params)]
     if not rows:
         _lookup(driver, user=user)
         raise NotFoundError(f"user {user!r} has no embedding in the active run (new since training?); "

@@ -61,6 +61,7 @@ class Explanation:
         via: display names of the nodes along the path, user first, item last.
         nodes: the nodes (``{labels, id, name}``), in path order.
         rels: relationship types, in path order.
+        forward: for each relationship, whether it points along the path (user → item).
     """
 
     kind: str
@@ -68,18 +69,23 @@ class Explanation:
     via: list[str]
     nodes: list[dict[str, Any]]
     rels: list[str]
+    forward: list[bool] = field(default_factory=list)
 
     @classmethod
     def from_record(cls, rec: neo4j.Record) -> Explanation:
         path: Path = rec["path"]
+        nodes = list(path.nodes)
+        forward = [r.start_node is not None and r.start_node.element_id == nodes[i].element_id
+                   for i, r in enumerate(path.relationships)]
         return cls(kind=rec["kind"], hops=int(rec["hops"]), via=[str(v) for v in rec["via"]],
-                   nodes=[node_dict(n) for n in path.nodes], rels=[r.type for r in path.relationships])
+                   nodes=[node_dict(n) for n in nodes], rels=[r.type for r in path.relationships], forward=forward)
 
     def sentence(self) -> str:
-        """The path as one line: ``u1 -RATED-> Toy Story -HAS_GENRE-> Comedy <-HAS_GENRE- Heat``."""
+        """The path as one line: ``1 -[RATED]-> Toy Story -[HAS_GENRE]-> Comedy <-[HAS_GENRE]- Heat``."""
         parts = [self.via[0]]
-        for rel, name in zip(self.rels, self.via[1:], strict=True):
-            parts.append(f"-[{rel}]- {name}")
+        fwd = self.forward or [True] * len(self.rels)
+        for rel, ahead, name in zip(self.rels, fwd, self.via[1:], strict=True):
+            parts.append(f"-[{rel}]-> {name}" if ahead else f"<-[{rel}]- {name}")
         return " ".join(parts)
 
     def to_dict(self) -> dict[str, Any]:

@@ -5,17 +5,16 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import torch
 from neo4j import Driver
 from torch import Tensor
 
-from graphrec.db import load_query, render, write, write_batches
-from graphrec.db.writer import chunks
+from graphrec.db import load_query, render, write
 from graphrec.errors import GraphRecError, InputError
 from graphrec.types import NodeType, Row
+from graphrec.writeback.batches import parallel_batches
 from graphrec.writeback.runs import RunSpec, activate, delete_run, new_run_id, run_key
 from graphrec.writeback.topk import top_k
 from graphrec.writeback.vectors import (
@@ -107,29 +106,6 @@ def recommended_rows(user_ids: Sequence[str], item_ids: Sequence[str], user_emb:
             if keep:
                 yield {"u": user_ids[batch.start + j], "items": [i for i, _ in keep],
                        "scores": [s for _, s in keep]}
-
-
-def _parallel_batches(driver: Driver, query: str, rows: Iterator[Row], batch_size: int, params: Row,
-                      workers: int, on_batch: Callable[[int], None]) -> int:
-    """Like :func:`write_batches`, with up to ``workers`` transactions in flight (deadlocks are
-    transient errors, retried by the driver)."""
-    if workers <= 1:
-        return write_batches(driver, query, rows, batch_size=batch_size, params=params, on_batch=on_batch)
-    total = 0
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        pending: list[tuple[Future[object], int]] = []
-        for batch in chunks(rows, batch_size):
-            pending.append((pool.submit(write, driver, query, {**params, "rows": batch}), len(batch)))
-            while len(pending) >= 2 * workers or (pending and pending[0][0].done()):
-                fut, n = pending.pop(0)
-                fut.result()
-                total += n
-                on_batch(n)
-        for fut, n in pending:
-            fut.result()
-            total += n
-            on_batch(n)
-    return total
 
 
 def publish(
@@ -234,12 +210,12 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
 
     t = time.perf_counter()
     n = write_vectors(driver, item_type, item_ids, item_emb, names["prop"], mips=mips,
-                      mips_key=names["mips_prop"], batch_size=batch_size, on_batch=vec_tick)
+                      mips_key=names["mips_prop"], batch_size=batch_size, on_batch=vec_tick, workers=workers)
     n += write_vectors(driver, user_type, user_ids, user_emb, names["prop"], batch_size=batch_size,
-                       on_batch=vec_tick)
+                       on_batch=vec_tick, workers=workers)
     if entity_emb is not None:
         n += write_vectors(driver, entity_type, list(ids[entity_type]), entity_emb, names["prop"],
-                           batch_size=batch_size, on_batch=vec_tick)
+                           batch_size=batch_size, on_batch=vec_tick, workers=workers)
     result.vectors = n
     result.seconds["vectors"] = time.perf_counter() - t
 
@@ -267,6 +243,6 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
             yield row
 
     rec_batch = max(1, batch_size // max(1, min(k, len(item_ids))) * 4)
-    _parallel_batches(driver, query, rows(), rec_batch, {"run": result.run_id}, workers, rec_tick)
+    parallel_batches(driver, query, rows(), rec_batch, {"run": result.run_id}, workers, rec_tick)
     result.recommended = counted[0]
     result.seconds["recommended"] = time.perf_counter() - t

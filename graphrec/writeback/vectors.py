@@ -9,8 +9,9 @@ import torch
 from neo4j import Driver
 from torch import Tensor
 
-from graphrec.db import load_query, read, render, write, write_batches
+from graphrec.db import load_query, read, render, write
 from graphrec.types import Row
+from graphrec.writeback.batches import parallel_batches
 
 
 def mips_augment(item_emb: Tensor) -> tuple[Tensor, float]:
@@ -32,15 +33,16 @@ def mips_augment(item_emb: Tensor) -> tuple[Tensor, float]:
 
 
 def vector_rows(ids: Sequence[str], emb: Tensor, extra: Tensor | None = None) -> Iterator[Row]:
-    """Rows ``{id, v}`` (and ``m`` from ``extra``) for :func:`write_vectors`, converted lazily."""
+    """Rows ``{id, v}`` (and ``e``, the MIPS coordinate from ``extra[:, -1]``) for :func:`write_vectors`,
+    converted lazily."""
     chunk = 4096
     for start in range(0, len(ids), chunk):
         vs = emb[start:start + chunk].detach().float().cpu().tolist()
-        ms = extra[start:start + chunk].tolist() if extra is not None else None
+        es = extra[start:start + chunk, -1].tolist() if extra is not None else None
         for j, v in enumerate(vs):
             row: Row = {"id": ids[start + j], "v": v}
-            if ms is not None:
-                row["m"] = ms[j]
+            if es is not None:
+                row["e"] = es[j]
             yield row
 
 
@@ -54,6 +56,7 @@ def write_vectors(
     mips_key: str | None = None,
     batch_size: int = 5000,
     on_batch: Callable[[int], None] | None = None,
+    workers: int = 1,
 ) -> int:
     """Write ``emb[i]`` to property ``key`` of the ``label`` node with id ``ids[i]`` (and ``mips``).
 
@@ -66,8 +69,7 @@ def write_vectors(
     else:
         query = render("writeback/write_vectors", label=label)
         params = {"key": key}
-    return write_batches(driver, query, vector_rows(ids, emb, mips), batch_size=batch_size, params=params,
-                         on_batch=on_batch)
+    return parallel_batches(driver, query, vector_rows(ids, emb, mips), batch_size, params, workers, on_batch)
 
 
 def vector_indexes(driver: Driver) -> dict[str, Row]:
