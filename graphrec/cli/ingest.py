@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import tempfile
+import time
 from pathlib import Path
 
 import click
 
 from graphrec.cli.context import AppContext, pass_app, table
-from graphrec.ingest.registry import DATASETS
+from graphrec.errors import ConfigError, DatabaseError, GraphRecError
+from graphrec.ingest.registry import DATASETS, LoadOptions
+from graphrec.ingest.writer import LoadReport
 
 
 @click.command("load")
@@ -24,10 +30,13 @@ from graphrec.ingest.registry import DATASETS
 @click.option("--kg-path", type=click.Path(path_type=Path, file_okay=False),
               help="lastfm-2k: KGCN folder (kg.txt, item_index2entity_id.txt); implies --kg.")
 @click.option("--name", help="kgat/csv: dataset name recorded on the Dataset node (default: <format>:<folder>).")
+@click.option("--bulk", is_flag=True,
+              help="Offline import with neo4j-admin into an EMPTY database of the local server (stops and "
+                   "restarts it).")
 @click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
 @pass_app
 def load(app: AppContext, dataset: str, path: Path | None, batch_size: int | None, split: str | None, kg: bool,
-         kg_path: Path | None, name: str | None, as_json: bool) -> None:
+         kg_path: Path | None, name: str | None, bulk: bool, as_json: bool) -> None:
     """Load DATASET into Neo4j: validate every file first, then write (idempotent, resumable).
 
     DATASET is one of movielens-100k, movielens-1m, lastfm-2k, kgat, csv (kgat and csv need --path).
@@ -35,13 +44,16 @@ def load(app: AppContext, dataset: str, path: Path | None, batch_size: int | Non
     Example: graphrec load movielens-100k --split u1
     """
     from graphrec.db.schema import apply_schema
-    from graphrec.ingest.registry import LoadOptions, load_dataset
+    from graphrec.ingest.registry import load_dataset
 
     options = LoadOptions(path=path, split=split, kg=kg or kg_path is not None, kg_path=kg_path, name=name)
-    driver = app.driver()
-    apply_schema(driver)
-    report = load_dataset(driver, dataset, options, app.settings.data_dir, app.settings.home,
-                          batch_size=batch_size or app.settings.batch_size, progress=not app.quiet)
+    if bulk:
+        report = bulk_load(app, dataset, options)
+    else:
+        driver = app.driver()
+        apply_schema(driver)
+        report = load_dataset(driver, dataset, options, app.settings.data_dir, app.settings.home,
+                              batch_size=batch_size or app.settings.batch_size, progress=not app.quiet)
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
         return
@@ -50,11 +62,77 @@ def load(app: AppContext, dataset: str, path: Path | None, batch_size: int | Non
     rows = [{"kind": kind, "name": k, "count": v} for kind in ("nodes", "relationships")
             for k, v in report.counts[kind].items()]
     app.echo(table(rows, ["kind", "name", "count"]))
+    if bulk:
+        steps = ", ".join(f"{t.name} {t.seconds:.1f}s" for t in report.timings)
+        app.echo(f"bulk-imported {report.dataset}: parse {report.parse_seconds:.1f}s, {steps}")
+        return
     n_rows, r_rows = report.rows("nodes"), report.rows("relationships")
     n_s, r_s = report.seconds("nodes"), report.seconds("relationships")
     app.echo(f"loaded {report.dataset} (sha256 {report.source_sha256[:12]}…): parse {report.parse_seconds:.1f}s, "
              f"{n_rows} node rows in {n_s:.1f}s, {r_rows} relationship rows in {r_s:.1f}s "
              f"({r_rows / r_s if r_s else 0:,.0f}/s), batch size {report.batch_size}")
+
+
+def bulk_load(app: AppContext, dataset: str, options: LoadOptions) -> LoadReport:
+    """Validate ``dataset``, then import it offline with ``neo4j-admin database import full``.
+
+    Only for the local server graphrec manages, and only into an empty database: Neo4j Community
+    cannot take one database offline, so the server is stopped for the import and started again.
+
+    Raises:
+        ConfigError: not the local server.
+        GraphRecError: the database is not empty.
+        DatabaseError: the importer failed (its last line is shown).
+    """
+    from graphrec.cli.db import local_server
+    from graphrec.db import load_query, read
+    from graphrec.db.schema import apply_schema
+    from graphrec.ingest.bulk import import_args, write_import_files
+    from graphrec.ingest.registry import load_params, read_dataset
+    from graphrec.ingest.writer import SetTiming, finish_load, sources_sha256
+    from graphrec.server.runtime import ensure_jars
+
+    s = app.settings
+    if not s.is_local:
+        raise ConfigError(f"--bulk needs the local server graphrec manages (it is stopped for the offline import); "
+                          f"{s.uri} is not it: load without --bulk")
+    rec, parse_seconds = read_dataset(dataset, options, s.data_dir, s.home)
+    n = int(read(app.driver(), load_query("ingest/count_all_nodes"))[0]["n"])
+    if n:
+        raise GraphRecError(f"--bulk replaces the whole database and it holds {n} nodes: empty it first "
+                            f"(or load without --bulk)")
+    timings = []
+    s.home.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=s.home, prefix="import-") as tmp:
+        t0 = time.perf_counter()
+        files = write_import_files(rec, Path(tmp))
+        timings.append(SetTiming("import files", "bulk", files.rows, time.perf_counter() - t0, "csv"))
+        app.close()
+        server = local_server(app)
+        t0 = time.perf_counter()
+        server.stop()
+        timings.append(SetTiming("server stop", "bulk", 0, time.perf_counter() - t0, "stop"))
+        env = {**os.environ, "NEO4J_HOME": str(server.server_dir), "NEO4J_CONF": str(server.server_dir / "conf")}
+        cmd = ["java", "-cp", f"{ensure_jars(quiet=True) / 'lib'}/*", "org.neo4j.cli.AdminTool",
+               *import_args(files, s.database)]
+        t0 = time.perf_counter()
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        timings.append(SetTiming("neo4j-admin import", "bulk", files.rows, time.perf_counter() - t0, "import"))
+        t0 = time.perf_counter()
+        server.start()
+        timings.append(SetTiming("server start", "bulk", 0, time.perf_counter() - t0, "start"))
+        if proc.returncode != 0:
+            lines = [ln for ln in (proc.stderr + proc.stdout).splitlines() if ln.strip()]
+            raise DatabaseError(f"neo4j-admin database import failed: {lines[-1] if lines else proc.returncode}")
+    driver = app.driver()
+    t0 = time.perf_counter()
+    apply_schema(driver)
+    sha = sources_sha256(rec.files)
+    counts, notes = finish_load(driver, rec, sha, {**load_params(dataset, options), "bulk": True})
+    timings.append(SetTiming("schema + counts", "bulk", 0, time.perf_counter() - t0, "schema"))
+    report = LoadReport(rec.name, sha, 0, counts, rec.expected_counts(), timings, notes=notes)
+    report.parse_seconds = parse_seconds
+    return report
 
 
 @click.command("stats")

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from neo4j import Driver
 
@@ -138,6 +139,20 @@ def _csv(path: Path, options: LoadOptions) -> GraphRecords:
     return load_csv(path, options.name or f"csv:{path.resolve().name}")
 
 
+def read_dataset(dataset: str, options: LoadOptions, data_dir: Path | None,
+                 home: Path) -> tuple[GraphRecords, float]:
+    """Find (or download), read and validate ``dataset``; returns the records and the seconds it took."""
+    path = resolve_path(dataset, options, data_dir, home)
+    t0 = time.perf_counter()
+    rec = parse(dataset, path, options, data_dir)
+    return rec, time.perf_counter() - t0
+
+
+def load_params(dataset: str, options: LoadOptions) -> dict[str, Any]:
+    """The load options recorded on the Dataset node."""
+    return {"dataset": dataset, "split": options.split, "kg": bool(options.kg or options.kg_path)}
+
+
 def load_dataset(driver: Driver, dataset: str, options: LoadOptions, data_dir: Path | None, home: Path,
                  batch_size: int = 10_000, progress: bool = True) -> LoadReport:
     """Find, parse and validate every file of ``dataset``, then write it (nothing is written on a bad row).
@@ -149,12 +164,8 @@ def load_dataset(driver: Driver, dataset: str, options: LoadOptions, data_dir: P
     """
     if batch_size < 1:
         raise ConfigError(f"--batch-size must be >= 1, got {batch_size}")
-    path = resolve_path(dataset, options, data_dir, home)
-    t0 = time.perf_counter()
-    rec = parse(dataset, path, options, data_dir)
-    parse_seconds = time.perf_counter() - t0
-    params = {"dataset": dataset, "split": options.split, "kg": bool(options.kg or options.kg_path),
-              "batch_size": batch_size}
+    rec, parse_seconds = read_dataset(dataset, options, data_dir, home)
+    params = {**load_params(dataset, options), "batch_size": batch_size}
     report = write_records(driver, rec, batch_size=batch_size, progress=progress, params=params)
     report.parse_seconds = parse_seconds
     return report

@@ -177,6 +177,35 @@ def check_dataset(driver: Driver, name: str) -> None:
                             f"database: load {name!r} into another database (--database) or empty this one")
 
 
+def finish_load(driver: Driver, rec: GraphRecords, sha: str,
+                params: Mapping[str, Any] | None = None) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """Check the database counts against the records, then merge the ``(:Dataset)`` node.
+
+    Returns:
+        The counts in the database and notes for the user.
+
+    Raises:
+        DatabaseError: fewer nodes or relationships than the records hold.
+    """
+    expected = rec.expected_counts()
+    counts = {"nodes": {label: count_nodes(driver, label) for label in expected["nodes"]},
+              "relationships": {t: count_relationships(driver, t) for t in expected["relationships"]}}
+    for kind in ("nodes", "relationships"):
+        for name, want in expected[kind].items():
+            if counts[kind][name] < want:
+                raise DatabaseError(f"after the load the database has {counts[kind][name]} {name} {kind}, "
+                                    f"expected at least {want}: some writes did not land")
+    notes = list(rec.notes)
+    for name, want in expected["relationships"].items():
+        if counts["relationships"][name] > want:
+            notes.append(f"the database has {counts['relationships'][name] - want} more {name} relationships "
+                         f"than this load wrote (from an earlier, different load?)")
+    write(driver, load_query("ingest/record_dataset"),
+          {"name": rec.name, "source_sha256": sha, "counts": json.dumps(counts, sort_keys=True),
+           "files": sorted(p.name for p in rec.files), "params": json.dumps(dict(params or {}), sort_keys=True)})
+    return counts, notes
+
+
 def write_records(driver: Driver, rec: GraphRecords, batch_size: int = 10_000, progress: bool = True,
                   params: Mapping[str, Any] | None = None) -> LoadReport:
     """Write a validated dataset and record its ``(:Dataset)`` node.
@@ -211,20 +240,5 @@ def write_records(driver: Driver, rec: GraphRecords, batch_size: int = 10_000, p
         timings.append(SetTiming(f"{rs.src_label}-{rs.type}->{rs.dst_label}", "relationships", len(rs), secs,
                                  "create" if create else "merge"))
     timings += _write_kg(driver, [rs for rs in rec.rels if rs.key == "source"], fresh, batch_size, progress)
-    expected = rec.expected_counts()
-    counts = {"nodes": {label: count_nodes(driver, label) for label in expected["nodes"]},
-              "relationships": {t: count_relationships(driver, t) for t in expected["relationships"]}}
-    for kind in ("nodes", "relationships"):
-        for name, want in expected[kind].items():
-            if counts[kind][name] < want:
-                raise DatabaseError(f"after the load the database has {counts[kind][name]} {name} {kind}, "
-                                    f"expected at least {want}: some writes did not land")
-    notes = list(rec.notes)
-    for name, want in expected["relationships"].items():
-        if counts["relationships"][name] > want:
-            notes.append(f"the database has {counts['relationships'][name] - want} more {name} relationships "
-                         f"than this load wrote (from an earlier, different load?)")
-    write(driver, load_query("ingest/record_dataset"),
-          {"name": rec.name, "source_sha256": sha, "counts": json.dumps(counts, sort_keys=True),
-           "files": sorted(p.name for p in rec.files), "params": json.dumps(dict(params or {}), sort_keys=True)})
-    return LoadReport(rec.name, sha, batch_size, counts, expected, timings, notes=notes)
+    counts, notes = finish_load(driver, rec, sha, params)
+    return LoadReport(rec.name, sha, batch_size, counts, rec.expected_counts(), timings, notes=notes)
