@@ -97,7 +97,8 @@ def validate(ids: Mapping[NodeType, Sequence[str]], user_emb: Tensor, item_emb: 
 
 def recommended_rows(user_ids: Sequence[str], item_ids: Sequence[str], user_emb: Tensor, item_emb: Tensor,
                      exclude: Tensor | None, k: int) -> Iterator[Row]:
-    """``{u, items, scores}`` per user with at least one recommendation, best first."""
+    """``{u, items, s}`` per user with at least one recommendation, best first; ``s`` holds the scores
+    as comma-separated decimals (decoded faster by the server than a list of floats)."""
     for batch in top_k(user_emb, item_emb, exclude, k):
         items = batch.items.tolist()
         scores = batch.scores.tolist()
@@ -105,7 +106,7 @@ def recommended_rows(user_ids: Sequence[str], item_ids: Sequence[str], user_emb:
             keep = [(item_ids[i], s) for i, s in zip(row_items, row_scores, strict=True) if i >= 0]
             if keep:
                 yield {"u": user_ids[batch.start + j], "items": [i for i, _ in keep],
-                       "scores": [s for _, s in keep]}
+                       "s": ",".join(f"{s:.8g}" for _, s in keep)}
 
 
 def publish(
