@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from graphrec.nn.sparse import normalized_adj, spmm
+from graphrec.nn.sparse import Adjacency, normalized_pair, spmm
 
 EdgeKey = tuple[str, str, str]
 
@@ -97,14 +97,14 @@ class HeteroRec(torch.nn.Module):
             torch.nn.init.constant_(r, self.side_init)
 
     @staticmethod
-    def adjacency(edge_index_dict: dict[EdgeKey, Tensor], num_nodes: dict[str, int]) -> dict[EdgeKey, Tensor]:
+    def adjacency(edge_index_dict: dict[EdgeKey, Tensor], num_nodes: dict[str, int]) -> dict[EdgeKey, Adjacency]:
         """Symmetric-normalised ``[num_dst, num_src]`` CSR matrices, one per edge type.
 
         Args:
             edge_index_dict: ``[2, E]`` (source, destination) indices per edge type.
             num_nodes: number of nodes per node type.
         """
-        return {et: normalized_adj(ei, num_nodes[et[0]], num_nodes[et[2]]) for et, ei in edge_index_dict.items()}
+        return {et: normalized_pair(ei, num_nodes[et[0]], num_nodes[et[2]]) for et, ei in edge_index_dict.items()}
 
     def ego(self, x_dict: dict[str, Tensor] | None = None) -> dict[str, Tensor]:
         """Layer-0 representation of every node type (ID embedding + projected text)."""
@@ -116,7 +116,7 @@ class HeteroRec(torch.nn.Module):
             out[t] = h
         return out
 
-    def forward(self, adj: dict[EdgeKey, Tensor], x_dict: dict[str, Tensor] | None = None) -> dict[str, Tensor]:
+    def forward(self, adj: dict[EdgeKey, Adjacency], x_dict: dict[str, Tensor] | None = None) -> dict[str, Tensor]:
         """Propagate and return the final embedding of every node type.
 
         Args:

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import torch
 from torch import Tensor
-from torch_geometric.nn import LightGCN
+from torch_geometric.nn import LGConv, LightGCN
 
-from graphrec.nn.sparse import normalized_adj
+from graphrec.nn.sparse import Adjacency, normalized_pair, spmm
+
+
+class _SymmetricLGConv(LGConv):  # type: ignore[misc]
+    """LGConv whose sparse aggregation reuses the (symmetric) matrix as its own transpose in backward."""
+
+    def message_and_aggregate(self, adj_t: Tensor, x: Tensor) -> Tensor:
+        return spmm(Adjacency(adj_t, adj_t), x)
 
 
 class LightGCNRec(torch.nn.Module):
@@ -14,7 +21,8 @@ class LightGCNRec(torch.nn.Module):
 
     Users are nodes ``0 … num_users-1`` and items ``num_users …`` of one homogeneous PyG
     :class:`~torch_geometric.nn.LightGCN`; its convolutions run on a precomputed symmetric-normalised
-    sparse adjacency (see :meth:`adjacency`), so no pyg-lib/torch-sparse is needed.
+    sparse adjacency (see :meth:`adjacency`), so no pyg-lib/torch-sparse is needed; the convolutions
+    backward pass reuses that symmetric matrix instead of transposing it at every step.
 
     Args:
         num_users: number of users.
@@ -30,6 +38,7 @@ class LightGCNRec(torch.nn.Module):
         self.embedding_dim = embedding_dim
         self.num_layers = num_layers
         self.lightgcn = LightGCN(num_users + num_items, embedding_dim, num_layers, normalize=False)
+        self.lightgcn.convs = torch.nn.ModuleList([_SymmetricLGConv(normalize=False) for _ in range(num_layers)])
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
@@ -48,7 +57,7 @@ class LightGCNRec(torch.nn.Module):
         n = num_users + num_items
         u, i = edge_index[0].long(), edge_index[1].long() + num_users
         both = torch.stack([torch.cat([u, i]), torch.cat([i, u])])
-        return normalized_adj(both, n, n)
+        return normalized_pair(both, n, n).fwd  # symmetric: its own transpose
 
     def forward(self, adj: Tensor) -> tuple[Tensor, Tensor]:
         """Propagate and return the final ``(user, item)`` embeddings.

@@ -2,15 +2,43 @@
 
 Propagation is ``torch.sparse.mm`` on a CSR matrix, which on CPU is several times faster than
 gather/scatter message passing over an ``edge_index`` (measured 0.6 s against 6.7 s per 3-layer
-forward+backward pass on a 95k-node, 1.7M-edge bipartite graph, 2 cores).
+forward+backward pass on a 95k-node, 1.7M-edge bipartite graph, 2 cores). The backward pass
+multiplies by a precomputed transposed CSR matrix instead of letting autograd transpose the
+sparse matrix at every step (measured 4x faster forward+backward on the ml-100k graph).
 """
 
 from __future__ import annotations
 
 import warnings
+from typing import Any, NamedTuple
 
 import torch
 from torch import Tensor
+
+
+class Adjacency(NamedTuple):
+    """A sparse CSR matrix and its transpose, so that backward passes need no transposition."""
+
+    fwd: Tensor
+    """``[num_dst, num_src]`` CSR matrix."""
+    bwd: Tensor
+    """``[num_src, num_dst]`` CSR matrix, the transpose of ``fwd``."""
+
+    def to(self, device: torch.device | str) -> Adjacency:
+        """Both matrices on ``device``."""
+        return Adjacency(self.fwd.to(device), self.bwd.to(device))
+
+
+class _SpMM(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, fwd: Tensor, bwd: Tensor, x: Tensor) -> Tensor:
+        ctx.bwd = bwd
+        out: Tensor = torch.sparse.mm(fwd, x)
+        return out
+
+    @staticmethod
+    def backward(ctx: Any, grad: Tensor) -> tuple[None, None, Tensor]:
+        return None, None, torch.sparse.mm(ctx.bwd, grad.contiguous())
 
 
 def normalized_adj(
@@ -64,7 +92,23 @@ def to_csr(row: Tensor, col: Tensor, value: Tensor, size: tuple[int, int]) -> Te
         return torch.sparse_csr_tensor(crow, col, value, size)
 
 
-def spmm(adj: Tensor, x: Tensor) -> Tensor:
-    """``adj @ x`` for a sparse ``adj``, computed in float32 (sparse kernels have no half support)."""
-    out: Tensor = torch.sparse.mm(adj, x.float())
+def normalized_pair(
+    edge_index: Tensor,
+    num_src: int,
+    num_dst: int,
+) -> Adjacency:
+    """:func:`normalized_adj` and its transpose, as an :class:`Adjacency`."""
+    src, dst = unique_edges(edge_index, num_src, num_dst)
+    both = torch.stack([src, dst])
+    deg_s = torch.bincount(src, minlength=num_src).to(torch.float32)
+    deg_d = torch.bincount(dst, minlength=num_dst).to(torch.float32)
+    return Adjacency(
+        normalized_adj(both, num_src, num_dst, deg_s, deg_d),
+        normalized_adj(both.flip(0), num_dst, num_src, deg_d, deg_s),
+    )
+
+
+def spmm(adj: Adjacency, x: Tensor) -> Tensor:
+    """``adj.fwd @ x``, differentiable in ``x``, computed in float32 (sparse kernels have no half support)."""
+    out: Tensor = _SpMM.apply(adj.fwd, adj.bwd, x.float())
     return out

@@ -7,6 +7,7 @@ import torch
 from torch_geometric.nn import LightGCN
 
 from graphrec.nn import HeteroRec, LightGCNRec, Popularity, bpr_loss, l2_penalty, normalized_adj
+from graphrec.nn.sparse import normalized_pair, spmm
 
 U, I = 12, 9  # noqa: E741
 
@@ -144,3 +145,16 @@ def test_hetero_reset_and_validation() -> None:
     assert torch.all(model.rel["User__F__User"] == 0.25)
     with pytest.raises(ValueError, match="cf_edge_types"):
         HeteroRec(num_nodes, [cf[0]], cf)
+
+
+def test_sparse_pair_gradient_matches_dense() -> None:
+    ei = interactions()
+    pair = normalized_pair(ei, U, I)
+    assert torch.equal(pair.bwd.to_dense(), pair.fwd.to_dense().T)
+    x = torch.randn(U, 4, requires_grad=True)
+    y = torch.randn(I, 4)
+    (spmm(pair, x) * y).sum().backward()
+    x2 = x.detach().clone().requires_grad_(True)
+    (pair.fwd.to_dense() @ x2 * y).sum().backward()
+    assert x.grad is not None and x2.grad is not None
+    assert torch.allclose(x.grad, x2.grad, atol=1e-6)
