@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -15,6 +16,17 @@ def runs_group() -> None:
 
     Example: graphrec runs list && graphrec runs activate lightgcn-20250101T120000-ab12cd
     """
+
+
+def flatten(metrics: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"test": {"recall@20": 0.2}}`` → ``{"test.recall@20": 0.2}``."""
+    out: dict[str, Any] = {}
+    for key, value in metrics.items():
+        if isinstance(value, dict):
+            out.update(flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 @runs_group.command("list")
@@ -36,7 +48,7 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
     rows = [{"": "*" if r.active else "", "id": r.id, "model": r.model, "status": r.status,
              "created": r.created[:19], "dim": r.dim, "k": r.k,
              "metrics": ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
-                                  for k, v in list(r.metrics.items())[:4])} for r in runs]
+                                  for k, v in list(flatten(r.metrics).items())[:4])} for r in runs]
     click.echo(table(rows) if rows else "no model runs yet (`graphrec train` publishes one)")
 
 
