@@ -127,32 +127,42 @@ def load_graph_with_stats(
             continue
         streamed[et] = stream_edges(driver, et, ids[et[0]], index[et[2]], behaviour=et in spec.behaviours,
                                     expected=spec.edge_counts.get(et), page_edges=page_edges, progress=progress,
-                                    with_ts=with_ts, workers=workers)
+                                    with_ts=with_ts, workers=workers, src_index=index[et[0]])
         stats.edges[_key(et)] = len(streamed[et].src)
     stats.stream_seconds = time.perf_counter() - t1
 
-    beh = [et for et in spec.behaviours if et in streamed]
-    cols = [streamed[et] for et in beh]
+    inter = [et for et in spec.interaction_types if et in streamed]
+    if not inter:
+        raise NotFoundError(f"none of the interaction types {list(spec.interactions)} runs from {spec.user} "
+                            f"to {spec.item} (behaviours: {', '.join(spec.behaviour_names)})")
+    cols = [streamed[et] for et in inter]
     users = np.concatenate([c.src for c in cols])
     items = np.concatenate([c.dst for c in cols])
     codes = np.concatenate([c.split for c in cols if c.split is not None])
     ts = np.concatenate([c.ts for c in cols if c.ts is not None])
-    result = split_interactions(users, items, codes, ts, num_items=len(ids[spec.item]), mode=split,
+    num_items = len(ids[spec.item])
+    result = split_interactions(users, items, codes, ts, num_items=num_items, mode=split,
                                 valid_frac=valid_frac, test_frac=test_frac, seed=seed)
     offset = 0
-    for et, c in zip(beh, cols, strict=True):
+    for et, c in zip(inter, cols, strict=True):
         keep = result.edge_train[offset: offset + len(c.src)]
         offset += len(c.src)
         _add_edges(data, et, c.src[keep], c.dst[keep])
+    held = np.concatenate([result.valid[0] * num_items + result.valid[1], result.test[0] * num_items + result.test[1]])
     for et, c in streamed.items():
-        if et not in spec.behaviours:
+        if et in inter:
+            continue
+        if et in spec.behaviours:   # a side behaviour: never show the model a held-out pair
+            keep = ~np.isin(c.src * num_items + c.dst, held)
+            _add_edges(data, et, c.src[keep], c.dst[keep])
+        else:
             _add_edges(data, et, c.src, c.dst)
 
     stats.split_mode = result.mode
     stats.held_out = {"valid": result.valid.shape[1], "test": result.test.shape[1]}
     graph = RecGraph(data=data, ids=ids, train=torch.from_numpy(result.train), valid=torch.from_numpy(result.valid),
                      test=torch.from_numpy(result.test), user_type=spec.user, item_type=spec.item,
-                     behaviours=spec.behaviour_names)
+                     behaviours=list(dict.fromkeys(et[1] for et in inter)))
     stats.seconds = time.perf_counter() - t0
     return graph, stats
 
@@ -174,8 +184,10 @@ def load_graph(
     Nodes come in ``id`` order (so index ``i`` of a type is stable across loads of the same
     graph); ``text_embedding`` becomes ``data[t].x`` (float32, zeros where a node has none, with
     ``data[t].has_text``); numeric properties named in the spec become ``data[t].numeric``.
-    Behaviour relationships are split into train/valid/test pairs; only training relationships
-    enter the message-passing graph. Every edge type gets a reverse type ``rev_<REL>``.
+    Interaction relationships (``spec.interactions``, default every behaviour) are split into
+    train/valid/test pairs; only training relationships enter the message-passing graph, and other
+    behaviours (side relations, listed in ``kg_edge_types``) lose their edges on held-out pairs.
+    Every edge type gets a reverse type ``rev_<REL>``.
 
     Args:
         driver: an open driver.

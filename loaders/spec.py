@@ -38,6 +38,9 @@ class GraphSpec:
         numeric: numeric node properties to stream per node type, e.g. ``{"User": ("age",)}``
             (default: none).
         text: stream ``text_embedding`` into ``data[t].x`` (default: ``True``).
+        interactions: the behaviour types whose (user, item) pairs are the positives that are split
+            into train/valid/test (default: empty = every behaviour). Other behaviours stay in the
+            message-passing graph as side relations, minus their edges on held-out pairs.
     """
 
     user: NodeType = "User"
@@ -50,6 +53,7 @@ class GraphSpec:
     node_counts: Mapping[NodeType, int] = field(default_factory=dict)
     numeric: Mapping[NodeType, tuple[str, ...]] = field(default_factory=dict)
     text: bool = True
+    interactions: tuple[str, ...] = ()
 
     @property
     def node_types(self) -> tuple[NodeType, ...]:
@@ -65,6 +69,13 @@ class GraphSpec:
     def behaviour_names(self) -> list[str]:
         """Relationship type names of the behaviours."""
         return list(dict.fromkeys(et[1] for et in self.behaviours))
+
+    @property
+    def interaction_types(self) -> tuple[EdgeType, ...]:
+        """The behaviours whose pairs are split into train/valid/test."""
+        if not self.interactions:
+            return self.behaviours
+        return tuple(et for et in self.behaviours if et[1] in self.interactions)
 
     def describe(self) -> str:
         """A few human-readable lines (for ``--verbose`` output and logs)."""
@@ -168,6 +179,7 @@ def discover_spec(
     numeric: Mapping[NodeType, tuple[str, ...]] | None = None,
     text: bool = True,
     ignore: Iterable[str] = IGNORED_TYPES,
+    interactions: Iterable[str] | None = None,
 ) -> GraphSpec:
     """Read a :class:`GraphSpec` from the database schema.
 
@@ -185,6 +197,8 @@ def discover_spec(
         numeric: numeric node properties to stream, by node type (default: none).
         text: stream ``text_embedding`` (default: ``True``).
         ignore: relationship types never streamed (default: ``RECOMMENDED``).
+        interactions: behaviour types whose pairs are the positives (default: every behaviour);
+            e.g. ``["LISTENED"]`` on lastfm-2k keeps ``TAGGED`` as a side relation.
 
     Returns:
         The spec, with node and edge counts filled in.
@@ -207,7 +221,7 @@ def discover_spec(
     beh.sort(key=lambda et: (et[1] not in BEHAVIOURS, et[1]))
     return GraphSpec(user=user, item=item, entities=tuple(entities), behaviours=tuple(beh), kg=tuple(kg),
                      social=tuple(social), edge_counts=counts, node_counts=nodes, numeric=dict(numeric or {}),
-                     text=text)
+                     text=text, interactions=tuple(interactions or ()))
 
 
 def spec_summary(spec: GraphSpec) -> dict[str, Any]:

@@ -156,9 +156,31 @@ def _source_pages(ids: IdMap, per_page: int) -> Iterator[tuple[int, list[str]]]:
         yield start, ids[start: start + per_page]
 
 
+def _map(index: dict[str, int], ids: list[str], where: str) -> list[int]:
+    try:
+        return [index[t] for t in ids]
+    except KeyError as e:
+        raise DatabaseError(f"{where}: {e.args[0]!r} is not among the streamed nodes "
+                            "(was the graph changed while loading?)") from e
+
+
+def scan_edges(driver: Driver, edge_type: EdgeType, src_index: dict[str, int], dst_index: dict[str, int],
+               behaviour: bool = False, with_ts: bool = True) -> EdgeColumns:
+    """All relationships of a small edge type in one relationship-type scan (see :func:`stream_edges`)."""
+    s, rtype, d = edge_type
+    query = render("extract/behaviour_scan" if behaviour else "extract/edge_scan", src=s, type=rtype, dst=d)
+    rec = read(driver, query, {"split_key": "split", "ts_key": "ts", "with_ts": with_ts})[0]
+    where = f"{s}-[{rtype}]->{d}"
+    return EdgeColumns(src=np.asarray(_map(src_index, rec["src"], where), dtype=np.int64),
+                       dst=np.asarray(_map(dst_index, rec["dst"], where), dtype=np.int64),
+                       split=np.asarray(rec["split"], dtype=np.int8) if behaviour else None,
+                       ts=np.asarray(rec["ts"], dtype=np.int64) if behaviour else None)
+
+
 def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index: dict[str, int],
                  behaviour: bool = False, expected: int | None = None, page_edges: int = 50_000,
-                 progress: Progress | None = None, with_ts: bool = True, workers: int = 4) -> EdgeColumns:
+                 progress: Progress | None = None, with_ts: bool = True, workers: int = 4,
+                 src_index: dict[str, int] | None = None) -> EdgeColumns:
     """Stream the relationships of ``edge_type`` as index columns.
 
     Source nodes are sent in pages sized so that a page holds about ``page_edges`` relationships
@@ -178,10 +200,18 @@ def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index:
         progress: called with the number of relationships after each page.
         with_ts: fetch ``ts`` of behaviours; ``False`` leaves ``ts`` at -1 (default: ``True``).
         workers: pages in flight at once (default: 4).
+        src_index: business id → index of the source type; when given and the type is known to
+            hold at most ``page_edges`` relationships, one relationship-type scan replaces the
+            source pages (a sparse KG relation would otherwise seek every source node).
 
     Raises:
         DatabaseError: a relationship whose target is not in ``dst_index``.
     """
+    if src_index is not None and expected is not None and expected <= page_edges:
+        cols = scan_edges(driver, edge_type, src_index, dst_index, behaviour, with_ts)
+        if progress:
+            progress(len(cols.src))
+        return cols
     s, rtype, d = edge_type
     query = render("extract/behaviour_page" if behaviour else "extract/edge_page", src=s, type=rtype, dst=d)
     params = {"split_key": "split", "ts_key": "ts", "with_ts": with_ts}
@@ -211,12 +241,11 @@ def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index:
             if not k:
                 continue
             try:
-                dst.extend([dst_index[t] for t in rec["dst"]])
-            except KeyError as e:
+                dst.extend(_map(dst_index, rec["dst"], f"{s}-[{rtype}]->{d}"))
+            except DatabaseError:
                 for _, f in window:
                     f.cancel()
-                raise DatabaseError(f"{s}-[{rtype}]->{d}: target {d} {e.args[0]!r} is not among the streamed "
-                                    f"{d} nodes (was the graph changed while loading?)") from e
+                raise
             src.extend(np.asarray(k, dtype=np.int64) + offset)
             if behaviour:
                 split.extend(rec["split"])

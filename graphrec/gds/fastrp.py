@@ -119,7 +119,9 @@ def gds_embeddings(
         raise ValueError(f"dim must be >= 1, got {dim}")
     st = stats if stats is not None else FastRPStats()
     user_t, item_t = graph.user_type, graph.item_type
-    kg_types = sorted({et[1] for et in graph.kg_edge_types if not et[1].startswith("rev_")}) if kg else []
+    # user→item side behaviours are left out: read from the database they would include held-out pairs
+    kg_types = sorted({et[1] for et in graph.kg_edge_types
+                       if not et[1].startswith("rev_") and (et[0], et[2]) != (user_t, item_t)}) if kg else []
     name = f"graphrec_fastrp_{uuid.uuid4().hex[:12]}"
     train = graph.train.cpu()
     params = {"name": name, "users": graph.ids[user_t], "items": graph.ids[item_t],

@@ -140,3 +140,17 @@ def test_explicit_spec(tiny: Driver) -> None:
     assert set(graph.data.edge_types) == {("User", "RATED", "Item"), ("Item", "rev_RATED", "User"),
                                           ("Item", "HAS_GENRE", "Entity"), ("Entity", "rev_HAS_GENRE", "Item")}
     assert graph.train.shape[1] == 6
+
+
+def test_interactions_keep_other_behaviours_as_side_relations(tiny: Driver) -> None:
+    # u1 also LISTENED to i3, which is u1's held-out RATED test pair: that edge must not leak
+    tiny.execute_query("MATCH (u:User {id: 'u1'}), (i:Item {id: 'i3'}) "
+                       "CREATE (u)-[:LISTENED {weight: 1.0, split: 'train'}]->(i)")
+    graph = load_graph(tiny, discover_spec(tiny, interactions=["RATED"]))
+    assert graph.behaviours == ["RATED"]
+    assert _pairs(graph, graph.train) == {p for p, v in RATED.items() if v == "train"}
+    assert ("u1", "i3") in _pairs(graph, graph.test)
+    assert _edges(graph, ("User", "LISTENED", "Item")) == {("u3", "i1")}
+    assert ("User", "LISTENED", "Item") in graph.kg_edge_types
+    with pytest.raises(NotFoundError, match="interaction"):
+        load_graph(tiny, discover_spec(tiny, interactions=["BOUGHT"]))
