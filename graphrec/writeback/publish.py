@@ -18,7 +18,7 @@ from graphrec.writeback.batches import parallel_batches
 from graphrec.writeback.runs import RunSpec, activate, delete_run, new_run_id, run_key
 from graphrec.writeback.topk import top_k
 from graphrec.writeback.vectors import (
-    await_indexes,
+    await_index,
     create_run_index,
     mips_augment,
     write_vectors,
@@ -223,7 +223,8 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
     t = time.perf_counter()
     create_run_index(driver, names["item_index"], item_type, names["prop"], int(item_emb.size(1)))
     create_run_index(driver, names["mips_index"], item_type, names["mips_prop"], int(mips.size(1)))
-    await_indexes(driver)
+    await_index(driver, names["item_index"])
+    await_index(driver, names["mips_index"])
     result.seconds["index"] = time.perf_counter() - t
 
     t = time.perf_counter()

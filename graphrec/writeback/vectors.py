@@ -119,6 +119,6 @@ def drop_index(driver: Driver, name: str) -> None:
     write(driver, load_query("writeback/drop_index"), {"name": name})
 
 
-def await_indexes(driver: Driver, seconds: int = 600) -> None:
-    """Wait until every index is online (vector indexes populate asynchronously)."""
-    write(driver, load_query("writeback/await_indexes"), {"seconds": seconds})
+def await_index(driver: Driver, name: str, seconds: int = 600) -> None:
+    """Wait until index ``name`` is online (vector indexes populate asynchronously)."""
+    write(driver, load_query("writeback/await_index"), {"name": name, "seconds": seconds})
