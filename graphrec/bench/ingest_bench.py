@@ -27,6 +27,7 @@ from neo4j import Driver
 
 from graphrec.config import Settings, load_settings
 from graphrec.db import connect, load_query, write
+from graphrec.db.queries import statements
 from graphrec.db.schema import apply_schema
 from graphrec.ingest.registry import LoadOptions, load_dataset
 from graphrec.ingest.writer import LoadReport
@@ -112,9 +113,10 @@ def bulk_case(bench: Bench, case: Case) -> LoadReport:
 
 
 def empty_graph(driver: Driver) -> None:
-    """Delete every node, 20k at a time."""
-    while write(driver, load_query("ingest/delete_batch"), {"limit": 20_000}).records[0]["deleted"]:
-        pass
+    """Delete every relationship, then every node, 20k at a time."""
+    for stmt in statements(load_query("ingest/delete_batch")):
+        while write(driver, stmt, {"limit": 20_000}).records[0]["deleted"]:
+            pass
 
 
 def run_case(driver: Driver, bench: Bench, case: Case) -> LoadReport:
