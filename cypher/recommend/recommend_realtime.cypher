@@ -3,9 +3,9 @@
 // The user's vector u (run-keyed property, so user and item vectors always come from the same run)
 // is extended to [u, 0] and looked up in the run's MIPS vector index, whose item vectors were
 // extended to norm M at publish time: cosine order there equals dot-product order, the model's
-// score. Items the user interacted with are skipped (the index is asked for at least K + degree
-// candidates, so K unseen items come back when the catalogue has them). The HNSW search is
-// approximate and its beam is the number of candidates asked for: $candidates (at least) trades
+// score. Items the user interacted with are skipped: the index is asked for max($k, $candidates)
+// + the user's degree neighbours, so K unseen items come back when the catalogue has them. The HNSW
+// search is approximate and its beam is the number of neighbours asked for: $candidates trades
 // latency for recall (graphrec.bench.serve_bench reports recall@20 against exact top-20).
 // `score` is the recovered dot product.
 //
@@ -20,7 +20,7 @@ WITH run, u, u[run.prop] AS q, COUNT { (u)-[:!RECOMMENDED]->(:Item) } AS seen
 WHERE q IS NOT NULL
 WITH run, u, q, seen, sqrt(reduce(s = 0.0, x IN q | s + x * x)) AS qnorm
 CALL db.index.vector.queryNodes(run.mips_index,
-     CASE WHEN $k + seen > $candidates THEN $k + seen ELSE $candidates END, q + [0.0]) YIELD node AS i, score
+     CASE WHEN $k > $candidates THEN $k ELSE $candidates END + seen, q + [0.0]) YIELD node AS i, score
 WITH run, u, qnorm, i, score
 WHERE NOT EXISTS { (u)-[:!RECOMMENDED]->(i) }
 RETURN i.id AS item, i.title AS title, (2.0 * score - 1.0) * qnorm * run.mips_norm AS score,
