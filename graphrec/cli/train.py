@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import torch
 
 from graphrec.cli.context import AppContext, pass_app, table
 from graphrec.errors import ConfigError
@@ -126,6 +125,7 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
 
 
 def _publish(app: AppContext, graph: Any, result: Any, top_k: int) -> dict[str, Any]:
+    import torch
     from tqdm import tqdm
 
     from graphrec.writeback import RunSpec, publish
