@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor
 
-from graphrec.nn.sparse import Adjacency, normalized_pair, spmm
+from graphrec.nn.sparse import Adjacency, normalized_pair, relational_spmm, spmm
 
 EdgeKey = tuple[str, str, str]
 
@@ -49,6 +50,8 @@ class HeteroRec(torch.nn.Module):
         embedding_dim: embedding size (default: ``64``).
         num_layers: number of propagation layers (default: ``3``).
         side_init: initial value of every relation vector entry (default: ``0.5``).
+        dropout: message dropout on the side channels and the projected text while training
+            (KGAT's ``mess_dropout``) (default: ``0.0``).
     """
 
     def __init__(
@@ -60,6 +63,7 @@ class HeteroRec(torch.nn.Module):
         embedding_dim: int = 64,
         num_layers: int = 3,
         side_init: float = 0.5,
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         unknown = [et for et in cf_edge_types if et not in edge_types]
@@ -71,6 +75,7 @@ class HeteroRec(torch.nn.Module):
         self.embedding_dim = embedding_dim
         self.num_layers = num_layers
         self.side_init = side_init
+        self.dropout = dropout
         self.emb = torch.nn.ParameterDict(
             {t: torch.nn.Parameter(torch.empty(n, embedding_dim)) for t, n in self.num_nodes.items()}
         )
@@ -112,7 +117,8 @@ class HeteroRec(torch.nn.Module):
         for t, e in self.emb.items():
             h: Tensor = e
             if x_dict is not None and t in x_dict and t in self.proj:
-                h = h + self.proj[t](x_dict[t]).float()
+                text = self.proj[t](x_dict[t]).float()
+                h = h + F.dropout(text, self.dropout, self.training)
             out[t] = h
         return out
 
@@ -125,17 +131,23 @@ class HeteroRec(torch.nn.Module):
         """
         h = self.ego(x_dict)
         total = dict(h)
+        present = [et for et in self.edge_types if et in adj]
         for _ in range(self.num_layers):
             nxt: dict[str, Tensor] = {}
-            for et in self.edge_types:
-                if et not in adj:
-                    continue
-                src, _, dst = et
-                m = spmm(adj[et], h[src])
-                if et not in self.cf_edge_types:
-                    m = m * self.rel[_key(et)]
-                nxt[dst] = nxt[dst] + m if dst in nxt else m
-            h = {t: nxt.get(t, torch.zeros_like(v)) for t, v in h.items()}
+            for dst in h:
+                parts = [spmm(adj[et], h[et[0]]) for et in present if et[2] == dst and et in self.cf_edge_types]
+                side = [et for et in present if et[2] == dst and et not in self.cf_edge_types]
+                if side:
+                    srcs = list(dict.fromkeys(et[0] for et in side))
+                    m = relational_spmm(
+                        [adj[et] for et in side],
+                        [h[s] for s in srcs],
+                        [srcs.index(et[0]) for et in side],
+                        [self.rel[_key(et)] for et in side],
+                    )
+                    parts.append(F.dropout(m, self.dropout, self.training))
+                nxt[dst] = torch.stack(parts).sum(0) if parts else torch.zeros_like(h[dst])
+            h = nxt
             total = {t: total[t] + h[t] for t in total}
         return {t: v / (self.num_layers + 1) for t, v in total.items()}
 
@@ -143,5 +155,6 @@ class HeteroRec(torch.nn.Module):
         sizes = ", ".join(f"{t}={n}" for t, n in self.num_nodes.items())
         return (
             f"{self.__class__.__name__}({sizes}, edge_types={len(self.edge_types)}, "
-            f"text={sorted(self.proj.keys())}, dim={self.embedding_dim}, layers={self.num_layers})"
+            f"text={sorted(self.proj.keys())}, dim={self.embedding_dim}, layers={self.num_layers}, "
+            f"dropout={self.dropout})"
         )

@@ -34,6 +34,7 @@ class TrainConfig:
             the graph has no validation split (default: ``0.1``).
         text: use node text embeddings when present (``hetero`` only) (default: ``True``).
         side_init: initial weight of the KG/social channels (``hetero`` only) (default: ``0.5``).
+        dropout: message dropout on the KG/social channels and text (``hetero`` only) (default: ``0.0``).
         eval_batch_size: users per batch in full-ranking evaluation (default: ``1024``).
     """
 
@@ -54,6 +55,7 @@ class TrainConfig:
     valid_fraction: float = 0.1
     text: bool = True
     side_init: float = 0.5
+    dropout: float = 0.0
     eval_batch_size: int = 1024
 
     def __post_init__(self) -> None:
@@ -64,6 +66,8 @@ class TrainConfig:
         for name in ("epochs", "dim", "layers", "batch_size", "negatives", "patience", "eval_every"):
             if getattr(self, name) < (0 if name == "layers" else 1):
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0 <= self.dropout < 1:
+            raise ValueError(f"dropout must be in [0, 1), got {self.dropout}")
         if not self.ks or min(self.ks) < 1:
             raise ValueError(f"ks must be positive cut-offs, got {self.ks}")
         if not 0 < self.valid_fraction < 1:

@@ -88,6 +88,7 @@ class HeteroModel(BoundModel):
             cfg.dim,
             cfg.layers,
             cfg.side_init,
+            cfg.dropout,
         ).to(device)
         self.adj = {et: a.to(device) for et, a in HeteroRec.adjacency(edges, num_nodes).items()}
         self._out: dict[str, Tensor] = {}

@@ -7,7 +7,7 @@ import torch
 from torch_geometric.nn import LightGCN
 
 from graphrec.nn import HeteroRec, LightGCNRec, Popularity, bpr_loss, l2_penalty, normalized_adj
-from graphrec.nn.sparse import normalized_pair, spmm
+from graphrec.nn.sparse import normalized_pair, relational_spmm, spmm
 
 U, I = 12, 9  # noqa: E741
 
@@ -135,6 +135,20 @@ def test_hetero_without_side_channels_is_lightgcn() -> None:
     assert torch.allclose(out["Item"], items, atol=1e-6)
 
 
+def test_hetero_dropout_only_while_training() -> None:
+    torch.manual_seed(0)
+    num_nodes, edges, cf = _hetero_inputs()
+    x = {"Item": torch.randn(I, 5)}
+    model = HeteroRec(num_nodes, list(edges), cf, {"Item": 5}, embedding_dim=8, dropout=0.5)
+    adj = HeteroRec.adjacency(edges, num_nodes)
+    model.eval()
+    a, b = model(adj, x), model(adj, x)
+    assert torch.equal(a["Item"], b["Item"])
+    model.train()
+    assert not torch.equal(model(adj, x)["Item"], a["Item"])
+    assert "dropout=0.5" in repr(model)
+
+
 def test_hetero_reset_and_validation() -> None:
     num_nodes, edges, cf = _hetero_inputs()
     model = HeteroRec(num_nodes, list(edges), cf, side_init=0.25)
@@ -158,3 +172,21 @@ def test_sparse_pair_gradient_matches_dense() -> None:
     (pair.fwd.to_dense() @ x2 * y).sum().backward()
     assert x.grad is not None and x2.grad is not None
     assert torch.allclose(x.grad, x2.grad, atol=1e-6)
+
+
+def test_relational_spmm_matches_per_relation_autograd() -> None:
+    torch.manual_seed(0)
+    a1 = normalized_pair(interactions(0), U, I)
+    a2 = normalized_pair(interactions(1), U, I)
+    a3 = normalized_pair(torch.stack([torch.arange(I), torch.arange(I) % U]), I, I)
+    xu, xi = torch.randn(U, 4, requires_grad=True), torch.randn(I, 4, requires_grad=True)
+    ws = [torch.randn(4, requires_grad=True) for _ in range(3)]
+    y = torch.randn(I, 4)
+    (relational_spmm([a1, a2, a3], [xu, xi], [0, 0, 1], ws) * y).sum().backward()
+    grads = [t.grad.clone() for t in (xu, xi, *ws)]  # type: ignore[union-attr]
+    for t in (xu, xi, *ws):
+        t.grad = None
+    ref = sum(a.fwd.to_dense() @ x * w for a, x, w in zip((a1, a2, a3), (xu, xu, xi), ws, strict=True))
+    (ref * y).sum().backward()  # type: ignore[union-attr]
+    for got, t in zip(grads, (xu, xi, *ws), strict=True):
+        assert t.grad is not None and torch.allclose(got, t.grad, atol=1e-5)

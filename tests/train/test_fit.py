@@ -77,6 +77,8 @@ def test_bad_settings_and_graphs_are_rejected() -> None:
         TrainConfig(model="svd")
     with pytest.raises(ValueError, match="device"):
         TrainConfig(device="tpu")
+    with pytest.raises(ValueError, match="dropout"):
+        TrainConfig(dropout=1.0)
     with pytest.raises(ValueError, match="ks"):
         TrainConfig(ks=(0,))
     g = tiny_graph()
