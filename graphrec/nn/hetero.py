@@ -102,14 +102,25 @@ class HeteroRec(torch.nn.Module):
             torch.nn.init.constant_(r, self.side_init)
 
     @staticmethod
-    def adjacency(edge_index_dict: dict[EdgeKey, Tensor], num_nodes: dict[str, int]) -> dict[EdgeKey, Adjacency]:
+    def adjacency(
+        edge_index_dict: dict[EdgeKey, Tensor],
+        num_nodes: dict[str, int],
+        cf_edge_types: list[EdgeKey] | tuple[EdgeKey, ...] = (),
+    ) -> dict[EdgeKey, Adjacency]:
         """Symmetric-normalised ``[num_dst, num_src]`` CSR matrices, one per edge type.
+
+        Side-channel matrices (every type not in ``cf_edge_types``) are compact
+        (see :class:`~graphrec.nn.sparse.Adjacency`), so that many small KG relations stay cheap.
 
         Args:
             edge_index_dict: ``[2, E]`` (source, destination) indices per edge type.
             num_nodes: number of nodes per node type.
+            cf_edge_types: the interaction edge types (kept full-size) (default: none).
         """
-        return {et: normalized_pair(ei, num_nodes[et[0]], num_nodes[et[2]]) for et, ei in edge_index_dict.items()}
+        return {
+            et: normalized_pair(ei, num_nodes[et[0]], num_nodes[et[2]], compact=et not in cf_edge_types)
+            for et, ei in edge_index_dict.items()
+        }
 
     def ego(self, x_dict: dict[str, Tensor] | None = None) -> dict[str, Tensor]:
         """Layer-0 representation of every node type (ID embedding + projected text)."""
@@ -126,7 +137,8 @@ class HeteroRec(torch.nn.Module):
         """Propagate and return the final embedding of every node type.
 
         Args:
-            adj: the output of :meth:`adjacency` (edge types missing from it are skipped).
+            adj: the output of :meth:`adjacency` with the same ``cf_edge_types`` (edge types missing
+                from it are skipped).
             x_dict: text features per node type (``[num_nodes, in_channels]``), optional.
         """
         h = self.ego(x_dict)
@@ -144,6 +156,7 @@ class HeteroRec(torch.nn.Module):
                         [h[s] for s in srcs],
                         [srcs.index(et[0]) for et in side],
                         [self.rel[_key(et)] for et in side],
+                        h[dst].size(0),
                     )
                     parts.append(F.dropout(m, self.dropout, self.training))
                 nxt[dst] = torch.stack(parts).sum(0) if parts else torch.zeros_like(h[dst])

@@ -17,16 +17,27 @@ from torch import Tensor
 
 
 class Adjacency(NamedTuple):
-    """A sparse CSR matrix and its transpose, so that backward passes need no transposition."""
+    """A sparse CSR matrix and its transpose, so that backward passes need no transposition.
+
+    A *compact* adjacency keeps only the rows and columns that have an edge: ``fwd`` is then
+    ``[len(rows), len(cols)]`` and ``rows``/``cols`` map them back to node indices, so that a
+    relation touching few nodes costs ``O(edges)`` rather than ``O(nodes)`` per product.
+    """
 
     fwd: Tensor
-    """``[num_dst, num_src]`` CSR matrix."""
+    """``[num_dst, num_src]`` CSR matrix (``[len(rows), len(cols)]`` when compact)."""
     bwd: Tensor
-    """``[num_src, num_dst]`` CSR matrix, the transpose of ``fwd``."""
+    """The transpose of ``fwd``."""
+    rows: Tensor | None = None
+    """Destination node of each row of a compact ``fwd``."""
+    cols: Tensor | None = None
+    """Source node of each column of a compact ``fwd``."""
 
     def to(self, device: torch.device | str) -> Adjacency:
-        """Both matrices on ``device``."""
-        return Adjacency(self.fwd.to(device), self.bwd.to(device))
+        """Everything on ``device``."""
+        rows = None if self.rows is None else self.rows.to(device)
+        cols = None if self.cols is None else self.cols.to(device)
+        return Adjacency(self.fwd.to(device), self.bwd.to(device), rows, cols)
 
 
 class _SpMM(torch.autograd.Function):
@@ -92,24 +103,30 @@ def to_csr(row: Tensor, col: Tensor, value: Tensor, size: tuple[int, int]) -> Te
         return torch.sparse_csr_tensor(crow, col, value, size)
 
 
-def normalized_pair(
-    edge_index: Tensor,
-    num_src: int,
-    num_dst: int,
-) -> Adjacency:
-    """:func:`normalized_adj` and its transpose, as an :class:`Adjacency`."""
+def normalized_pair(edge_index: Tensor, num_src: int, num_dst: int, compact: bool = False) -> Adjacency:
+    """:func:`normalized_adj` and its transpose, as an :class:`Adjacency` (compact if asked)."""
     src, dst = unique_edges(edge_index, num_src, num_dst)
-    both = torch.stack([src, dst])
     deg_s = torch.bincount(src, minlength=num_src).to(torch.float32)
     deg_d = torch.bincount(dst, minlength=num_dst).to(torch.float32)
+    rows = cols = None
+    if compact:
+        rows, dst_c = torch.unique(dst, return_inverse=True)
+        cols, src_c = torch.unique(src, return_inverse=True)
+        deg_s, deg_d, src, dst = deg_s[cols], deg_d[rows], src_c, dst_c
+        num_src, num_dst = cols.numel(), rows.numel()
+    both = torch.stack([src, dst])
     return Adjacency(
         normalized_adj(both, num_src, num_dst, deg_s, deg_d),
         normalized_adj(both.flip(0), num_dst, num_src, deg_d, deg_s),
+        rows,
+        cols,
     )
 
 
 def spmm(adj: Adjacency, x: Tensor) -> Tensor:
     """``adj.fwd @ x``, differentiable in ``x``, computed in float32 (sparse kernels have no half support)."""
+    if adj.rows is not None or adj.cols is not None:
+        raise ValueError("spmm takes a full-size Adjacency; compact ones go through relational_spmm")
     out: Tensor = _SpMM.apply(adj.fwd, adj.bwd, x.float())
     return out
 
@@ -121,7 +138,12 @@ class _RelationalSpMM(torch.autograd.Function):
         xs, ws = tensors[:n_src], tensors[n_src:]
         out = torch.zeros(num_dst, ws[0].numel(), device=ws[0].device, dtype=torch.float32)
         for adj, s, w in zip(adjs, src, ws, strict=True):
-            out.addcmul_(torch.sparse.mm(adj.fwd, xs[s]), w)
+            x = xs[s] if adj.cols is None else xs[s][adj.cols]
+            y = torch.sparse.mm(adj.fwd, x)
+            if adj.rows is None:
+                out.addcmul_(y, w)
+            else:
+                out.index_add_(0, adj.rows, y * w)
         ctx.adjs, ctx.src, ctx.n_src = adjs, src, n_src
         ctx.save_for_backward(*tensors)
         return out
@@ -131,16 +153,26 @@ class _RelationalSpMM(torch.autograd.Function):
         tensors = ctx.saved_tensors
         xs, ws = tensors[: ctx.n_src], tensors[ctx.n_src :]
         grad = grad.contiguous()
-        gx: list[Tensor | None] = [None] * ctx.n_src
+        gx: list[Tensor] = [torch.zeros_like(x, dtype=torch.float32) for x in xs]
         gw: list[Tensor | None] = []
         for adj, s, w in zip(ctx.adjs, ctx.src, ws, strict=True):
-            part = torch.sparse.mm(adj.bwd, grad * w)
-            gx[s] = part if gx[s] is None else gx[s].add_(part)
-            gw.append((grad * torch.sparse.mm(adj.fwd, xs[s])).sum(0) if w.requires_grad else None)
+            g = grad if adj.rows is None else grad[adj.rows]
+            part = torch.sparse.mm(adj.bwd, g * w)
+            if adj.cols is None:
+                gx[s].add_(part)
+            else:
+                gx[s].index_add_(0, adj.cols, part)
+            if w.requires_grad:
+                x = xs[s] if adj.cols is None else xs[s][adj.cols]
+                gw.append((g * torch.sparse.mm(adj.fwd, x)).sum(0))
+            else:
+                gw.append(None)
         return (None, None, None, *gx, *gw)
 
 
-def relational_spmm(adjs: list[Adjacency], xs: list[Tensor], src: list[int], weights: list[Tensor]) -> Tensor:
+def relational_spmm(
+    adjs: list[Adjacency], xs: list[Tensor], src: list[int], weights: list[Tensor], num_dst: int
+) -> Tensor:
     r"""``sum_r (adjs[r].fwd @ xs[src[r]]) * weights[r]`` in memory independent of the number of relations.
 
     The per-relation products are not kept for the backward pass but recomputed there (one more
@@ -148,15 +180,16 @@ def relational_spmm(adjs: list[Adjacency], xs: list[Tensor], src: list[int], wei
     ``O(R · num_dst · d)``: a KG with tens of relations and millions of triples fits in a few GB.
 
     Args:
-        adjs: ``R`` matrices ``[num_dst, num_src_r]``, all with the same ``num_dst``.
+        adjs: ``R`` matrices ``[num_dst, num_src_r]`` (or compact ones, see :class:`Adjacency`).
         xs: the distinct source feature matrices.
         src: for each relation, the index in ``xs`` of its source features.
         weights: ``R`` relation vectors ``[d]``.
+        num_dst: number of destination nodes.
 
     Returns:
         ``[num_dst, d]`` float32 aggregate.
     """
     if not adjs:
         raise ValueError("relational_spmm needs at least one relation")
-    out: Tensor = _RelationalSpMM.apply(adjs, src, adjs[0].fwd.size(0), *[x.float() for x in xs], *weights)
+    out: Tensor = _RelationalSpMM.apply(adjs, src, num_dst, *[x.float() for x in xs], *weights)
     return out

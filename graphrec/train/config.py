@@ -34,7 +34,7 @@ class TrainConfig:
             the graph has no validation split (default: ``0.1``).
         text: use node text embeddings when present (``hetero`` only) (default: ``True``).
         side_init: initial weight of the KG/social channels (``hetero`` only) (default: ``0.5``).
-        dropout: message dropout on the KG/social channels and text (``hetero`` only) (default: ``0.0``).
+        dropout: message dropout on the KG/social channels and text (``hetero`` only) (default: ``0.2``).
         eval_batch_size: users per batch in full-ranking evaluation (default: ``1024``).
     """
 
@@ -55,7 +55,7 @@ class TrainConfig:
     valid_fraction: float = 0.1
     text: bool = True
     side_init: float = 0.5
-    dropout: float = 0.0
+    dropout: float = 0.2
     eval_batch_size: int = 1024
 
     def __post_init__(self) -> None:

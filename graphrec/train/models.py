@@ -90,7 +90,7 @@ class HeteroModel(BoundModel):
             cfg.side_init,
             cfg.dropout,
         ).to(device)
-        self.adj = {et: a.to(device) for et, a in HeteroRec.adjacency(edges, num_nodes).items()}
+        self.adj = {et: a.to(device) for et, a in HeteroRec.adjacency(edges, num_nodes, cf).items()}
         self._out: dict[str, Tensor] = {}
 
     def embed(self) -> tuple[Tensor, Tensor]:

@@ -110,7 +110,7 @@ def test_hetero_shapes_gradients_and_learning(text: bool) -> None:
     num_nodes, edges, cf = _hetero_inputs()
     x = {"Item": torch.randn(I, 5)} if text else None
     model = HeteroRec(num_nodes, list(edges), cf, {"Item": 5} if text else None, embedding_dim=16, num_layers=2)
-    adj = HeteroRec.adjacency(edges, num_nodes)
+    adj = HeteroRec.adjacency(edges, num_nodes, cf)
     out = model(adj, x)
     assert {t: tuple(v.shape) for t, v in out.items()} == {"User": (U, 16), "Item": (I, 16), "Entity": (3, 16)}
     sum(v.sum() for v in out.values()).backward()  # type: ignore[union-attr]
@@ -127,7 +127,7 @@ def test_hetero_without_side_channels_is_lightgcn() -> None:
     torch.manual_seed(0)
     num_nodes, edges, cf = _hetero_inputs()
     model = HeteroRec(num_nodes, list(edges), cf, embedding_dim=8, num_layers=3, side_init=0.0)
-    out = model(HeteroRec.adjacency(edges, num_nodes))
+    out = model(HeteroRec.adjacency(edges, num_nodes, cf))
     ref = LightGCNRec(U, I, 8, 3)
     ref.lightgcn.embedding.weight.data.copy_(torch.cat([model.emb["User"].data, model.emb["Item"].data]))
     users, items = ref(LightGCNRec.adjacency(edges[cf[0]], U, I))
@@ -140,7 +140,7 @@ def test_hetero_dropout_only_while_training() -> None:
     num_nodes, edges, cf = _hetero_inputs()
     x = {"Item": torch.randn(I, 5)}
     model = HeteroRec(num_nodes, list(edges), cf, {"Item": 5}, embedding_dim=8, dropout=0.5)
-    adj = HeteroRec.adjacency(edges, num_nodes)
+    adj = HeteroRec.adjacency(edges, num_nodes, cf)
     model.eval()
     a, b = model(adj, x), model(adj, x)
     assert torch.equal(a["Item"], b["Item"])
@@ -178,15 +178,17 @@ def test_relational_spmm_matches_per_relation_autograd() -> None:
     torch.manual_seed(0)
     a1 = normalized_pair(interactions(0), U, I)
     a2 = normalized_pair(interactions(1), U, I)
-    a3 = normalized_pair(torch.stack([torch.arange(I), torch.arange(I) % U]), I, I)
+    a3 = normalized_pair(torch.stack([torch.arange(0, I, 2), torch.arange(5) % 4]), I, I, compact=True)
+    assert a3.rows is not None and a3.fwd.shape == (4, (I + 1) // 2)
     xu, xi = torch.randn(U, 4, requires_grad=True), torch.randn(I, 4, requires_grad=True)
     ws = [torch.randn(4, requires_grad=True) for _ in range(3)]
     y = torch.randn(I, 4)
-    (relational_spmm([a1, a2, a3], [xu, xi], [0, 0, 1], ws) * y).sum().backward()
+    (relational_spmm([a1, a2, a3], [xu, xi], [0, 0, 1], ws, I) * y).sum().backward()
     grads = [t.grad.clone() for t in (xu, xi, *ws)]  # type: ignore[union-attr]
     for t in (xu, xi, *ws):
         t.grad = None
-    ref = sum(a.fwd.to_dense() @ x * w for a, x, w in zip((a1, a2, a3), (xu, xu, xi), ws, strict=True))
+    a3_full = normalized_pair(torch.stack([torch.arange(0, I, 2), torch.arange(5) % 4]), I, I)
+    ref = sum(a.fwd.to_dense() @ x * w for a, x, w in zip((a1, a2, a3_full), (xu, xu, xi), ws, strict=True))
     (ref * y).sum().backward()  # type: ignore[union-attr]
     for got, t in zip(grads, (xu, xi, *ws), strict=True):
         assert t.grad is not None and torch.allclose(got, t.grad, atol=1e-5)
