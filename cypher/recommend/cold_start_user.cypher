@@ -25,12 +25,13 @@ WITH run, liked,
           WHEN size(ts) = 0 THEN null
           ELSE [d IN range(0, size(ts[0]) - 1) | reduce(s = 0.0, v IN ts | s + v[d]) / size(ts)] END AS tvec
 CALL (run, liked, mean, tvec) {
-  WITH run, liked, mean WHERE mean IS NOT NULL
+  WITH run, liked, mean WHERE any(z IN mean WHERE z <> 0.0)
   CALL db.index.vector.queryNodes(run.item_index, $k + size(liked), mean) YIELD node, score
   WITH liked, node, score WHERE NOT node IN liked
   RETURN node, score, 'items' AS source
   UNION
-  WITH liked, mean, tvec WHERE mean IS NULL AND tvec IS NOT NULL AND $text_index IS NOT NULL
+  WITH liked, mean, tvec WHERE NOT any(z IN coalesce(mean, []) WHERE z <> 0.0)
+    AND any(z IN tvec WHERE z <> 0.0) AND $text_index IS NOT NULL
   CALL db.index.vector.queryNodes($text_index, $k + size(liked), tvec) YIELD node, score
   WITH liked, node, score WHERE NOT node IN liked
   RETURN node, score, 'text' AS source

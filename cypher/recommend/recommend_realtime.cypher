@@ -19,6 +19,7 @@ MATCH (u:User {id: $user})
 WITH run, u, u[run.prop] AS q, COUNT { (u)-[:!RECOMMENDED]->(:Item) } AS seen
 WHERE q IS NOT NULL
 WITH run, u, q, seen, sqrt(reduce(s = 0.0, x IN q | s + x * x)) AS qnorm
+WHERE qnorm > 0
 CALL db.index.vector.queryNodes(run.mips_index,
      CASE WHEN $k > $candidates THEN $k ELSE $candidates END + seen, q + [0.0]) YIELD node AS i, score
 WITH run, u, qnorm, i, score

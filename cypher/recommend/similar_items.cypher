@@ -1,6 +1,6 @@
 // similar_items: items most similar to one item (cosine on the ACTIVE run's item embeddings).
 //
-// Items the run has no embedding for (e.g. added after training, no interactions) fall back to
+// Items the run has no (or a zero) embedding for (e.g. added after training, no interactions) fall back to
 // their `text_embedding` and the text vector index named by $text_index; `source` says which.
 //
 // Parameters (Neo4j Browser):
@@ -11,13 +11,14 @@ OPTIONAL MATCH (run:ModelRun) WHERE run.activated IS NOT NULL
 WITH run ORDER BY run.activated DESC LIMIT 1
 MATCH (x:Item {id: $item})
 WITH run, x, CASE WHEN run IS NULL THEN null ELSE x[run.prop] END AS v
+WITH run, x, CASE WHEN any(z IN v WHERE z <> 0.0) THEN v END AS v
 CALL (run, x, v) {
   WITH run, x, v WHERE v IS NOT NULL
   CALL db.index.vector.queryNodes(run.item_index, $k + 1, v) YIELD node, score
   WITH x, node, score WHERE node <> x
   RETURN node, score, 'embedding' AS source
   UNION
-  WITH x, v WHERE v IS NULL AND x.text_embedding IS NOT NULL AND $text_index IS NOT NULL
+  WITH x, v WHERE v IS NULL AND any(z IN x.text_embedding WHERE z <> 0.0) AND $text_index IS NOT NULL
   CALL db.index.vector.queryNodes($text_index, $k + 1, x.text_embedding) YIELD node, score
   WITH x, node, score WHERE node <> x
   RETURN node, score, 'text' AS source

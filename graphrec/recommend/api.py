@@ -68,8 +68,8 @@ def recommend_realtime(driver: Driver, user: str, k: int = 10, candidates: int |
     rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend_realtime", params)]
     if not rows:
         _lookup(driver, user=user)
-        raise NotFoundError(f"user {user!r} has no embedding in the active run (new since training?); "
-                            "try `graphrec cold-start`")
+        raise NotFoundError(f"user {user!r} has no (non-zero) embedding in the active run (new since training, "
+                            "or no interactions?); try `graphrec recommend` or `graphrec cold-start`")
     return rows
 
 

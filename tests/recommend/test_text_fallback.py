@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 from neo4j import Driver
 
-from graphrec.recommend import cold_start, similar_items, text_index
+from graphrec.errors import NotFoundError
+from graphrec.recommend import cold_start, recommend_realtime, similar_items, text_index
 from graphrec.writeback import RunSpec, publish
 from tests.recommend.toygraph import build
 
@@ -31,3 +33,15 @@ def test_text_fallback(db: Driver) -> None:
     assert recs[0].item == "i5" and {r.source for r in recs} == {"text"}
     recs = cold_start(db, ["new"], k=3)  # liked item without a run embedding: its text route
     assert len(recs) == 3 and "new" not in {r.item for r in recs} and {r.source for r in recs} == {"text"}
+
+
+def test_zero_vectors_are_not_sent_to_the_index(db: Driver) -> None:
+    graph = build(db, users=10, items=20, degree=3)
+    user_emb, item_emb = graph.embeddings(dim=8)
+    user_emb[2] = 0.0
+    item_emb[4] = 0.0
+    publish(db, RunSpec("toy"), graph.ids, user_emb, item_emb, graph.exclude, k=4)
+    with pytest.raises(NotFoundError, match="non-zero"):
+        recommend_realtime(db, "u2")
+    assert similar_items(db, "i4") == []  # no text embedding either: nothing, and no error
+    assert len(similar_items(db, "i5", k=3)) == 3
