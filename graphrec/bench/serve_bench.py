@@ -90,8 +90,8 @@ def server(tmp: Path, heap: str = "2g", pagecache: str = "1g") -> Iterator[Setti
     bolt, http = free_port(), free_port()
     password = secrets.token_urlsafe(12)
     srv = LocalNeo4j(home=tmp, password=password, bolt_port=bolt, http_port=http, heap=heap, pagecache=pagecache)
-    srv.start()
     try:
+        srv.start()
         yield load_settings({"uri": srv.bolt_uri, "home": tmp, "password": password, "bolt_port": bolt,
                              "http_port": http}, env={})
     finally:
@@ -202,7 +202,8 @@ def realtime_recall(driver: Driver, graph: Graph, user_emb: Tensor, item_emb: Te
                     candidates: int = 100) -> float:
     """Mean recall@K of ``recommend_realtime`` against exact top-K (dot product, seen masked)."""
     rnd = random.Random(1)
-    users = rnd.sample(range(len(graph.ids["User"])), min(n, len(graph.ids["User"])))
+    active = [u for u in range(len(graph.ids["User"])) if bool(user_emb[u].any())]  # interactions -> a vector
+    users = rnd.sample(active, min(n, len(active)))
     mask = graph.exclude
     hits = total = 0
     for ui in users:
@@ -240,7 +241,9 @@ def bench_graph(driver: Driver, graph: Graph, requests: int
     result = publish(driver, RunSpec("bench", {"dim": DIM}), graph.ids, user_emb, item_emb, graph.exclude, k=K)
     print(f"{graph.name}: published {result.vectors} vectors at {result.vectors_per_s:,.0f}/s, "
           f"{result.recommended} RECOMMENDED at {result.recommended_per_s:,.0f}/s; {result.seconds}", flush=True)
-    users, items = graph.ids["User"], graph.ids["Item"]
+    # users and items with at least one interaction (the others have zero vectors and no recommendations)
+    users = [graph.ids["User"][u] for u in torch.unique(graph.exclude[0]).tolist()]
+    items = [graph.ids["Item"][i] for i in torch.unique(graph.exclude[1]).tolist()]
     queries: dict[str, Callable[[random.Random], dict[str, Any]]] = {
         "recommend": lambda r: {"user": r.choice(users), "k": 10, "entity": None},
         "recommend_realtime": lambda r: {"user": r.choice(users), "k": 10},
