@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import click
@@ -55,4 +56,6 @@ cli.add_command(evaluate)
 
 def main() -> None:
     """Console-script entry point."""
+    # torch_geometric's import triggers torch's own deprecation notice about torch.jit; not actionable here
+    warnings.filterwarnings("ignore", message=".*torch.jit.script.*", category=FutureWarning)
     cli(prog_name="graphrec")
