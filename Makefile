@@ -56,6 +56,7 @@ clean:
 G := $(VENV)/bin/graphrec
 DEMO_USERS ?= 1 42 314
 DEMO_MODEL ?= hetero
+DEMO_EPOCHS ?= 20
 
 demo: venv
 	$(G) db start
@@ -63,7 +64,7 @@ demo: venv
 	$(G) load movielens-100k --split u1
 	$(G) embed-text --label Item
 	$(G) embed-text --label Entity
-	$(G) train --model $(DEMO_MODEL)
+	$(G) train --model $(DEMO_MODEL) --epochs $(DEMO_EPOCHS)
 	@for u in $(DEMO_USERS); do $(G) recommend $$u -k 5 || exit 1; echo; done
 	@item=$$($(G) -q recommend 1 -k 1 --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["item"])'); \
 	  echo "why item $$item for user 1:"; $(G) explain 1 $$item --limit 3
