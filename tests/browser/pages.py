@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -33,8 +34,23 @@ class BrowserPage:
         self.d.get(url)
         field = self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=password]"))
         field.send_keys(password)
-        self.d.find_element(By.CSS_SELECTOR, "[data-testid=connect]").click()
+        self.click(self.d.find_element(By.CSS_SELECTOR, "[data-testid=connect]"))
         self.wait.until(lambda d: "You are connected as user" in self.body_text())
+
+    def click(self, element: WebElement) -> None:
+        """Click like a user, retrying while the Browser's layout is still moving (fade-ins, frames being
+        inserted above) and another element sits on top of ``element`` for a moment."""
+        self.d.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+
+        def clicked(_: WebDriver) -> bool:
+            try:
+                element.click()
+            except (ElementClickInterceptedException, ElementNotInteractableException):
+                time.sleep(0.2)
+                return False
+            return True
+
+        self.wait.until(clicked)
 
     def _new_frame(self, before: int) -> WebElement:
         self.wait.until(lambda d: len(self.frames()) > before)
@@ -53,12 +69,12 @@ class BrowserPage:
         block = guide.find_element(By.CSS_SELECTOR, f"pre[data-testid={testid}]")
         text = str(block.text)
         before = len(self.frames())
-        block.find_element(By.CSS_SELECTOR, "i").click()
+        self.click(block.find_element(By.CSS_SELECTOR, "i"))
         return text, self._new_frame(before)
 
     def next_slide(self, guide: WebElement, times: int = 1) -> None:
         for _ in range(times):
-            guide.find_element(By.CSS_SELECTOR, "[data-testid=nextSlide]").click()
+            self.click(guide.find_element(By.CSS_SELECTOR, "[data-testid=nextSlide]"))
 
     def wait_text(self, frame: WebElement, *texts: str) -> str:
         """Wait until ``frame`` holds every one of ``texts`` (scrolled out of view or not); return its text."""
