@@ -40,6 +40,10 @@ def train_options(f: Any) -> Any:
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Default: auto (CUDA if present)."),
         click.option("--split", "split_mode", type=click.Choice(SPLITS), default="auto", show_default=True,
                      help="auto: the stored `split` property if any, else a seeded temporal split."),
+        click.option("--interactions", "interactions", default="",
+                     help="Comma-separated behaviour types that are the positives to learn and test "
+                          "(default: every behaviour); other behaviours stay as side relations, "
+                          "e.g. --interactions LISTENED on lastfm-2k keeps TAGGED as context."),
         click.option("--k", "ks_text", default="20,10", show_default=True, help="Metric cut-offs."),
         click.option("--json", "as_json", is_flag=True, help="Print JSON."),
     ]
@@ -61,20 +65,28 @@ def _config(app: AppContext, model: str, ks: tuple[int, ...], out_dir: Path | No
         raise ConfigError(str(e)) from e
 
 
-def _load(app: AppContext, split_mode: str, seed: int) -> Any:
-    from loaders import load_graph_with_stats
+def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "") -> Any:
+    from loaders import discover_spec, load_graph_with_stats
 
-    graph, stats = load_graph_with_stats(app.driver(), split=split_mode, seed=seed)  # type: ignore[arg-type]
-    app.echo(f"graph: {stats.nodes} · {stats.total_edges:,} relationships streamed in {stats.seconds:.1f}s "
-             f"({stats.edges_per_s:,.0f}/s) · split {stats.split_mode}: {graph.train.size(1):,} train, "
-             f"{graph.valid.size(1):,} valid, {graph.test.size(1):,} test")
+    names = [n.strip() for n in interactions.split(",") if n.strip()]
+    spec = discover_spec(app.driver(), interactions=names or None)
+    if names:
+        unknown = [n for n in names if n not in spec.behaviour_names]
+        if unknown:
+            raise ConfigError(f"--interactions: {', '.join(unknown)} is not a behaviour in the database "
+                              f"(behaviours: {', '.join(spec.behaviour_names) or 'none'})")
+    graph, stats = load_graph_with_stats(app.driver(), spec, split=split_mode, seed=seed)  # type: ignore[arg-type]
+    if not app.quiet:   # on stderr, so that --json output stays parseable
+        click.echo(f"graph: {stats.nodes} · {stats.total_edges:,} relationships streamed in {stats.seconds:.1f}s "
+                   f"({stats.edges_per_s:,.0f}/s) · split {stats.split_mode}: {graph.train.size(1):,} train, "
+                   f"{graph.valid.size(1):,} valid, {graph.test.size(1):,} test", err=True)
     return graph
 
 
 def _metric_row(model: str, metrics: dict[str, float], ks: tuple[int, ...], **extra: Any) -> dict[str, Any]:
     row: dict[str, Any] = {"model": model}
     for k in sorted(ks, reverse=True):
-        for m in ("recall", "ndcg", "precision", "hit_rate"):
+        for m in ("recall", "ndcg", "precision", "hit"):
             key = f"{m}@{k}"
             if key in metrics:
                 row[key] = metrics[key]
@@ -91,7 +103,7 @@ def _metric_row(model: str, metrics: dict[str, float], ks: tuple[int, ...], **ex
 @click.option("--out-dir", type=click.Path(path_type=Path), help="Checkpoints and curves (default: <home>/runs).")
 @pass_app
 def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Path | None, split_mode: str,
-          ks_text: str, as_json: bool, **hyper: Any) -> None:
+          ks_text: str, as_json: bool, interactions: str, **hyper: Any) -> None:
     """Train a model on the graph in Neo4j and publish its recommendations back.
 
     Example: graphrec train --model hetero --epochs 100
@@ -100,7 +112,7 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
 
     ks = _ks(ks_text)
     cfg = _config(app, model, ks, out_dir or app.settings.home / "runs", **hyper)
-    graph = _load(app, split_mode, cfg.seed)
+    graph = _load(app, split_mode, cfg.seed, interactions)
     result = fit(graph, cfg, progress=not app.quiet)
     report: dict[str, Any] = {
         "model": model, "epochs": result.epochs, "best_epoch": result.best_epoch,
@@ -157,7 +169,8 @@ def _publish(app: AppContext, graph: Any, result: Any, top_k: int) -> dict[str, 
               help="Comma-separated: popularity, lightgcn, hetero, gds (FastRP inside Neo4j).")
 @train_options
 @pass_app
-def evaluate(app: AppContext, /, models: str, split_mode: str, ks_text: str, as_json: bool, **hyper: Any) -> None:
+def evaluate(app: AppContext, /, models: str, split_mode: str, ks_text: str, as_json: bool, interactions: str,
+             **hyper: Any) -> None:
     """Full-ranking Recall/NDCG/Precision/HitRate@K of several models on the same split, one table.
 
     Example: graphrec evaluate --models popularity,lightgcn,hetero,gds --k 10,20
@@ -169,7 +182,7 @@ def evaluate(app: AppContext, /, models: str, split_mode: str, ks_text: str, as_
     if unknown:
         raise ConfigError(f"--models: unknown {', '.join(unknown)} (choose from {', '.join((*MODELS, 'gds'))})")
     ks = _ks(ks_text)
-    graph = _load(app, split_mode, hyper.get("seed") or 2020)
+    graph = _load(app, split_mode, hyper.get("seed") or 2020, interactions)
     rows = []
     for name in names:
         t0 = time.perf_counter()
