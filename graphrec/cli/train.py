@@ -36,6 +36,8 @@ def train_options(f: Any) -> Any:
         click.option("--layers", type=int, help="Propagation layers (default 3)."),
         click.option("--lr", type=float, help="Learning rate."),
         click.option("--batch-size", "train_batch", type=int, help="BPR pairs per step."),
+        click.option("--dropout", type=float, help="hetero: message dropout on KG/social/text channels (default 0.5)."),
+        click.option("--side-init", type=float, help="hetero: initial weight of KG/social channels (default 0.1)."),
         click.option("--seed", type=int, default=2020, show_default=True, help="Seed of split, init and sampling."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Default: auto (CUDA if present)."),
         click.option("--split", "split_mode", type=click.Choice(SPLITS), default="auto", show_default=True,
@@ -167,13 +169,16 @@ def _publish(app: AppContext, graph: Any, result: Any, top_k: int) -> dict[str, 
 @click.command("evaluate")
 @click.option("--models", default="popularity,lightgcn,hetero,gds", show_default=True,
               help="Comma-separated: popularity, lightgcn, hetero, gds (FastRP inside Neo4j).")
+@click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Train each model with seeds SEED … SEED+N-1 on the same split; report the mean and "
+                   "the standard deviation (`…_std` columns).")
 @train_options
 @pass_app
-def evaluate(app: AppContext, /, models: str, split_mode: str, ks_text: str, as_json: bool, interactions: str,
-             **hyper: Any) -> None:
+def evaluate(app: AppContext, /, models: str, repeats: int, split_mode: str, ks_text: str, as_json: bool,
+             interactions: str, **hyper: Any) -> None:
     """Full-ranking Recall/NDCG/Precision/HitRate@K of several models on the same split, one table.
 
-    Example: graphrec evaluate --models popularity,lightgcn,hetero,gds --k 10,20
+    Example: graphrec evaluate --models popularity,lightgcn,hetero,gds --k 10,20 --repeats 3
     """
     from graphrec.train import MODELS, evaluate_embeddings, fit
 
@@ -182,22 +187,45 @@ def evaluate(app: AppContext, /, models: str, split_mode: str, ks_text: str, as_
     if unknown:
         raise ConfigError(f"--models: unknown {', '.join(unknown)} (choose from {', '.join((*MODELS, 'gds'))})")
     ks = _ks(ks_text)
-    graph = _load(app, split_mode, hyper.get("seed") or 2020, interactions)
+    seed = hyper.pop("seed")
+    graph = _load(app, split_mode, seed, interactions)
     rows = []
     for name in names:
+        runs: list[dict[str, float]] = []
+        epochs: list[int] = []
         t0 = time.perf_counter()
-        if name == "gds":
-            from graphrec.gds import gds_embeddings
+        for r in range(repeats if name != "popularity" else 1):   # popularity has no randomness
+            if name == "gds":
+                from graphrec.gds import gds_embeddings
 
-            u, i = gds_embeddings(app.driver(), graph, dim=hyper.get("dim") or 64, seed=hyper.get("seed") or 42)
-            metrics = evaluate_embeddings(u, i, graph, ks, "test")
-            rows.append(_metric_row("gds-fastrp", metrics, ks, epochs=0, seconds=round(time.perf_counter() - t0, 1)))
-        else:
-            cfg = _config(app, name, ks, None, **hyper)
-            result = fit(graph, cfg, progress=not app.quiet)
-            rows.append(_metric_row(name, result.metrics.get("test", {}), ks, epochs=result.epochs,
-                                    seconds=round(time.perf_counter() - t0, 1)))
+                u, i = gds_embeddings(app.driver(), graph, dim=hyper.get("dim") or 64, seed=seed + r)
+                runs.append(evaluate_embeddings(u, i, graph, ks, "test"))
+                epochs.append(0)
+            else:
+                cfg = _config(app, name, ks, None, seed=seed + r, **hyper)
+                result = fit(graph, cfg, progress=not app.quiet)
+                runs.append(result.metrics.get("test", {}))
+                epochs.append(result.epochs)
+        label = "gds-fastrp" if name == "gds" else name
+        rows.append(_metric_row(label, _mean(runs), ks, **(_std(runs, ks) if repeats > 1 else {}),
+                                runs=len(runs), epochs=round(sum(epochs) / len(epochs)),
+                                seconds=round((time.perf_counter() - t0) / len(runs), 1)))
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     else:
         click.echo(table(rows))
+
+
+def _mean(runs: list[dict[str, float]]) -> dict[str, float]:
+    return {k: sum(r[k] for r in runs) / len(runs) for k in runs[0]}
+
+
+def _std(runs: list[dict[str, float]], ks: tuple[int, ...]) -> dict[str, float]:
+    """Sample standard deviation of Recall and NDCG at the largest cut-off (0 for a single run)."""
+    k = max(ks)
+    out: dict[str, float] = {}
+    for m in (f"recall@{k}", f"ndcg@{k}"):
+        vals = [r[m] for r in runs]
+        mean = sum(vals) / len(vals)
+        out[f"{m}_std"] = (sum((v - mean) ** 2 for v in vals) / (len(vals) - 1)) ** 0.5 if len(vals) > 1 else 0.0
+    return out

@@ -34,7 +34,7 @@ def _run(settings: Settings, *args: str) -> Result:
 
 def test_evaluate_prints_one_table_for_every_model(communities: Driver, neo4j_settings: Settings) -> None:
     res = _run(neo4j_settings, "evaluate", "--models", "popularity,lightgcn,hetero,gds", "--epochs", "3",
-               "--dim", "16", "--k", "5,10", "--interactions", "RATED", "--json")
+               "--dim", "16", "--k", "5,10", "--interactions", "RATED", "--repeats", "2", "--json")
     assert res.exit_code == 0, res.output
     rows = json.loads(res.stdout)   # the graph summary goes to stderr, so stdout is pure JSON
     assert [r["model"] for r in rows] == ["popularity", "lightgcn", "hetero", "gds-fastrp"]
@@ -44,6 +44,9 @@ def test_evaluate_prints_one_table_for_every_model(communities: Driver, neo4j_se
     # 16 users with one stored test rating each, 12 items, 8 unseen per user: full ranking at K=10
     # finds every held-out item, so recall@10 is exactly 1 for every model
     assert all(r["recall@10"] == pytest.approx(1.0) for r in rows)
+    # --repeats 2: two seeds per trained model (popularity is deterministic: one run), mean and std
+    assert [r["runs"] for r in rows] == [1, 2, 2, 2]
+    assert all(r["recall@10_std"] == pytest.approx(0.0) and r["ndcg@10_std"] >= 0.0 for r in rows)
     assert "split stored" in res.stderr and "16 test" in res.stderr
 
     table = _run(neo4j_settings, "evaluate", "--models", "popularity", "--k", "5")
