@@ -27,6 +27,8 @@ def test_compose_config_is_valid() -> None:
     cfg = json.loads(out.stdout)
     neo4j = cfg["services"]["neo4j"]
     assert neo4j["image"] == "neo4j:5.26-community"
-    assert "apoc" in neo4j["environment"]["NEO4J_PLUGINS"] and "graph-data-science" in neo4j["environment"]["NEO4J_PLUGINS"]
+    plugins = neo4j["environment"]["NEO4J_PLUGINS"]
+    assert "apoc" in plugins and "graph-data-science" in plugins
     assert neo4j["environment"]["NEO4J_AUTH"] == "neo4j/pw-12345678"
-    assert "healthcheck" in neo4j and cfg["services"]["trainer"]["depends_on"]["neo4j"]["condition"] == "service_healthy"
+    assert "healthcheck" in neo4j
+    assert cfg["services"]["trainer"]["depends_on"]["neo4j"]["condition"] == "service_healthy"
