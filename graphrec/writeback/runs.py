@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import neo4j
 from neo4j import Driver, ManagedTransaction
 
-from graphrec.db import load_query, render, write
+from graphrec.db import load_query, read, render, write
 from graphrec.db.driver import translated
 from graphrec.db.queries import statements
 from graphrec.errors import GraphRecError, InputError, NotFoundError
@@ -97,17 +96,9 @@ def run_key(run_id: str) -> str:
     return re.sub(r"[^a-z0-9]", "_", run_id.lower())
 
 
-def _quiet_read(driver: Driver, name: str, params: dict[str, Any] | None = None) -> list[neo4j.Record]:
-    """A read with server notifications off (a fresh graph has no ModelRun label yet: not worth a warning)."""
-    with translated(getattr(driver, "graphrec_uri", "Neo4j")), driver.session(
-            database=_database(driver), default_access_mode=neo4j.READ_ACCESS,
-            notifications_min_severity="OFF") as s:
-        return s.execute_read(lambda tx: list(tx.run(load_query(name), params or {})))
-
-
 def list_runs(driver: Driver) -> list[RunInfo]:
     """Every run, newest first."""
-    return [RunInfo.from_props(dict(r["run"])) for r in _quiet_read(driver, "writeback/runs_list")]
+    return [RunInfo.from_props(dict(r["run"])) for r in read(driver, load_query("writeback/runs_list"))]
 
 
 def get_run(driver: Driver, run_id: str) -> RunInfo:
@@ -116,7 +107,7 @@ def get_run(driver: Driver, run_id: str) -> RunInfo:
     Raises:
         NotFoundError: no such run.
     """
-    recs = _quiet_read(driver, "writeback/run_get", {"run": run_id})
+    recs = read(driver, load_query("writeback/run_get"), {"run": run_id})
     if not recs:
         raise NotFoundError(f"no model run {run_id!r} (see `graphrec runs list`)")
     return RunInfo.from_props(dict(recs[0]["run"]))
