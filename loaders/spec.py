@@ -15,7 +15,7 @@ from neo4j import Driver
 
 from graphrec.db import load_query, read, render
 from graphrec.db.labels import BEHAVIOURS
-from graphrec.errors import DatabaseError
+from graphrec.errors import DatabaseError, NotFoundError
 from graphrec.types import EdgeType, NodeType
 
 IGNORED_TYPES = frozenset({"RECOMMENDED"})
@@ -202,6 +202,9 @@ def discover_spec(
 
     Returns:
         The spec, with node and edge counts filled in.
+
+    Raises:
+        NotFoundError: a name in ``interactions`` is not among the behaviours found.
     """
     node_types = tuple(dict.fromkeys((user, item, *entities)))
     nodes, counts = edge_counts(driver, node_types, ignore)
@@ -219,6 +222,11 @@ def discover_spec(
         else:
             kg.append(et)
     beh.sort(key=lambda et: (et[1] not in BEHAVIOURS, et[1]))
+    names = list(dict.fromkeys(et[1] for et in beh))
+    unknown = [t for t in interactions or () if t not in names]
+    if unknown:
+        raise NotFoundError(f"interactions: {', '.join(unknown)} is not a behaviour in the database "
+                         f"(behaviours: {', '.join(names) or 'none'})")
     return GraphSpec(user=user, item=item, entities=tuple(entities), behaviours=tuple(beh), kg=tuple(kg),
                      social=tuple(social), edge_counts=counts, node_counts=nodes, numeric=dict(numeric or {}),
                      text=text, interactions=tuple(interactions or ()))

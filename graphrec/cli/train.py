@@ -6,6 +6,7 @@ Neo4j → :func:`loaders.load_graph` → :func:`graphrec.train.fit` → :func:`g
 from __future__ import annotations
 
 import json
+import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 import click
 
 from graphrec.cli.context import AppContext, pass_app, table
-from graphrec.errors import ConfigError
+from graphrec.errors import ConfigError, NotFoundError
 
 SPLITS = ("auto", "stored", "temporal", "random")
 
@@ -71,12 +72,10 @@ def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "") -
     from loaders import discover_spec, load_graph_with_stats
 
     names = [n.strip() for n in interactions.split(",") if n.strip()]
-    spec = discover_spec(app.driver(), interactions=names or None)
-    if names:
-        unknown = [n for n in names if n not in spec.behaviour_names]
-        if unknown:
-            raise ConfigError(f"--interactions: {', '.join(unknown)} is not a behaviour in the database "
-                              f"(behaviours: {', '.join(spec.behaviour_names) or 'none'})")
+    try:
+        spec = discover_spec(app.driver(), interactions=names or None)
+    except NotFoundError as e:   # discover_spec raises it only for an unknown interactions name
+        raise ConfigError(f"--{e}") from e
     graph, stats = load_graph_with_stats(app.driver(), spec, split=split_mode, seed=seed)  # type: ignore[arg-type]
     if not app.quiet:   # on stderr, so that --json output stays parseable
         click.echo(f"graph: {stats.nodes} · {stats.total_edges:,} relationships streamed in {stats.seconds:.1f}s "
@@ -180,6 +179,7 @@ def evaluate(app: AppContext, /, models: str, repeats: int, split_mode: str, ks_
 
     Example: graphrec evaluate --models popularity,lightgcn,hetero,gds --k 10,20 --repeats 3
     """
+    from graphrec.gds import gds_embeddings
     from graphrec.train import MODELS, evaluate_embeddings, fit
 
     names = [m.strip() for m in models.split(",") if m.strip()]
@@ -196,8 +196,6 @@ def evaluate(app: AppContext, /, models: str, repeats: int, split_mode: str, ks_
         t0 = time.perf_counter()
         for r in range(repeats if name != "popularity" else 1):   # popularity has no randomness
             if name == "gds":
-                from graphrec.gds import gds_embeddings
-
                 u, i = gds_embeddings(app.driver(), graph, dim=hyper.get("dim") or 64, seed=seed + r)
                 runs.append(evaluate_embeddings(u, i, graph, ks, "test"))
                 epochs.append(0)
@@ -217,15 +215,11 @@ def evaluate(app: AppContext, /, models: str, repeats: int, split_mode: str, ks_
 
 
 def _mean(runs: list[dict[str, float]]) -> dict[str, float]:
-    return {k: sum(r[k] for r in runs) / len(runs) for k in runs[0]}
+    return {k: statistics.fmean(r[k] for r in runs) for k in runs[0]}
 
 
 def _std(runs: list[dict[str, float]], ks: tuple[int, ...]) -> dict[str, float]:
     """Sample standard deviation of Recall and NDCG at the largest cut-off (0 for a single run)."""
     k = max(ks)
-    out: dict[str, float] = {}
-    for m in (f"recall@{k}", f"ndcg@{k}"):
-        vals = [r[m] for r in runs]
-        mean = sum(vals) / len(vals)
-        out[f"{m}_std"] = (sum((v - mean) ** 2 for v in vals) / (len(vals) - 1)) ** 0.5 if len(vals) > 1 else 0.0
-    return out
+    return {f"{m}_std": statistics.stdev(r[m] for r in runs) if len(runs) > 1 else 0.0
+            for m in (f"recall@{k}", f"ndcg@{k}")}

@@ -154,3 +154,6 @@ def test_interactions_keep_other_behaviours_as_side_relations(tiny: Driver) -> N
     assert ("User", "LISTENED", "Item") in graph.kg_edge_types
     with pytest.raises(NotFoundError, match="interaction"):
         load_graph(tiny, discover_spec(tiny, interactions=["BOUGHT"]))
+    # one unknown name among known ones is an error too, not silently dropped
+    with pytest.raises(NotFoundError, match=r"BOUGHT is not a behaviour .*RATED"):
+        discover_spec(tiny, interactions=["RATED", "BOUGHT"])
