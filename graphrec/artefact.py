@@ -1,0 +1,121 @@
+"""The one thing a fit produces and write-back takes whole: :class:`Artefact`, saved and loaded as one file.
+
+It sits between training and write-back (DESIGN §1, §5): ``graphrec.train`` builds it, ``graphrec.writeback``
+publishes it, and neither imports the other. It holds only tensors, id maps and JSON-ready metadata, so
+``graphrec publish PATH`` can publish a saved artefact without the model code or the graph.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from graphrec.errors import InputError
+from graphrec.types import IdMap, NodeType
+
+FORMAT = "graphrec-artefact/1"
+
+
+@dataclass
+class Artefact:
+    """A fitted model's output: everything write-back needs, nothing it does not.
+
+    Attributes:
+        model: registry name of the model, e.g. ``"ease"``.
+        user_type: node type (label) of users.
+        item_type: node type (label) of items.
+        ids: business id of every node by tensor index, per node type.
+        user_emb: ``[U, d]`` user vectors; ``user_emb @ item_emb.T`` ranks items (exactly for factor
+            models; a rank-``d`` factorisation of the score matrix for item–item models).
+        item_emb: ``[I, d]`` item vectors (what the vector index and ``similar`` use).
+        entity_emb: vectors of other node types the model learns (e.g. ``{"Entity": …}``).
+        top_items: ``[U, K]`` item indices best first (``-1`` pads), for models whose exact scores are not a
+            dot product of the vectors (item–item models); ``None`` = rank by the vectors.
+        top_scores: ``[U, K]`` the exact scores of ``top_items``.
+        exclude: ``[2, E]`` (user, item) pairs never recommended (what the users already have).
+        params: hyper-parameters as chosen (JSON-ready).
+        metrics: ``{"valid": {...}, "test": {...}}``.
+        train_pairs: distinct (user, item) interactions the final model learnt from.
+        info: anything else worth keeping (epochs, timings, chosen λ…), JSON-ready.
+    """
+
+    model: str
+    user_type: NodeType
+    item_type: NodeType
+    ids: dict[NodeType, IdMap]
+    user_emb: Tensor
+    item_emb: Tensor
+    exclude: Tensor
+    train_pairs: int
+    entity_emb: dict[NodeType, Tensor] = field(default_factory=dict)
+    top_items: Tensor | None = None
+    top_scores: Tensor | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, dict[str, float]] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name, t in (("user_emb", self.user_emb), ("item_emb", self.item_emb)):
+            rows = len(self.ids.get(self.user_type if name == "user_emb" else self.item_type, []))
+            if t.dim() != 2 or t.size(0) != rows:
+                raise ValueError(f"{name} must be [{rows}, d], got {tuple(t.shape)}")
+        if self.user_emb.size(1) != self.item_emb.size(1):
+            raise ValueError(f"user_emb and item_emb widths differ: {self.user_emb.size(1)} vs {self.item_emb.size(1)}")
+        if (self.top_items is None) != (self.top_scores is None):
+            raise ValueError("top_items and top_scores come together")
+        if self.top_items is not None and self.top_scores is not None:
+            if self.top_items.shape != self.top_scores.shape or self.top_items.size(0) != self.user_emb.size(0):
+                raise ValueError(f"top_items {tuple(self.top_items.shape)} and top_scores "
+                                 f"{tuple(self.top_scores.shape)} must both be [{self.user_emb.size(0)}, K]")
+
+    @property
+    def dim(self) -> int:
+        """Width of the published vectors."""
+        return int(self.item_emb.size(1))
+
+    def save(self, path: str | Path) -> Path:
+        """Write the artefact to ``path`` (one ``torch.save`` file of tensors, lists and JSON)."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        meta = {"format": FORMAT, "model": self.model, "user_type": self.user_type, "item_type": self.item_type,
+                "train_pairs": self.train_pairs, "params": self.params, "metrics": self.metrics, "info": self.info}
+        blob = {"meta": json.dumps(meta, default=str), "ids": self.ids, "user_emb": self.user_emb,
+                "item_emb": self.item_emb, "exclude": self.exclude, "entity_emb": self.entity_emb,
+                "top_items": self.top_items, "top_scores": self.top_scores}
+        tmp = path.with_name(path.name + ".partial")
+        torch.save(blob, tmp)
+        tmp.replace(path)   # never a half-written artefact under the real name
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> Artefact:
+        """Read an artefact written by :meth:`save`.
+
+        Raises:
+            InputError: the file is missing, not an artefact, or of another format version.
+        """
+        path = Path(path)
+        try:
+            blob = torch.load(path, map_location="cpu", weights_only=True)
+            meta = json.loads(blob["meta"])
+        except FileNotFoundError as e:
+            raise InputError(path, None, "artefact", "no such file") from e
+        except (KeyError, TypeError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as e:
+            raise InputError(path, None, "artefact", f"not a graphrec artefact ({e.__class__.__name__})") from e
+        if meta.get("format") != FORMAT:
+            raise InputError(path, None, "format", f"expected {FORMAT}, got {meta.get('format')!r}")
+        try:
+            return cls(model=meta["model"], user_type=meta["user_type"], item_type=meta["item_type"],
+                       ids={str(k): [str(x) for x in v] for k, v in blob["ids"].items()},
+                       user_emb=blob["user_emb"], item_emb=blob["item_emb"], exclude=blob["exclude"],
+                       train_pairs=int(meta["train_pairs"]), entity_emb=dict(blob["entity_emb"]),
+                       top_items=blob["top_items"], top_scores=blob["top_scores"], params=meta["params"],
+                       metrics=meta["metrics"], info=meta["info"])
+        except (KeyError, ValueError) as e:
+            raise InputError(path, None, "artefact", str(e)) from e
