@@ -1,0 +1,48 @@
+"""Closed-form item–item models against their definitions."""
+
+from __future__ import annotations
+
+import torch
+
+from graphrec.nn.linear import ease, ease_bytes, ideal_lowpass, neighbourhood_ease
+
+
+def _gram(seed: int = 0) -> torch.Tensor:
+    g = torch.Generator().manual_seed(seed)
+    x = (torch.rand(60, 12, generator=g) < 0.3).double()
+    return x.T @ x
+
+
+def test_ease_is_ridge_regression_of_each_item_on_the_others() -> None:
+    g, lam = _gram(), 3.0
+    b = ease(g.clone(), lam)
+    assert torch.all(b.diagonal() == 0)
+    for j in range(g.size(0)):
+        rest = [i for i in range(g.size(0)) if i != j]
+        ridge = torch.linalg.solve(g[rest][:, rest] + lam * torch.eye(len(rest), dtype=g.dtype), g[rest, j])
+        assert torch.allclose(b[rest, j], ridge, atol=1e-8)
+
+
+def test_neighbourhood_ease_with_every_neighbour_is_dense_ease() -> None:
+    g, lam = _gram(1), 2.0
+    dense = ease(g.clone(), lam)
+    sparse = neighbourhood_ease(g, lam, neighbours=g.size(0) - 1, chunk=5).to_dense()
+    assert torch.allclose(sparse, dense, atol=1e-8)
+    few = neighbourhood_ease(g, lam, neighbours=3).to_dense()
+    assert int((few != 0).sum(0).max()) <= 3
+
+
+def test_ideal_lowpass_is_the_gfcf_filter() -> None:
+    g = torch.Generator().manual_seed(2)
+    r = (torch.rand(40, 10, generator=g) < 0.4).float()
+    du, di = r.sum(1).clamp(min=1), r.sum(0).clamp(min=1)
+    norm = r / du.sqrt()[:, None] / di.sqrt()[None, :]
+    left, right = ideal_lowpass(norm, di, k=4, seed=0)
+    _, _, vh = torch.linalg.svd(norm, full_matrices=False)
+    v = vh[:4].T
+    expected = (di.rsqrt()[:, None] * v) @ (v.T * di.sqrt()[None, :])
+    assert torch.allclose(left @ right.T, expected, atol=1e-4)
+
+
+def test_dense_memory_bound_formula() -> None:
+    assert ease_bytes(25_000) == 3 * 4 * 25_000 ** 2   # 7.5 GB: the gram, its inverse and B in float32
