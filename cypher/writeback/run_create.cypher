@@ -6,5 +6,5 @@
 CREATE (r:ModelRun {id: $run, key: $key, model: $model, params: $params, metrics: $metrics,
                     created: datetime(), active: false, status: 'staging', dim: $dim, k: $k,
                     labels: $labels, prop: $prop, mips_prop: $mips_prop, item_index: $item_index, mips_index: $mips_index,
-                    mips_norm: $mips_norm})
+                    mips_norm: $mips_norm, train_pairs: $train_pairs})
 RETURN r.id AS run

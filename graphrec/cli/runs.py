@@ -42,11 +42,12 @@ def list_cmd(app: AppContext, as_json: bool) -> None:
     runs = list_runs(app.driver())
     if as_json:
         click.echo(json.dumps([{"id": r.id, "model": r.model, "status": r.status, "active": r.active,
-                                "created": r.created, "dim": r.dim, "k": r.k, "params": r.params,
+                                "created": r.created, "dim": r.dim, "k": r.k,
+                                "train_pairs": r.props.get("train_pairs"), "params": r.params,
                                 "metrics": r.metrics, "counts": r.counts} for r in runs], indent=2))
         return
     rows = [{"": "*" if r.active else "", "id": r.id, "model": r.model, "status": r.status,
-             "created": r.created[:19], "dim": r.dim, "k": r.k,
+             "created": r.created[:19], "dim": r.dim, "k": r.k, "train_pairs": r.props.get("train_pairs"),
              "metrics": ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}"
                                   for k, v in list(flatten(r.metrics).items())[:4])} for r in runs]
     click.echo(table(rows) if rows else "no model runs yet (`graphrec train` publishes one)")

@@ -7,9 +7,9 @@ Takes tensors and id maps, never a model (DESIGN §1)::
                      exclude=torch.cat([graph.train, graph.valid, graph.test], dim=1), k=20)
 """
 
-from graphrec.writeback.publish import PublishResult, publish
+from graphrec.writeback.publish import PublishResult, publish, publish_artefact
 from graphrec.writeback.runs import RunInfo, RunSpec, activate, active_run, delete_run, get_run, list_runs, prune
 from graphrec.writeback.topk import top_k
 
 __all__ = ["PublishResult", "RunInfo", "RunSpec", "activate", "active_run", "delete_run", "get_run", "list_runs",
-           "prune", "publish", "top_k"]
+           "prune", "publish", "publish_artefact", "top_k"]

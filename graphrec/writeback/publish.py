@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import torch
 from neo4j import Driver
 from torch import Tensor
 
+from graphrec.artefact import Artefact
 from graphrec.db import load_query, render, write
 from graphrec.errors import GraphRecError, InputError
 from graphrec.types import NodeType, Row
 from graphrec.writeback.batches import parallel_batches
 from graphrec.writeback.runs import RunSpec, activate, delete_run, new_run_id, run_key
-from graphrec.writeback.topk import top_k
+from graphrec.writeback.topk import TopK, top_k
 from graphrec.writeback.vectors import (
     await_index,
     create_run_index,
@@ -96,10 +97,16 @@ def validate(ids: Mapping[NodeType, Sequence[str]], user_emb: Tensor, item_emb: 
 
 
 def recommended_rows(user_ids: Sequence[str], item_ids: Sequence[str], user_emb: Tensor, item_emb: Tensor,
-                     exclude: Tensor | None, k: int) -> Iterator[Row]:
+                     exclude: Tensor | None, k: int, top: tuple[Tensor, Tensor] | None = None) -> Iterator[Row]:
     """``{u, items, s}`` per user with at least one recommendation, best first; ``s`` holds the scores
-    as comma-separated decimals (decoded faster by the server than a list of floats)."""
-    for batch in top_k(user_emb, item_emb, exclude, k):
+    as comma-separated decimals (decoded faster by the server than a list of floats).
+
+    ``top`` = ``([U, K] items, [U, K] scores)`` precomputed by an item–item model (first ``k`` columns
+    used; ``-1`` items skipped) replaces the dot-product ranking of the vectors."""
+    batches: Iterable[TopK] = top_k(user_emb, item_emb, exclude, k) if top is None else (
+        TopK(start=s, items=top[0][s:s + 1024, :k], scores=top[1][s:s + 1024, :k])
+        for s in range(0, top[0].size(0), 1024))
+    for batch in batches:
         items = batch.items.tolist()
         scores = batch.scores.tolist()
         for j, (row_items, row_scores) in enumerate(zip(items, scores, strict=True)):
@@ -126,6 +133,7 @@ def publish(
     workers: int = 2,
     activate_run: bool = True,
     progress: Progress | None = None,
+    top: tuple[Tensor, Tensor] | None = None,
 ) -> PublishResult:
     """Write a model's output as a new run and (by default) switch readers to it atomically.
 
@@ -151,6 +159,8 @@ def publish(
         workers: concurrent write transactions (default: 2).
         activate_run: switch readers to the run when written (default: ``True``).
         progress: ``progress(stage, done, total)`` callback for progress bars.
+        top: ``([U, K] item indices, [U, K] scores)``: exact recommendations of a model whose vectors only
+            approximate its scores (``Artefact.top_items``/``top_scores``); ``None`` ranks by the vectors.
 
     Returns:
         A :class:`PublishResult` with the run id, counts and per-stage timings.
@@ -171,12 +181,12 @@ def publish(
     write(driver, load_query("writeback/run_create"), {
         "run": run_id, "key": key, "model": run.model, "params": json.dumps(run.params, default=str),
         "metrics": json.dumps(run.metrics, default=str), "dim": dim, "k": k, "labels": labels,
-        "mips_norm": norm, **names})
+        "mips_norm": norm, "train_pairs": run.train_pairs, **names})
     result = PublishResult(run_id=run_id, active=False)
     t_all = time.perf_counter()
     try:
         _write_run(driver, result, names, labels, ids, user_emb, item_emb, mips, entity_emb, exclude, k,
-                   user_type, item_type, entity_type, batch_size, workers, progress)
+                   user_type, item_type, entity_type, batch_size, workers, progress, top)
         write(driver, load_query("writeback/run_ready"), {"run": run_id, "counts": json.dumps(
             {"vectors": result.vectors, "recommended": result.recommended, "users": len(user_ids),
              "items": len(item_ids)})})
@@ -199,7 +209,7 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
                ids: Mapping[NodeType, Sequence[str]], user_emb: Tensor, item_emb: Tensor, mips: Tensor,
                entity_emb: Tensor | None, exclude: Tensor | None, k: int, user_type: NodeType,
                item_type: NodeType, entity_type: NodeType, batch_size: int, workers: int,
-               progress: Progress | None) -> None:
+               progress: Progress | None, top: tuple[Tensor, Tensor] | None = None) -> None:
     user_ids, item_ids = list(ids[user_type]), list(ids[item_type])
     total_vec = len(user_ids) + len(item_ids) + (len(ids[entity_type]) if entity_emb is not None else 0)
     done = [0]
@@ -240,7 +250,7 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
     counted = [0]
 
     def rows() -> Iterator[Row]:
-        for row in recommended_rows(user_ids, item_ids, user_emb, item_emb, exclude, k):
+        for row in recommended_rows(user_ids, item_ids, user_emb, item_emb, exclude, k, top):
             counted[0] += len(row["items"])
             yield row
 
@@ -248,3 +258,29 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
     parallel_batches(driver, query, rows(), rec_batch, {"run": result.run_id}, workers, rec_tick)
     result.recommended = counted[0]
     result.seconds["recommended"] = time.perf_counter() - t
+
+
+def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activate_run: bool = True,
+                     batch_size: int = 5000, workers: int = 2, progress: Progress | None = None,
+                     run_id: str | None = None) -> PublishResult:
+    """Publish a fitted :class:`~graphrec.artefact.Artefact` whole: :func:`publish` with its vectors, its exact
+    top-K when it has one, its exclusion pairs, params, metrics and ``train_pairs``.
+
+    Raises:
+        InputError: the artefact's shapes or values are wrong (checked before anything is written), or
+            ``k`` exceeds the top-K it kept.
+        DatabaseError: Neo4j failed; nothing of the run is left behind.
+    """
+    top = None
+    if artefact.top_items is not None and artefact.top_scores is not None:
+        if k > artefact.top_items.size(1) and artefact.top_items.size(1) < len(artefact.ids[artefact.item_type]):
+            raise InputError("publish", None, "k", f"the artefact kept the top {artefact.top_items.size(1)} "
+                             f"items per user; refit with a larger top_k to publish {k}")
+        top = (artefact.top_items, artefact.top_scores)
+    entity = next(iter(artefact.entity_emb), "Entity")
+    spec = RunSpec(model=artefact.model, params=artefact.params, run_id=run_id, train_pairs=artefact.train_pairs,
+                   metrics={"test": artefact.metrics.get("test", {}), "valid": artefact.metrics.get("valid", {})})
+    return publish(driver, spec, artefact.ids, artefact.user_emb, artefact.item_emb, artefact.exclude, k=k,
+                   entity_emb=artefact.entity_emb.get(entity), user_type=artefact.user_type,
+                   item_type=artefact.item_type, entity_type=entity, batch_size=batch_size, workers=workers,
+                   activate_run=activate_run, progress=progress, top=top)

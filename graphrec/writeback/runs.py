@@ -39,12 +39,14 @@ class RunSpec:
         params: hyper-parameters (JSON-serialisable; stored as a JSON string).
         metrics: evaluation metrics, e.g. ``{"recall@20": 0.21}`` (stored as a JSON string).
         run_id: the run's id (default: ``<model>-<UTC time>-<random>``).
+        train_pairs: distinct user–item interactions the published model learnt from (``None``: unknown).
     """
 
     model: str
     params: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, Any] = field(default_factory=dict)
     run_id: str | None = None
+    train_pairs: int | None = None
 
 
 @dataclass(frozen=True)
