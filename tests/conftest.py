@@ -21,6 +21,14 @@ from graphrec.db import connect
 from graphrec.db.schema import apply_schema
 
 _SERVER_INFO: list[str] = []
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One torch thread per test process: on the shared 2-core machines more threads only contend."""
+    os.environ.setdefault("GRAPHREC_THREADS", "1")
+    import torch
+
+    torch.set_num_threads(int(os.environ["GRAPHREC_THREADS"]) or 1)
 DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 
 
