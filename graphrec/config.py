@@ -44,6 +44,8 @@ class Settings:
             when it exists, else ``<home>/datasets``).
         batch_size: rows per ``UNWIND`` write batch (default: 10000).
         device: ``auto``, ``cpu`` or ``cuda`` (default: ``auto``).
+        threads: torch threads for training, scoring and text encoding; ``0`` = the cores this
+            process may use (default: ``0``).
         text_model: sentence-transformers model name or path (default: ``all-MiniLM-L6-v2``).
     """
 
@@ -59,6 +61,7 @@ class Settings:
     data_dir: Path | None = None
     batch_size: int = 10_000
     device: str = "auto"
+    threads: int = 0
     text_model: str = "all-MiniLM-L6-v2"
 
     @property
@@ -112,6 +115,7 @@ _ENV_NAMES = {
     "data_dir": "GRAPHREC_DATA_DIR",
     "batch_size": "GRAPHREC_BATCH_SIZE",
     "device": "GRAPHREC_DEVICE",
+    "threads": "GRAPHREC_THREADS",
     "text_model": "GRAPHREC_TEXT_MODEL",
 }
 """Environment variable for each setting."""

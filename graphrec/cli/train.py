@@ -1,6 +1,7 @@
-"""``graphrec train`` and ``graphrec evaluate``: the CLI is where the stages meet (DESIGN §1).
+"""``graphrec train``, ``graphrec evaluate`` and ``graphrec publish``: the CLI is where the stages meet (DESIGN §1).
 
-Neo4j → :func:`loaders.load_graph` → :func:`graphrec.train.fit` → :func:`graphrec.writeback.publish`.
+Neo4j → :func:`loaders.load_graph` → :func:`graphrec.train.fit` (an :class:`~graphrec.artefact.Artefact`) →
+:func:`graphrec.writeback.publish_artefact`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,17 @@ from graphrec.cli.context import AppContext, pass_app, table
 from graphrec.errors import ConfigError, NotFoundError
 
 SPLITS = ("auto", "stored", "temporal", "random")
+MODEL_NAMES = ("graph", "ease", "als", "lightgcn", "hetero", "popularity")
+"""The registry's names, spelled out so that ``--help`` needs no torch import; a test checks they match."""
+EVALUATE_MODELS = "popularity,ease,als,lightgcn,graph"
+ABLATIONS: dict[str, dict[str, Any]] = {
+    "graph -behaviours": {"side": ("entities", "text")},
+    "graph -entities": {"side": ("behaviours", "text")},
+    "graph -text": {"side": ("behaviours", "entities")},
+    "graph -filter": {"filter": False},
+    "graph -side": {"side": ()},
+}
+"""``evaluate --ablate`` rows: the default model without one of its parts (``-side``: no side channel at all)."""
 
 
 def _ks(text: str) -> tuple[int, ...]:
@@ -30,23 +42,34 @@ def _ks(text: str) -> tuple[int, ...]:
 
 
 def train_options(f: Any) -> Any:
-    """Options shared by ``train`` and ``evaluate`` (hyper-parameters and the split)."""
+    """Options shared by ``train`` and ``evaluate`` (hyper-parameters and the split); ``None`` = TrainConfig's."""
     opts = [
-        click.option("--epochs", type=int, help="Maximum epochs (early stopping on validation Recall@20)."),
-        click.option("--dim", type=int, help="Embedding size (default 64)."),
-        click.option("--layers", type=int, help="Propagation layers (default 3)."),
-        click.option("--lr", type=float, help="Learning rate."),
-        click.option("--batch-size", "train_batch", type=int, help="BPR pairs per step."),
-        click.option("--dropout", type=float, help="hetero: message dropout on KG/social/text channels (default 0.5)."),
-        click.option("--side-init", type=float, help="hetero: initial weight of KG/social channels (default 0.1)."),
+        click.option("--epochs", type=int, help="BPR models: maximum epochs; training stops when validation "
+                                                "Recall@20 stops improving.  [default: 150]"),
+        click.option("--dim", type=int, help="Vector size (embeddings; rank of item–item models' vectors).  "
+                                             "[default: 64]"),
+        click.option("--layers", type=int, help="GNN propagation layers.  [default: 3]"),
+        click.option("--lr", type=float, help="BPR models: Adam learning rate.  [default: 0.005]"),
+        click.option("--batch-size", "train_batch", type=int, help="BPR pairs per step.  [default: 4096]"),
+        click.option("--dropout", type=float, help="hetero: message dropout on KG/social/text channels.  "
+                                                   "[default: 0.5]"),
+        click.option("--side-init", type=float, help="hetero: initial weight of KG/social channels.  [default: 0.1]"),
+        click.option("--lam", type=float, help="ease/graph: L2 weight λ.  [default: chosen on validation]"),
+        click.option("--neighbours", type=int, help="ease/graph: sparse solve over each item's N strongest "
+                                                    "co-occurring items.  [default: dense]"),
+        click.option("--memory-gb", type=float, help="ease/graph: bound on a dense solve (3·4·items² bytes).  "
+                                                     "[default: half the free memory]"),
         click.option("--seed", type=int, default=2020, show_default=True, help="Seed of split, init and sampling."),
-        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), help="Default: auto (CUDA if present)."),
+        click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]),
+                     help="Where to train.  [default: auto (CUDA if present)]"),
+        click.option("--threads", type=click.IntRange(min=0),
+                     help="Torch threads (env GRAPHREC_THREADS).  [default: 0 = the cores available]"),
         click.option("--split", "split_mode", type=click.Choice(SPLITS), default="auto", show_default=True,
                      help="auto: the stored `split` property if any, else a seeded temporal split."),
-        click.option("--interactions", "interactions", default="",
-                     help="Comma-separated behaviour types that are the positives to learn and test "
-                          "(default: every behaviour); other behaviours stay as side relations, "
-                          "e.g. --interactions LISTENED on lastfm-2k keeps TAGGED as context."),
+        click.option("--interactions", "interactions", default="", show_default="every behaviour",
+                     help="Comma-separated behaviour types that are the positives to learn and test; "
+                          "other behaviours stay as side relations, e.g. --interactions LISTENED on "
+                          "lastfm-2k keeps TAGGED as context."),
         click.option("--k", "ks_text", default="20,10", show_default=True, help="Metric cut-offs."),
         click.option("--json", "as_json", is_flag=True, help="Print JSON."),
     ]
@@ -57,10 +80,13 @@ def train_options(f: Any) -> Any:
 
 def _config(app: AppContext, model: str, ks: tuple[int, ...], out_dir: Path | None, **given: Any) -> Any:
     from graphrec.train import TrainConfig
+    from graphrec.train.threads import set_threads
 
     values = {k: v for k, v in given.items() if v is not None}
     if "train_batch" in values:
         values["batch_size"] = values.pop("train_batch")
+    threads = values.pop("threads", None)
+    set_threads(app.settings.threads if threads is None else threads)
     values.setdefault("device", app.settings.device)
     try:
         return TrainConfig(model=model, ks=ks, out_dir=out_dir, **values)
@@ -96,52 +122,71 @@ def _metric_row(model: str, metrics: dict[str, float], ks: tuple[int, ...], **ex
 
 
 @click.command("train")
-@click.option("--model", type=click.Choice(["popularity", "lightgcn", "hetero"]), default="hetero", show_default=True)
+@click.option("--model", type=click.Choice(MODEL_NAMES), default="graph", show_default=True,
+              help="A registry model (`graphrec evaluate` compares them).")
 @train_options
+@click.option("--holdout/--no-holdout", default=False, show_default=True,
+              help="Keep the test pairs out and report test metrics; without it the model learns from every "
+                   "interaction in the graph (deployment).")
 @click.option("--top-k", type=int, default=20, show_default=True, help="RECOMMENDED relationships per user.")
 @click.option("--publish/--no-publish", default=True, show_default=True,
-              help="Write embeddings, RECOMMENDED and a ModelRun, and make it the active run.")
-@click.option("--out-dir", type=click.Path(path_type=Path), help="Checkpoints and curves (default: <home>/runs).")
+              help="Write vectors, RECOMMENDED and a ModelRun, and make it the active run.")
+@click.option("--save", "save_path", type=click.Path(path_type=Path),
+              help="Also save the artefact here (publish it later with `graphrec publish PATH`).")
+@click.option("--out-dir", type=click.Path(path_type=Path), show_default="<home>/runs",
+              help="Checkpoints and curves of BPR models.")
 @pass_app
 def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Path | None, split_mode: str,
-          ks_text: str, as_json: bool, interactions: str, **hyper: Any) -> None:
+          ks_text: str, as_json: bool, interactions: str, holdout: bool, save_path: Path | None,
+          **hyper: Any) -> None:
     """Train a model on the graph in Neo4j and publish its recommendations back.
 
-    Example: graphrec train --model hetero --epochs 100
+    Hyper-parameters are chosen on a validation carve, then the model is refit on every interaction
+    (on train + valid with --holdout) before it is published.
+
+    Example: graphrec train --model graph
     """
     from graphrec.train import fit
 
     ks = _ks(ks_text)
     cfg = _config(app, model, ks, out_dir or app.settings.home / "runs", **hyper)
     graph = _load(app, split_mode, cfg.seed, interactions)
-    result = fit(graph, cfg, progress=not app.quiet)
+    try:
+        artefact = fit(graph, cfg, progress=not app.quiet, holdout=holdout)
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
     report: dict[str, Any] = {
-        "model": model, "epochs": result.epochs, "best_epoch": result.best_epoch,
-        "seconds": round(result.seconds, 1), "seconds_per_epoch": round(result.seconds_per_epoch, 3),
-        "metrics": result.metrics, "curve_png": str(result.curve_png or ""), "checkpoint": str(result.checkpoint or ""),
+        "model": model, "train_pairs": artefact.train_pairs, "holdout": holdout,
+        "chosen": artefact.info["selection"].get("params", {}), "seconds": artefact.info["seconds"],
+        "metrics": artefact.metrics,
     }
+    if save_path is not None:
+        report["saved"] = str(artefact.save(save_path))
     if publish:
-        report["publish"] = _publish(app, graph, result, top_k)
+        report["publish"] = _publish(app, artefact, top_k)
     if as_json:
-        click.echo(json.dumps(report, indent=2))
+        click.echo(json.dumps(report, indent=2, default=str))
         return
-    app.echo(f"{model}: {result.epochs} epochs (best {result.best_epoch}) in {result.seconds:.1f}s "
-             f"({result.seconds_per_epoch:.2f}s/epoch)")
-    rows = [_metric_row(f"{model} ({split})", m, ks) for split, m in result.metrics.items() if m]
-    click.echo(table(rows))
-    if result.curve_png:
-        app.echo(f"training curve: {result.curve_png} ({result.curve_csv})")
+    app.echo(f"{model}: learnt from {artefact.train_pairs:,} interactions in {artefact.info['seconds']['total']:.1f}s; "
+             f"chosen on validation: {json.dumps(report['chosen'], default=str)}")
+    rows = [_metric_row(f"{model} ({split})", m, ks) for split, m in artefact.metrics.items() if m]
+    if rows:
+        click.echo(table(rows))
+    if save_path is not None:
+        app.echo(f"artefact saved: {report['saved']}")
     if publish:
-        p = report["publish"]
-        app.echo(f"published run {p['run_id']} (active): {p['vectors']:,} vectors at {p['vectors_per_s']:,.0f}/s, "
-                 f"{p['recommended']:,} RECOMMENDED")
+        _echo_publish(app, report["publish"])
 
 
-def _publish(app: AppContext, graph: Any, result: Any, top_k: int) -> dict[str, Any]:
-    import torch
+def _echo_publish(app: AppContext, p: dict[str, Any]) -> None:
+    app.echo(f"published run {p['run_id']} (active): {p['vectors']:,} vectors at {p['vectors_per_s']:,.0f}/s, "
+             f"{p['recommended']:,} RECOMMENDED")
+
+
+def _publish(app: AppContext, artefact: Any, top_k: int) -> dict[str, Any]:
     from tqdm import tqdm
 
-    from graphrec.writeback import RunSpec, publish
+    from graphrec.writeback import publish_artefact
 
     bars: dict[str, tqdm[Any]] = {}
 
@@ -152,45 +197,70 @@ def _publish(app: AppContext, graph: Any, result: Any, top_k: int) -> dict[str, 
             bars[stage] = tqdm(total=total, desc=f"publish {stage}", unit="row")
         bars[stage].update(done - bars[stage].n)
 
-    seen = torch.cat([graph.train, graph.valid, graph.test], dim=1)
-    spec = RunSpec(model=result.model, params=result.config,
-                   metrics={"test": result.metrics.get("test", {}), "valid": result.metrics.get("valid", {})})
     t0 = time.perf_counter()
-    pub = publish(app.driver(), spec, graph.ids, result.user_emb, result.item_emb, exclude=seen, k=top_k,
-                  entity_emb=result.entity_emb.get("Entity"), user_type=graph.user_type,
-                  item_type=graph.item_type, progress=progress)
+    pub = publish_artefact(app.driver(), artefact, k=top_k, progress=progress)
     for bar in bars.values():
         bar.close()
     return {"run_id": pub.run_id, "vectors": pub.vectors, "recommended": pub.recommended,
-            "vectors_per_s": round(pub.vectors_per_s), "seconds": round(time.perf_counter() - t0, 1)}
+            "train_pairs": artefact.train_pairs, "vectors_per_s": round(pub.vectors_per_s),
+            "seconds": round(time.perf_counter() - t0, 1)}
+
+
+@click.command("publish")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--top-k", type=int, default=20, show_default=True, help="RECOMMENDED relationships per user.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@pass_app
+def publish_cmd(app: AppContext, /, path: Path, top_k: int, as_json: bool) -> None:
+    """Publish a saved artefact (`graphrec train --save PATH`) as the active run, without retraining.
+
+    Example: graphrec publish runs/graph.artefact
+    """
+    from graphrec.artefact import Artefact
+
+    artefact = Artefact.load(path)
+    p = _publish(app, artefact, top_k)
+    if as_json:
+        click.echo(json.dumps(p, indent=2))
+    else:
+        _echo_publish(app, p)
 
 
 @click.command("evaluate")
-@click.option("--models", default="popularity,lightgcn,hetero,gds", show_default=True,
-              help="Comma-separated: popularity, lightgcn, hetero, gds (FastRP inside Neo4j).")
+@click.option("--models", default=EVALUATE_MODELS, show_default=True,
+              help=f"Comma-separated: {', '.join(MODEL_NAMES)}, gds (FastRP inside Neo4j).")
+@click.option("--ablate", is_flag=True,
+              help="Add rows for the default model without each of its parts: "
+                   f"{', '.join(ABLATIONS)}.")
 @click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True,
               help="Train each model with seeds SEED … SEED+N-1 on the same split; report the mean and "
                    "the standard deviation (`…_std` columns).")
 @train_options
 @pass_app
-def evaluate(app: AppContext, /, models: str, repeats: int, split_mode: str, ks_text: str, as_json: bool,
-             interactions: str, **hyper: Any) -> None:
+def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_mode: str, ks_text: str,
+             as_json: bool, interactions: str, **hyper: Any) -> None:
     """Full-ranking Recall/NDCG/Precision/HitRate@K of several models on the same split, one table.
 
-    Example: graphrec evaluate --models popularity,lightgcn,hetero,gds --k 10,20 --repeats 3
+    Each model chooses its hyper-parameters on a validation carve, is refit on train + valid, and is scored
+    on the test pairs. Rows print as each model finishes; the table (or --json) at the end.
+
+    Example: graphrec evaluate --repeats 3 --ablate
     """
     from graphrec.gds import gds_embeddings
-    from graphrec.train import MODELS, evaluate_embeddings, fit
+    from graphrec.train import evaluate_embeddings, fit
 
     names = [m.strip() for m in models.split(",") if m.strip()]
-    unknown = [m for m in names if m not in (*MODELS, "gds")]
+    unknown = [m for m in names if m not in (*MODEL_NAMES, "gds")]
     if unknown:
-        raise ConfigError(f"--models: unknown {', '.join(unknown)} (choose from {', '.join((*MODELS, 'gds'))})")
+        raise ConfigError(f"--models: unknown {', '.join(unknown)} (choose from {', '.join((*MODEL_NAMES, 'gds'))})")
     ks = _ks(ks_text)
     seed = hyper.pop("seed")
     graph = _load(app, split_mode, seed, interactions)
+    plan: list[tuple[str, str, dict[str, Any]]] = [(("gds-fastrp" if n == "gds" else n), n, {}) for n in names]
+    if ablate:
+        plan += [(label, "graph", over) for label, over in ABLATIONS.items()]
     rows = []
-    for name in names:
+    for label, name, over in plan:
         runs: list[dict[str, float]] = []
         epochs: list[int] = []
         t0 = time.perf_counter()
@@ -199,15 +269,23 @@ def evaluate(app: AppContext, /, models: str, repeats: int, split_mode: str, ks_
                 u, i = gds_embeddings(app.driver(), graph, dim=hyper.get("dim") or 64, seed=seed + r)
                 runs.append(evaluate_embeddings(u, i, graph, ks, "test"))
                 epochs.append(0)
-            else:
-                cfg = _config(app, name, ks, None, seed=seed + r, **hyper)
-                result = fit(graph, cfg, progress=not app.quiet)
-                runs.append(result.metrics.get("test", {}))
-                epochs.append(result.epochs)
-        label = "gds-fastrp" if name == "gds" else name
-        rows.append(_metric_row(label, _mean(runs), ks, **(_std(runs, ks) if repeats > 1 else {}),
-                                runs=len(runs), epochs=round(sum(epochs) / len(epochs)),
-                                seconds=round((time.perf_counter() - t0) / len(runs), 1)))
+                continue
+            cfg = _config(app, name, ks, None, seed=seed + r, **{**hyper, **over})
+            try:
+                artefact = fit(graph, cfg, progress=not app.quiet and not as_json, holdout=True)
+            except ValueError as e:
+                raise ConfigError(str(e)) from e
+            runs.append(artefact.metrics.get("test", {}))
+            epochs.append(int(artefact.info["selection"].get("params", {}).get("epochs", 0)))
+        row = _metric_row(label, _mean(runs), ks, **(_std(runs, ks) if repeats > 1 else {}),
+                          runs=len(runs), epochs=round(sum(epochs) / len(epochs)),
+                          seconds=round((time.perf_counter() - t0) / len(runs), 1))
+        rows.append(row)
+        if not as_json:   # visible progress: a stopped evaluation keeps the rows that finished
+            k = max(ks)
+            std = f" ± {row[f'recall@{k}_std']:.4f}" if f"recall@{k}_std" in row else ""
+            click.echo(f"{label}: recall@{k} {row.get(f'recall@{k}', 0):.4f}{std}, ndcg@{k} "
+                       f"{row.get(f'ndcg@{k}', 0):.4f} ({row['runs']} run(s), {row['seconds']}s/run)", err=True)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
     else:

@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-MODELS = ("popularity", "lightgcn", "hetero")
+SIDE_CHANNELS = ("behaviours", "entities", "text")
 
 
 @dataclass
@@ -14,7 +14,7 @@ class TrainConfig:
     """How to train one model.
 
     Attributes:
-        model: ``"popularity"``, ``"lightgcn"`` or ``"hetero"`` (default: ``"hetero"``).
+        model: a name of :data:`graphrec.train.registry.REGISTRY` (default: ``"graph"``).
         epochs: maximum number of epochs (default: ``150``).
         dim: embedding size (default: ``64``).
         layers: propagation layers (default: ``3``).
@@ -38,9 +38,21 @@ class TrainConfig:
             drown the interactions and overfit by epoch 55).
         dropout: message dropout on the KG/social channels and text (``hetero`` only) (default: ``0.5``).
         eval_batch_size: users per batch in full-ranking evaluation (default: ``1024``).
+        top_k: recommendations per user kept in the artefact of item–item models (default: ``100``).
+        lam: EASE λ; ``None`` = chosen on validation among multiples of the mean item degree
+            (default: ``None``).
+        neighbours: item–item models: solve each item over its ``neighbours`` strongest co-occurring
+            items instead of densely (``None`` = dense) (default: ``None``).
+        memory_gb: bound on a dense item–item solve, ``3·4·items²`` bytes; above it the fit stops with
+            a message naming ``neighbours`` (``None`` = half the free memory) (default: ``None``).
+        search_items: catalogues above this many items search fewer λ candidates (default: ``10000``).
+        side: side channels ``graph`` may use: ``behaviours``, ``entities``, ``text`` (default: all).
+        filter: ``graph`` blends in the low-pass graph filter (default: ``True``).
+        als_iterations: ALS sweeps (default: ``15``).
+        als_factors: ALS factors; ``None`` = chosen on validation (default: ``None``).
     """
 
-    model: str = "hetero"
+    model: str = "graph"
     epochs: int = 150
     dim: int = 64
     layers: int = 3
@@ -59,13 +71,33 @@ class TrainConfig:
     side_init: float = 0.1
     dropout: float = 0.5
     eval_batch_size: int = 1024
+    top_k: int = 100
+    lam: float | None = None
+    neighbours: int | None = None
+    memory_gb: float | None = None
+    search_items: int = 10_000
+    side: tuple[str, ...] = SIDE_CHANNELS
+    filter: bool = True
+    als_iterations: int = 15
+    als_factors: int | None = None
 
     def __post_init__(self) -> None:
-        if self.model not in MODELS:
-            raise ValueError(f"unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
+        from graphrec.train.registry import model_class
+
+        model_class(self.model)   # raises ValueError naming the registered models
+        unknown = set(self.side) - set(SIDE_CHANNELS)
+        if unknown:
+            raise ValueError(f"side: unknown channel(s) {', '.join(sorted(unknown))}; "
+                             f"choose from {', '.join(SIDE_CHANNELS)}")
+        self.side = tuple(self.side)
+        if self.lam is not None and self.lam <= 0:
+            raise ValueError(f"lam must be positive, got {self.lam}")
+        if self.neighbours is not None and self.neighbours < 1:
+            raise ValueError(f"neighbours must be positive, got {self.neighbours}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
-        for name in ("epochs", "dim", "layers", "batch_size", "negatives", "patience", "eval_every"):
+        for name in ("epochs", "dim", "layers", "batch_size", "negatives", "patience", "eval_every", "top_k",
+                     "als_iterations"):
             if getattr(self, name) < (0 if name == "layers" else 1):
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 <= self.dropout < 1:
@@ -83,4 +115,5 @@ class TrainConfig:
         d = asdict(self)
         d["out_dir"] = None if self.out_dir is None else str(self.out_dir)
         d["ks"] = list(self.ks)
+        d["side"] = list(self.side)
         return d

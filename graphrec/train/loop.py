@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 import time
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,12 @@ def _autocast(device: torch.device) -> AbstractContextManager[Any]:
     return nullcontext()
 
 
-def _validate(graph: RecGraph) -> None:
+def check_graph(graph: RecGraph) -> None:
+    """Reject malformed splits before any work.
+
+    Raises:
+        ValueError: a split of the wrong shape or with indices outside the graph, or no training pairs.
+    """
     for name in ("train", "valid", "test"):
         t: Tensor = getattr(graph, name)
         if t.dim() != 2 or t.size(0) != 2:
@@ -99,8 +104,14 @@ def _embed_eval(bound: BoundModel) -> tuple[Tensor, Tensor]:
     return u.float(), i.float()
 
 
-def fit(graph: RecGraph, cfg: TrainConfig, progress: bool = True) -> TrainResult:
-    """Train ``cfg.model`` on ``graph`` and return its embeddings, metrics and artefacts.
+def train_bpr(graph: RecGraph, cfg: TrainConfig, progress: bool = True, train: Tensor | None = None,
+              valid: Tensor | None = None, epochs: int | None = None) -> TrainResult:
+    """Train the BPR model ``cfg.model`` on ``graph`` and return its embeddings, metrics and artefacts.
+
+    With ``train`` given, those pairs are the positives and the message-passing graph instead of
+    ``graph.train``; with ``valid`` also given they are the validation pairs, and ``valid`` of shape
+    ``[2, 0]`` means "no validation": exactly ``epochs`` (default ``cfg.epochs``) epochs are run and
+    the last state is kept (the refit of a setting chosen earlier).
 
     Mini-batch BPR over shuffled training pairs with ``cfg.negatives`` uniform negatives per pair
     (never a training positive of the user), L2 on the batch's layer-0 embeddings, Adam. Every
@@ -123,16 +134,22 @@ def fit(graph: RecGraph, cfg: TrainConfig, progress: bool = True) -> TrainResult
         ValueError: on malformed splits or settings.
     """
     t_start = time.perf_counter()
-    _validate(graph)
+    check_graph(graph)
     device = resolve_device(cfg.device)
     ks = tuple(sorted(set(cfg.ks) | {20}, reverse=True))
     torch.manual_seed(cfg.seed)
     gen = torch.Generator().manual_seed(cfg.seed)
-    carved = graph.valid.size(1) == 0
-    if carved:
-        train, valid = carve_validation(graph.train, graph.num_users, cfg.valid_fraction, cfg.seed)
-    else:
-        train, valid = graph.train.long().cpu(), graph.valid.long().cpu()
+    carved = False
+    if train is None:
+        carved = graph.valid.size(1) == 0
+        if carved:
+            train, valid = carve_validation(graph.train, graph.num_users, cfg.valid_fraction, cfg.seed)
+        else:
+            train, valid = graph.train.long().cpu(), graph.valid.long().cpu()
+    train = train.long().cpu()
+    valid = torch.empty(2, 0, dtype=torch.long) if valid is None else valid.long().cpu()
+    if epochs is not None:
+        cfg = replace(cfg, epochs=max(1, epochs))
     bound = bind(graph, train, cfg, device)
     result = TrainResult(
         model=cfg.model,
@@ -146,7 +163,7 @@ def fit(graph: RecGraph, cfg: TrainConfig, progress: bool = True) -> TrainResult
     if bound.trainable:
         _train(bound, graph, train, valid, cfg, ks, device, gen, progress, result, ckpt_path)
     u, i = _embed_eval(bound)
-    result.metrics["valid"] = rank_metrics(u, i, valid, [train], ks, cfg.eval_batch_size)
+    result.metrics["valid"] = rank_metrics(u, i, valid, [train], ks, cfg.eval_batch_size) if valid.numel() else {}
     result.metrics["test"] = (
         evaluate_embeddings(u, i, graph, ks, "test", cfg.eval_batch_size) if graph.test.size(1) else {}
     )
@@ -175,7 +192,8 @@ def _train(
 ) -> None:
     module = bound.module
     opt = torch.optim.Adam(module.parameters(), lr=cfg.lr)
-    sampler = NegativeSampler(graph.train, graph.num_items)
+    sampler = NegativeSampler(torch.cat([graph.train.long().cpu(), train], 1), graph.num_items)
+    validate = valid.numel() > 0
     n = train.size(1)
     best, best_state, bad, epoch_times = -1.0, copy.deepcopy(module.state_dict()), 0, []
     bar = tqdm(range(1, cfg.epochs + 1), desc=cfg.model, disable=not progress, unit="epoch")
@@ -203,7 +221,10 @@ def _train(
             total += float(loss.detach()) * idx.numel()
         epoch_times.append(time.perf_counter() - t0)
         row: dict[str, float] = {"epoch": epoch, "loss": total / n, "seconds": epoch_times[-1]}
-        if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
+        if not validate:
+            result.best_epoch = epoch
+            best_state = module.state_dict()
+        elif epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
             u_e, i_e = _embed_eval(bound)
             m = rank_metrics(u_e, i_e, valid, [train], ks, cfg.eval_batch_size)
             row.update({f"valid_{k}": v for k, v in m.items() if k != "users"})

@@ -9,7 +9,7 @@ is the mean over those users.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import torch
 from torch import Tensor
@@ -40,13 +40,33 @@ def rank_metrics(
     ks: Sequence[int] = (20,),
     batch_size: int = 1024,
 ) -> dict[str, float]:
-    """Recall, NDCG, Precision and HitRate at every ``k`` in ``ks``, ranking all items.
+    """Recall, NDCG, Precision and HitRate at every ``k`` in ``ks``, ranking all items by ``user_emb @ item_emb.T``.
 
-    Computed in user batches on ``user_emb``'s device.
+    Computed in user batches on ``user_emb``'s device; see :func:`rank_scored` for the arguments.
+    """
+    device = user_emb.device
+    items_t = item_emb.to(device).float().T
+
+    def score(users: Tensor) -> Tensor:
+        return (user_emb[users.to(device)].float() @ items_t).float()
+
+    return rank_scored(score, item_emb.size(0), truth, exclude, ks, batch_size)
+
+
+@torch.no_grad()
+def rank_scored(
+    score: Callable[[Tensor], Tensor],
+    num_items: int,
+    truth: Tensor,
+    exclude: Iterable[Tensor] = (),
+    ks: Sequence[int] = (20,),
+    batch_size: int = 1024,
+) -> dict[str, float]:
+    """Recall, NDCG, Precision and HitRate at every ``k`` in ``ks`` for any scorer, ranking all items.
 
     Args:
-        user_emb: ``[num_users, d]`` user embeddings.
-        item_emb: ``[num_items, d]`` item embeddings.
+        score: ``score(users)`` → ``[len(users), num_items]`` scores (any device).
+        num_items: number of items.
         truth: ``[2, E]`` held-out (user, item) pairs to find.
         exclude: ``[2, E]`` pair tensors masked out of each user's ranking (known positives).
         ks: cut-offs (default: ``(20,)``).
@@ -56,9 +76,6 @@ def rank_metrics(
         ``{"recall@20": …, "ndcg@20": …, "precision@20": …, "hit@20": …, …}`` plus ``"users"``,
         the number of users evaluated. All zero when ``truth`` is empty.
     """
-    device = user_emb.device
-    item_emb = item_emb.to(device)
-    num_items = item_emb.size(0)
     users = torch.unique(truth[0].long().cpu())
     sums = {f"{m}@{k}": 0.0 for k in ks for m in METRICS}
     if users.numel() == 0 or num_items == 0:
@@ -66,20 +83,21 @@ def rank_metrics(
     t_pos, t_item, t_bounds = _by_position(truth.cpu(), users)
     excl = [_by_position(e.cpu(), users) for e in exclude]
     kmax = min(max(ks), num_items)
-    discount = 1.0 / torch.log2(torch.arange(2, kmax + 2, device=device, dtype=torch.float64))
-    ideal = torch.cat([torch.zeros(1, device=device, dtype=torch.float64), discount.cumsum(0)])
+    discount = 1.0 / torch.log2(torch.arange(2, kmax + 2, dtype=torch.float64))
+    ideal = torch.cat([torch.zeros(1, dtype=torch.float64), discount.cumsum(0)])
     for s in range(0, users.numel(), batch_size):
         e = min(s + batch_size, users.numel())
-        scores = (user_emb[users[s:e].to(device)].float() @ item_emb.float().T).float()
+        scores = score(users[s:e]).float()
+        device = scores.device
         for pos, item, bounds in excl:
             a, b = int(bounds[s]), int(bounds[e])
             scores[(pos[a:b] - s).to(device), item[a:b].to(device)] = float("-inf")
         rel = torch.zeros(e - s, num_items, dtype=torch.bool, device=device)
         a, b = int(t_bounds[s]), int(t_bounds[e])
         rel[(t_pos[a:b] - s).to(device), t_item[a:b].to(device)] = True
-        n_rel = rel.sum(1).double()
+        n_rel = rel.sum(1).double().cpu()
         top = torch.topk(scores, kmax, dim=1).indices
-        hits = rel.gather(1, top).double()
+        hits = rel.gather(1, top).double().cpu()
         for k in ks:
             kk = min(k, kmax)
             h = hits[:, :kk]

@@ -33,24 +33,35 @@ def _run(settings: Settings, *args: str) -> Result:
 
 
 def test_evaluate_prints_one_table_for_every_model(communities: Driver, neo4j_settings: Settings) -> None:
-    res = _run(neo4j_settings, "evaluate", "--models", "popularity,lightgcn,hetero,gds", "--epochs", "3",
-               "--dim", "16", "--k", "5,10", "--interactions", "RATED", "--repeats", "2", "--json")
+    res = _run(neo4j_settings, "evaluate", "--models", "popularity,ease,als,graph,lightgcn,gds", "--epochs", "3",
+               "--dim", "16", "--k", "2,10", "--interactions", "RATED", "--repeats", "2", "--json")
     assert res.exit_code == 0, res.output
-    rows = json.loads(res.stdout)   # the graph summary goes to stderr, so stdout is pure JSON
-    assert [r["model"] for r in rows] == ["popularity", "lightgcn", "hetero", "gds-fastrp"]
-    for r in rows:
-        assert set(r) >= {"recall@10", "ndcg@10", "precision@10", "hit@10", "recall@5", "ndcg@5", "hit@5"}
-        assert 0.0 <= r["recall@5"] <= r["recall@10"] <= 1.0
-    # 16 users with one stored test rating each, 12 items, 8 unseen per user: full ranking at K=10
-    # finds every held-out item, so recall@10 is exactly 1 for every model
-    assert all(r["recall@10"] == pytest.approx(1.0) for r in rows)
-    # --repeats 2: two seeds per trained model (popularity is deterministic: one run), mean and std
-    assert [r["runs"] for r in rows] == [1, 2, 2, 2]
-    assert all(r["recall@10_std"] == pytest.approx(0.0) and r["ndcg@10_std"] >= 0.0 for r in rows)
+    rows = {r["model"]: r for r in json.loads(res.stdout)}   # the graph summary goes to stderr: stdout is JSON
+    assert list(rows) == ["popularity", "ease", "als", "graph", "lightgcn", "gds-fastrp"]
+    for r in rows.values():
+        assert set(r) >= {"recall@10", "ndcg@10", "precision@10", "hit@10", "recall@2", "ndcg@2", "hit@2"}
+    # each user has 2 unseen items of its own community (one is its test item) among 8 unseen: a model that
+    # learnt the communities ranks the test item in its top 2 (recall@2 = 1); chance is 2/8, and popularity
+    # (every item equally popular) cannot tell the communities apart
+    for name in ("ease", "als", "graph"):
+        assert rows[name]["recall@2"] > 0.9, rows[name]
+    assert rows["popularity"]["recall@2"] < 0.75
+    # --repeats 2: two seeds per model (popularity is deterministic: one run), mean and std
+    assert [r["runs"] for r in rows.values()] == [1, 2, 2, 2, 2, 2]
+    assert all("recall@10_std" in r for r in list(rows.values())[1:])
     assert "split stored" in res.stderr and "16 test" in res.stderr
 
-    table = _run(neo4j_settings, "evaluate", "--models", "popularity", "--k", "5")
-    assert table.exit_code == 0 and "recall@5" in table.stdout and "popularity" in table.stdout
+    table = _run(neo4j_settings, "evaluate", "--models", "popularity,ease", "--k", "5")
+    assert table.exit_code == 0 and "recall@5" in table.stdout and "ease" in table.stdout
+    # each row is printed as soon as its model finishes, before the table
+    assert "popularity: recall@5" in table.stderr and "ease: recall@5" in table.stderr
+
+
+def test_evaluate_ablation_rows(communities: Driver, neo4j_settings: Settings) -> None:
+    res = _run(neo4j_settings, "evaluate", "--models", "graph", "--ablate", "--k", "2", "--json")
+    assert res.exit_code == 0, res.output
+    names = [r["model"] for r in json.loads(res.stdout)]
+    assert names == ["graph", "graph -behaviours", "graph -entities", "graph -text", "graph -filter", "graph -side"]
 
 
 def test_evaluate_interactions_choose_the_positives(communities: Driver, neo4j_settings: Settings) -> None:
@@ -70,18 +81,56 @@ def test_evaluate_interactions_choose_the_positives(communities: Driver, neo4j_s
     assert "Traceback" not in bad.output
 
 
-def test_train_publishes_and_reports(communities: Driver, neo4j_settings: Settings, tmp_path: Path) -> None:
-    res = _run(neo4j_settings, "-q", "train", "--model", "lightgcn", "--epochs", "2", "--dim", "8",
-               "--interactions", "RATED", "--out-dir", str(tmp_path), "--json")
+def _pairs(db: Driver, rel: str) -> int:
+    q = f"MATCH (u:User)-[:{rel}]->(i:Item) RETURN count(DISTINCT [u.id, i.id]) AS n"
+    return int(db.execute_query(q).records[0]["n"])
+
+
+def test_train_learns_from_every_interaction_and_publishes(communities: Driver, neo4j_settings: Settings,
+                                                           tmp_path: Path) -> None:
+    saved = tmp_path / "graph.artefact"
+    res = _run(neo4j_settings, "-q", "train", "--interactions", "RATED", "--save", str(saved), "--json")
     assert res.exit_code == 0, res.output
     report = json.loads(res.stdout)
-    assert report["model"] == "lightgcn" and report["epochs"] == 2
-    assert Path(report["curve_png"]).is_file() and Path(report["checkpoint"]).is_file()
+    assert report["model"] == "graph"   # the default model
+    # deployment: every RATED pair in the graph, the 16 stored test ratings included
+    assert report["train_pairs"] == _pairs(communities, "RATED") == 80
+    assert report["metrics"]["test"] == {} and report["publish"]["vectors"] == 16 + 12
     run_id = report["publish"]["run_id"]
-    assert report["publish"]["vectors"] == 16 + 12
-    active = communities.execute_query(
-        "MATCH (r:ModelRun) WHERE r.activated IS NOT NULL RETURN r.id AS id ORDER BY r.activated DESC").records
-    assert [r["id"] for r in active] == [run_id]
+    runs = json.loads(_run(neo4j_settings, "runs", "list", "--json").stdout)
+    assert [(r["id"], r["train_pairs"], r["active"]) for r in runs] == [(run_id, 80, True)]
+    # what a user has (test ratings too) is never recommended
+    leaked = communities.execute_query(
+        "MATCH (u:User)-[x:RECOMMENDED {run: $run}]->(i:Item) WHERE (u)-[:RATED]->(i) RETURN count(x) AS n",
+        run=run_id).records[0]["n"]
+    total = communities.execute_query(
+        "MATCH (:User)-[x:RECOMMENDED {run: $run}]->(:Item) RETURN count(x) AS n", run=run_id).records[0]["n"]
+    assert leaked == 0 and total > 0
+
+    held = _run(neo4j_settings, "-q", "train", "--interactions", "RATED", "--holdout", "--no-publish", "--json")
+    assert held.exit_code == 0, held.output
+    h = json.loads(held.stdout)
+    assert h["train_pairs"] == 64 and h["metrics"]["test"]["recall@20"] == pytest.approx(1.0)
+
+    again = _run(neo4j_settings, "publish", str(saved), "--json")
+    assert again.exit_code == 0, again.output
+    p = json.loads(again.stdout)
+    assert p["run_id"] != run_id and p["train_pairs"] == 80
     recs = communities.execute_query(
-        "MATCH (:User)-[x:RECOMMENDED {run: $run}]->(:Item) RETURN count(x) AS n", run=run_id).records
-    assert recs[0]["n"] > 0
+        "MATCH (u:User)-[x:RECOMMENDED]->(i:Item) WHERE x.run IN [$a, $b] "
+        "RETURN x.run AS run, collect([u.id, i.id, x.rank]) AS rows", a=run_id, b=p["run_id"]).records
+    by_run = {r["run"]: sorted(r["rows"]) for r in recs}
+    assert by_run[run_id] == by_run[p["run_id"]]   # the saved artefact publishes the same recommendations
+
+    bad = _run(neo4j_settings, "publish", str(tmp_path / "nope.artefact"))
+    assert bad.exit_code != 0 and "nope.artefact: artefact: no such file" in bad.output
+    assert "Traceback" not in bad.output
+
+
+def test_train_a_bpr_model(communities: Driver, neo4j_settings: Settings, tmp_path: Path) -> None:
+    res = _run(neo4j_settings, "-q", "train", "--model", "lightgcn", "--epochs", "2", "--dim", "8",
+               "--interactions", "RATED", "--out-dir", str(tmp_path), "--json", "--threads", "1")
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.stdout)
+    assert report["model"] == "lightgcn" and report["chosen"]["epochs"] in (1, 2)
+    assert report["train_pairs"] == 80 and report["publish"]["recommended"] > 0

@@ -1,4 +1,4 @@
-"""The training loop end to end on a tiny graph: every model, determinism, artefacts, early stopping."""
+"""The BPR training loop end to end on a tiny graph: every BPR model, determinism, checkpoints, early stopping."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from graphrec.train import TrainConfig, TrainResult, fit
+from graphrec.train import TrainConfig, TrainResult
+from graphrec.train import train_bpr as fit
 from loaders.types import RecGraph
 
 from .conftest import tiny_graph

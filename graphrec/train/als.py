@@ -1,0 +1,60 @@
+"""``als``: implicit-feedback ALS (Hu, Koren & Volinsky, ICDM 2008) from the ``implicit`` library."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+from threadpoolctl import threadpool_limits
+from torch import Tensor
+
+from graphrec.train.base import Fitted, Recommender, Selection, dot_scorer
+from graphrec.train.matrices import interactions
+from graphrec.train.metrics import rank_metrics
+from loaders.types import RecGraph
+
+GRID: tuple[tuple[int, float, float], ...] = (
+    (64, 0.05, 2.0), (128, 0.05, 2.0), (128, 0.5, 2.0), (128, 0.05, 10.0), (256, 0.5, 2.0), (256, 5.0, 10.0))
+"""(factors, regularisation, alpha) candidates tried on validation."""
+
+
+class AlsRecommender(Recommender):
+    """Weighted matrix factorisation by alternating least squares (``implicit.cpu.als``)."""
+
+    name = "als"
+    summary = "implicit's ALS (Hu et al. 2008): factors, regularisation and alpha chosen on validation"
+
+    def _fit(self, graph: RecGraph, pairs: Tensor, factors: int, reg: float, alpha: float) -> tuple[Tensor, Tensor]:
+        from implicit.cpu.als import AlternatingLeastSquares
+
+        x = interactions(pairs, graph.num_users, graph.num_items)
+        factors = max(1, min(factors, min(x.shape) - 1))
+        with threadpool_limits(1, "blas"):   # implicit's own threads do the work (its advice)
+            model = AlternatingLeastSquares(factors=factors, regularization=reg, alpha=alpha,
+                                            iterations=self.cfg.als_iterations, random_state=self.cfg.seed,
+                                            num_threads=torch.get_num_threads())
+            model.fit(x, show_progress=False)
+        return (torch.from_numpy(np.ascontiguousarray(model.user_factors, dtype=np.float32)),
+                torch.from_numpy(np.ascontiguousarray(model.item_factors, dtype=np.float32)))
+
+    def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
+        search: list[dict[str, Any]] = []
+        best: tuple[float, tuple[int, float, float], dict[str, float]] = (-1.0, GRID[0], {})
+        grid = GRID if self.cfg.als_factors is None else tuple((self.cfg.als_factors, r, a) for _, r, a in GRID[:4])
+        for cand in grid:
+            u, i = self._fit(graph, train, *cand)
+            m = rank_metrics(u, i, valid, [train], (20, 10), self.cfg.eval_batch_size)
+            search.append({"factors": cand[0], "regularization": cand[1], "alpha": cand[2],
+                           "valid_recall@20": m["recall@20"]})
+            if m["recall@20"] > best[0]:
+                best = (m["recall@20"], cand, m)
+        f, r, a = best[1]
+        return Selection(params={"factors": f, "regularization": r, "alpha": a}, valid=best[2],
+                         info={"search": search})
+
+    def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
+        p = chosen.params
+        u, i = self._fit(graph, pairs, int(p.get("factors", 128)), float(p.get("regularization", 0.05)),
+                         float(p.get("alpha", 2.0)))
+        return Fitted(scorer=dot_scorer(u, i), user_emb=u, item_emb=i, exact=True, info=dict(p))

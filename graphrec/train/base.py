@@ -1,0 +1,91 @@
+"""What every model of the registry implements: choose on validation, refit on everything, score users.
+
+A :class:`Recommender` is built from a :class:`~graphrec.train.config.TrainConfig`. :meth:`select` picks its
+hyper-parameters (and, for trained models, its epoch count) on a validation carve; :meth:`refit` fits the
+chosen setting on the pairs it is given (train + valid for ``evaluate``, every interaction for deployment)
+and returns a :class:`Fitted`: a scorer for full ranking plus the vectors that write-back publishes.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import torch
+from torch import Tensor
+
+from graphrec.train.config import TrainConfig
+from loaders.types import RecGraph
+
+Scorer = Callable[[Tensor], Tensor]
+"""``scorer(users)`` → ``[len(users), num_items]`` float32 scores of those users (higher is better)."""
+
+
+@dataclass
+class Selection:
+    """What :meth:`Recommender.select` chose.
+
+    Attributes:
+        params: the chosen hyper-parameters (JSON-ready), passed back to :meth:`Recommender.refit`.
+        valid: validation metrics of the chosen setting.
+        info: anything worth reporting (the search, epochs, history).
+    """
+
+    params: dict[str, Any] = field(default_factory=dict)
+    valid: dict[str, float] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Fitted:
+    """A model fitted on its final pairs.
+
+    Attributes:
+        scorer: exact scores for full ranking.
+        user_emb: ``[U, d]`` user vectors.
+        item_emb: ``[I, d]`` item vectors.
+        exact: whether ``user_emb @ item_emb.T`` *is* the score (else the vectors approximate it and
+            write-back takes the top-K from the scorer).
+        entity_emb: vectors of other node types.
+        info: anything worth reporting.
+    """
+
+    scorer: Scorer
+    user_emb: Tensor
+    item_emb: Tensor
+    exact: bool = True
+    entity_emb: dict[str, Tensor] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+def dot_scorer(user_emb: Tensor, item_emb: Tensor) -> Scorer:
+    """The scorer of a factor model: ``user_emb[users] @ item_emb.T``."""
+    items_t = item_emb.float().T.contiguous()
+
+    def score(users: Tensor) -> Tensor:
+        return user_emb[users.to(user_emb.device)].float() @ items_t
+
+    return score
+
+
+class Recommender(ABC):
+    """One model of the registry. Subclasses set :attr:`name` and :attr:`summary` (shown by the CLI)."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    uses_graph: ClassVar[bool] = False
+    """Whether it learns from more than the user–item interaction matrix (KG, side behaviours, text)."""
+
+    def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
+        self.cfg = cfg
+        self.device = device
+
+    def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
+        """Choose hyper-parameters on ``valid`` with a model fitted on ``train`` (default: nothing to choose)."""
+        return Selection()
+
+    @abstractmethod
+    def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
+        """Fit the chosen setting on ``pairs`` (``[2, E]`` distinct user–item interactions)."""

@@ -1,0 +1,60 @@
+"""The BPR-trained models (``lightgcn``, ``hetero``) and ``popularity`` as registry models.
+
+Selection trains with early stopping on the validation pairs; the refit trains a fresh model for the
+epoch count that peaked, on every pair it is given, without looking at validation again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import torch
+from torch import Tensor
+
+from graphrec.nn import Popularity
+from graphrec.train.base import Fitted, Recommender, Selection, dot_scorer
+from graphrec.train.loop import TrainResult, train_bpr
+from loaders.types import RecGraph
+
+
+def _selection(res: TrainResult) -> Selection:
+    return Selection(params={"epochs": res.best_epoch}, valid=res.metrics.get("valid", {}),
+                     info={"epochs_run": res.epochs, "best_epoch": res.best_epoch,
+                           "seconds_per_epoch": round(res.seconds_per_epoch, 4)})
+
+
+class BprRecommender(Recommender):
+    """A GNN trained with BPR (:func:`graphrec.train.loop.train_bpr`)."""
+
+    def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
+        cfg = replace(self.cfg, model=self.name)
+        return _selection(train_bpr(graph, cfg, progress, train=train, valid=valid))
+
+    def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
+        cfg = replace(self.cfg, model=self.name, out_dir=None)
+        epochs = int(chosen.params.get("epochs") or cfg.epochs)
+        res = train_bpr(graph, cfg, progress, train=pairs, valid=torch.empty(2, 0, dtype=torch.long),
+                        epochs=epochs)
+        return Fitted(scorer=dot_scorer(res.user_emb, res.item_emb), user_emb=res.user_emb, item_emb=res.item_emb,
+                      exact=True, entity_emb=res.entity_emb,
+                      info={"epochs": res.epochs, "seconds_per_epoch": round(res.seconds_per_epoch, 4)})
+
+
+class LightGCNRecommender(BprRecommender):
+    name = "lightgcn"
+    summary = "LightGCN (He et al. 2020) on the interactions, BPR, early-stopped on validation"
+
+
+class HeteroRecommender(BprRecommender):
+    name = "hetero"
+    summary = "LightGCN plus relation-scaled KG/social/side-behaviour channels and text features, BPR"
+    uses_graph = True
+
+
+class PopularityRecommender(Recommender):
+    name = "popularity"
+    summary = "most-interacted items first (the floor every model must clear)"
+
+    def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
+        u, i = Popularity(graph.num_users, graph.num_items).fit(pairs[1])()
+        return Fitted(scorer=dot_scorer(u, i), user_emb=u, item_emb=i, exact=True)

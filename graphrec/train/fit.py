@@ -1,0 +1,144 @@
+"""``fit``: choose on validation, refit on everything the data allows, score, and return one :class:`Artefact`.
+
+The protocol (DESIGN §5), the same for every registry model:
+
+1. **select** — hyper-parameters and epochs are chosen on the graph's validation pairs, or on a seeded
+   ``valid_fraction`` carve of its training pairs when it has none;
+2. **refit** — the chosen setting is fitted again on ``train ∪ valid`` (``holdout=True``: what
+   ``graphrec evaluate`` scores on the test pairs) or on every interaction (``holdout=False``: what
+   ``graphrec train`` deploys);
+3. the artefact carries the final model's vectors, its exact top-K where the vectors only approximate the
+   scores, the exclusion pairs (every interaction the users have), metrics and ``train_pairs``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from graphrec.artefact import Artefact
+from graphrec.train.base import Fitted, Scorer, Selection
+from graphrec.train.config import TrainConfig
+from graphrec.train.loop import check_graph, resolve_device
+from graphrec.train.metrics import rank_scored
+from graphrec.train.registry import model_class
+from graphrec.train.sampling import carve_validation
+from loaders.types import RecGraph
+
+
+@dataclass
+class FitReport:
+    """How a fit went (timings and choices), kept in the artefact's ``info`` too."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    selection: dict[str, Any] = field(default_factory=dict)
+    refit: dict[str, Any] = field(default_factory=dict)
+    carved_valid: bool = False
+
+
+def union_pairs(*parts: Tensor, num_items: int) -> Tensor:
+    """Distinct (user, item) pairs of all ``parts``, sorted by user then item."""
+    cat = torch.cat([p.long().cpu() for p in parts], 1)
+    if cat.numel() == 0:
+        return cat.reshape(2, 0)
+    keys = torch.unique(cat[0] * num_items + cat[1])
+    return torch.stack([keys // num_items, keys % num_items])
+
+
+def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_size: int = 1024) -> tuple[Tensor, Tensor]:
+    """Exact top-``k`` unseen items of every user from a scorer: ``([U, k] items (-1 pads), [U, k] scores)``."""
+    from graphrec.train.metrics import _by_position
+
+    users = torch.arange(num_users)
+    pos, item, bounds = _by_position(exclude.cpu(), users)
+    out_i, out_s = [], []
+    for s in range(0, num_users, batch_size):
+        e = min(s + batch_size, num_users)
+        scores = score(users[s:e]).float().cpu()
+        a, b = int(bounds[s]), int(bounds[e])
+        scores[pos[a:b] - s, item[a:b]] = float("-inf")
+        kk = min(k, scores.size(1))
+        best, idx = torch.topk(scores, kk, dim=1)
+        idx = torch.where(torch.isinf(best), torch.full_like(idx, -1), idx)
+        out_i.append(idx)
+        out_s.append(torch.where(torch.isinf(best), torch.zeros_like(best), best))
+    return torch.cat(out_i), torch.cat(out_s)
+
+
+def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, *, holdout: bool = True,
+        model: str | None = None) -> Artefact:
+    """Fit a registry model on ``graph`` by the select → refit protocol and return its :class:`Artefact`.
+
+    Args:
+        graph: the graph streamed out of Neo4j.
+        cfg: settings (default: ``TrainConfig()``: the default model).
+        progress: show progress bars (default: ``True``).
+        holdout: ``True`` refits on train + valid and scores the test pairs (evaluation); ``False`` refits on
+            every interaction, test pairs included (deployment) (default: ``True``).
+        model: overrides ``cfg.model``.
+
+    Returns:
+        The artefact; ``metrics["valid"]`` is the chosen setting's validation score, ``metrics["test"]`` the
+        refit model's test score (empty without test pairs or with ``holdout=False``).
+
+    Raises:
+        ValueError: malformed splits or settings.
+    """
+    cfg = cfg or TrainConfig()
+    if model is not None and model != cfg.model:
+        from dataclasses import replace
+
+        cfg = replace(cfg, model=model)
+    check_graph(graph)
+    t0 = time.perf_counter()
+    device = resolve_device(cfg.device)
+    torch.manual_seed(cfg.seed)
+    recommender = model_class(cfg.model)(cfg, device)
+    report = FitReport()
+    if graph.valid.size(1):
+        sel_train, sel_valid = graph.train.long().cpu(), graph.valid.long().cpu()
+    else:
+        sel_train, sel_valid = carve_validation(graph.train, graph.num_users, cfg.valid_fraction, cfg.seed)
+        report.carved_valid = True
+    chosen: Selection = recommender.select(graph, sel_train, sel_valid, progress)
+    report.seconds["select"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    ni = graph.num_items
+    parts = [graph.train, graph.valid] + ([] if holdout else [graph.test])
+    pairs = union_pairs(*parts, num_items=ni)
+    fitted: Fitted = recommender.refit(graph, pairs, chosen, progress)
+    report.seconds["refit"] = time.perf_counter() - t1
+
+    metrics: dict[str, dict[str, float]] = {"valid": chosen.valid, "test": {}}
+    ks = tuple(sorted(set(cfg.ks) | {20}, reverse=True))
+    if holdout and graph.test.size(1):
+        t2 = time.perf_counter()
+        metrics["test"] = rank_scored(fitted.scorer, ni, graph.test, [pairs], ks, cfg.eval_batch_size)
+        report.seconds["test"] = time.perf_counter() - t2
+    exclude = union_pairs(graph.train, graph.valid, graph.test, num_items=ni)
+    top_items = top_scores = None
+    if not fitted.exact:
+        t3 = time.perf_counter()
+        top_items, top_scores = top_scored(fitted.scorer, graph.num_users, exclude, cfg.top_k, cfg.eval_batch_size)
+        report.seconds["top_k"] = time.perf_counter() - t3
+    report.seconds["total"] = time.perf_counter() - t0
+    report.selection = {"params": chosen.params, **chosen.info}
+    report.refit = fitted.info
+    return Artefact(
+        model=cfg.model, user_type=graph.user_type, item_type=graph.item_type,
+        ids={t: list(v) for t, v in graph.ids.items()},
+        user_emb=fitted.user_emb.detach().cpu().float().contiguous(),
+        item_emb=fitted.item_emb.detach().cpu().float().contiguous(),
+        exclude=exclude, train_pairs=int(pairs.size(1)),
+        entity_emb={t: v.detach().cpu().float().contiguous() for t, v in fitted.entity_emb.items()},
+        top_items=top_items, top_scores=top_scores,
+        params={**cfg.to_dict(), "chosen": chosen.params}, metrics=metrics,
+        info={"seconds": {k: round(v, 3) for k, v in report.seconds.items()}, "selection": report.selection,
+              "refit": report.refit, "carved_valid": report.carved_valid, "holdout": holdout,
+              "behaviours": list(graph.behaviours)},
+    )
