@@ -20,7 +20,10 @@ class ConfigError(GraphRecError):
 
 
 class InputError(GraphRecError):
-    """A bad row in an input file; the message reads ``file:line: field: what is wrong``."""
+    """A bad row in an input file or a bad value on the command line (exit code 2); the message reads
+    ``file:line: field: what is wrong``."""
+
+    exit_code = 2
 
     def __init__(self, file: str | Path, line: int | None, field: str, problem: str) -> None:
         self.file = str(file)
