@@ -1,7 +1,7 @@
-"""Fixtures for the fault tests: the ingest CLI runner, a graphrec subprocess, a server of one's own."""
+"""Fixtures for the fault tests: those of the ingest tests (CLI runner, fixture copies)."""
 
 from __future__ import annotations
 
-from tests.ingest.conftest import run_cli
+from tests.ingest.conftest import csv_dir, kgat_dir, run_cli
 
-__all__ = ["run_cli"]
+__all__ = ["csv_dir", "kgat_dir", "run_cli"]

@@ -109,7 +109,7 @@ def test_bad_row_one_line_nothing_written(db: Driver, run_cli: RunCli, tmp_path:
 
 @pytest.mark.parametrize(("dataset", "src", "missing"), [
     ("movielens-100k", ML, "u.item"), ("lastfm-2k", LASTFM, "user_friends.dat"),
-    ("csv", FIXTURES / "csv", "interactions.csv"), ("kgat", FIXTURES / "kgat", "kg_final.txt"),
+    ("csv", FIXTURES / "csv", "interactions.csv"), ("kgat", FIXTURES / "kgat", "test.txt"),
 ])
 def test_missing_file_names_file_and_layout(db: Driver, run_cli: RunCli, tmp_path: Path, dataset: str,
                                             src: Path, missing: str) -> None:
