@@ -19,6 +19,18 @@ from graphrec.errors import DatabaseError
 
 META = {"app": "graphrec"}
 
+CONNECTION_TIMEOUT = 10.0
+"""Seconds to open one TCP + Bolt connection (driver default: 30)."""
+ACQUISITION_TIMEOUT = 15.0
+"""Seconds to get a connection from the pool, opening included (driver default: 60)."""
+RETRY_TIME = 15.0
+"""Seconds a managed transaction is retried on transient errors, a lost server included (driver default: 30).
+
+Together these bound how long any command waits once the server is gone: a retried write gives up
+after ``RETRY_TIME`` plus one last attempt of at most ``CONNECTION_TIMEOUT``, ~25 s, then exits
+with one line (the driver defaults let a load wait more than a minute).
+"""
+
 
 def _explain(uri: str, e: Exception) -> DatabaseError:
     if isinstance(e, nx.AuthError):
@@ -54,7 +66,9 @@ def connect(settings: Settings, verify: bool = True) -> Driver:
         # server notifications (hints such as "property key does not exist" on a fresh graph) are
         # not errors; keep them out of users' terminals
         driver = GraphDatabase.driver(settings.uri, auth=auth, user_agent="graphrec/0.1",
-                                      notifications_min_severity="OFF")
+                                      notifications_min_severity="OFF", connection_timeout=CONNECTION_TIMEOUT,
+                                      connection_acquisition_timeout=ACQUISITION_TIMEOUT,
+                                      max_transaction_retry_time=RETRY_TIME)
         if verify:
             try:
                 driver.verify_connectivity()
