@@ -38,6 +38,10 @@ class DatabaseError(GraphRecError):
     """Neo4j could not be reached, refused the credentials, or failed a statement."""
 
 
+class LeaseError(GraphRecError):
+    """Another graphrec writer holds the database lease, or this one lost it while writing."""
+
+
 class ServerError(GraphRecError):
     """The local Neo4j server could not be set up, started or stopped."""
 
