@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,30 @@ def progress(stage, done, total):
 publish(driver, RunSpec("killed", run_id="killed-run"), ids, torch.randn(users, 8, generator=g),
         torch.randn(items, 8, generator=g), k=10, batch_size=100, workers=1, progress=progress)
 """
+
+
+# Prunes with small inner transactions, so that a kill lands between two of them.
+PRUNE = """
+import sys
+from graphrec.config import load_settings
+from graphrec.db import connect
+from graphrec.writeback import prune
+driver = connect(load_settings({"uri": sys.argv[1], "password": sys.argv[2]}, env={}))
+print(prune(driver, keep=0, batch=100), flush=True)
+"""
+
+
+def kill_at(proc: subprocess.Popen[bytes], db: Driver, run: str, below: int, timeout: float = 120) -> int:
+    """SIGKILL ``proc`` once run ``run`` has fewer than ``below`` RECOMMENDED relationships; returns the count
+    left after the kill."""
+    deadline = time.monotonic() + timeout
+    while _rels(db, run) >= below:
+        assert proc.poll() is None, f"ended before the kill point: {proc.communicate()}"
+        assert time.monotonic() < deadline, "kill point not reached"
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    return _rels(db, run)
 
 
 def _publish(db: Driver, graph: ToyGraph, seed: int, **kw: object) -> str:
@@ -127,3 +152,27 @@ def test_killed_publish_leaves_an_orphan_that_prune_removes_without_counting_it(
     assert _leftovers(db, "killed-run") == (0, 0, 0)
     activate(db, b)
     assert get_run(db, b).active
+
+
+@pytest.mark.slow
+def test_prune_killed_mid_delete_leaves_a_deleting_run_the_next_prune_finishes(db: Driver,
+                                                                               neo4j_settings: Settings) -> None:
+    graph = build(db, users=300, items=40, degree=3)
+    a = _publish(db, graph, 1)
+    b = _publish(db, graph, 2, activate_run=False)
+    full = _rels(db, b)
+    assert full == 3000
+    proc = subprocess.Popen([sys.executable, "-c", PRUNE, neo4j_settings.uri, neo4j_settings.password or ""],
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    left = kill_at(proc, db, b, below=2000)
+    assert proc.returncode == -signal.SIGKILL
+    assert 0 < left < full  # killed half-way, as in the review (8,860 of 18,860 deleted)
+    assert get_run(db, b).status == "deleting"
+    with pytest.raises(GraphRecError, match="is 'deleting'"):
+        activate(db, b)
+    assert get_run(db, a).active
+    # the killed prune's lease (a dead process of this host) is taken over at once; the run is finished
+    assert prune(db, keep=5) == [b]
+    assert _leftovers(db, b) == (0, 0, 0)
+    assert [(r.id, r.status) for r in list_runs(db)] == [(a, "active")]
