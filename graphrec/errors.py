@@ -20,7 +20,10 @@ class ConfigError(GraphRecError):
 
 
 class InputError(GraphRecError):
-    """A bad row in an input file; the message reads ``file:line: field: what is wrong``."""
+    """A bad row in an input file or a bad value on the command line (exit code 2); the message reads
+    ``file:line: field: what is wrong``."""
+
+    exit_code = 2
 
     def __init__(self, file: str | Path, line: int | None, field: str, problem: str) -> None:
         self.file = str(file)
@@ -33,6 +36,10 @@ class InputError(GraphRecError):
 
 class DatabaseError(GraphRecError):
     """Neo4j could not be reached, refused the credentials, or failed a statement."""
+
+
+class LeaseError(GraphRecError):
+    """Another graphrec writer holds the database lease, or this one lost it while writing."""
 
 
 class ServerError(GraphRecError):

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from neo4j import Driver
 
@@ -76,15 +75,6 @@ class GraphSpec:
         if not self.interactions:
             return self.behaviours
         return tuple(et for et in self.behaviours if et[1] in self.interactions)
-
-    def describe(self) -> str:
-        """A few human-readable lines (for ``--verbose`` output and logs)."""
-        def fmt(ets: Iterable[EdgeType]) -> str:
-            return ", ".join(f"{s}-[{t}]->{d} ({self.edge_counts.get((s, t, d), '?')})" for s, t, d in ets) or "-"
-
-        nodes = ", ".join(f"{t} ({self.node_counts.get(t, '?')})" for t in self.node_types)
-        return (f"nodes: {nodes}\nbehaviours: {fmt(self.behaviours)}\nkg: {fmt(self.kg)}\n"
-                f"social: {fmt(self.social)}")
 
 
 def _count(driver: Driver, name: str, **labels: str) -> int:
@@ -230,12 +220,3 @@ def discover_spec(
     return GraphSpec(user=user, item=item, entities=tuple(entities), behaviours=tuple(beh), kg=tuple(kg),
                      social=tuple(social), edge_counts=counts, node_counts=nodes, numeric=dict(numeric or {}),
                      text=text, interactions=tuple(interactions or ()))
-
-
-def spec_summary(spec: GraphSpec) -> dict[str, Any]:
-    """The spec as plain JSON-able data (for ``--json`` output and benchmark reports)."""
-    def ets(items: Iterable[EdgeType]) -> list[dict[str, Any]]:
-        return [{"src": s, "type": t, "dst": d, "count": spec.edge_counts.get((s, t, d))} for s, t, d in items]
-
-    return {"nodes": {t: spec.node_counts.get(t) for t in spec.node_types}, "behaviours": ets(spec.behaviours),
-            "kg": ets(spec.kg), "social": ets(spec.social)}

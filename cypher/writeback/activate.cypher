@@ -1,9 +1,11 @@
 // THE atomic switch: make run $run the active one, in one transaction. Readers pick the run with the
 // greatest `activated` number, a single property of a single node, so a reader sees the old run or
 // the new one, never a mix. All the new run's data was committed before this runs.
-// Statement 1 write-locks every ModelRun (serialising concurrent activations) and sets the flags.
+// Statement 1 write-locks every ModelRun (serialising concurrent activations), sets the flags and moves
+// the statuses: the run becomes 'active', the one that was active becomes 'retired'.
 MATCH (o:ModelRun)
-SET o.active = (o.id = $run)
+SET o.active = (o.id = $run),
+    o.status = CASE WHEN o.id = $run THEN 'active' WHEN o.status = 'active' THEN 'retired' ELSE o.status END
 ;
 MATCH (o:ModelRun)
 WITH max(o.activated) AS top

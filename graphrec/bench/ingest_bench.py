@@ -25,6 +25,7 @@ from pathlib import Path
 
 from neo4j import Driver
 
+from graphrec.bench import BENCH_CYPHER
 from graphrec.config import Settings, load_settings
 from graphrec.db import connect, load_query, write
 from graphrec.db.queries import statements
@@ -114,7 +115,7 @@ def bulk_case(bench: Bench, case: Case) -> LoadReport:
 
 def empty_graph(driver: Driver) -> None:
     """Delete every relationship, then every node, 20k at a time."""
-    for stmt in statements(load_query("ingest/delete_batch")):
+    for stmt in statements(load_query("delete_batch", BENCH_CYPHER)):
         while write(driver, stmt, {"limit": 20_000}).records[0]["deleted"]:
             pass
 

@@ -34,10 +34,11 @@ from pathlib import Path
 import numpy as np
 from neo4j import Driver
 
+from graphrec.bench import BENCH_CYPHER
 from graphrec.bench.report import write_section
 from graphrec.config import Settings, load_settings
-from graphrec.db import connect, render
-from graphrec.db.queries import statements
+from graphrec.db import connect
+from graphrec.db.queries import render_from, statements
 from graphrec.db.schema import apply_schema
 from loaders import GraphSpec, discover_spec, load_graph_with_stats
 
@@ -68,7 +69,7 @@ def server(tmp: Path) -> Iterator[Settings]:
 def clear(driver: Driver) -> None:
     """Empty the database (implicit transactions, as ``IN TRANSACTIONS`` needs)."""
     with driver.session() as session:
-        for stmt in statements(render("extract/bench_clear")):
+        for stmt in statements(render_from(BENCH_CYPHER, "clear")):
             session.run(stmt).consume()
 
 
@@ -81,12 +82,12 @@ def naive_load(driver: Driver, spec: GraphSpec) -> tuple[int, float]:
     index: dict[str, dict[str, int]] = {}
     with driver.session(database=getattr(driver, "graphrec_database", None)) as session:
         for t in spec.node_types:
-            rows = [dict(r) for r in session.run(render("extract/naive_nodes", label=t))]
+            rows = [dict(r) for r in session.run(render_from(BENCH_CYPHER, "naive_nodes", label=t))]
             index[t] = {r["id"]: i for i, r in enumerate(rows)}
         t1 = time.perf_counter()
         total = 0
         for s, rtype, d in spec.edge_types:
-            query = render("extract/naive_edges", src=s, type=rtype, dst=d)
+            query = render_from(BENCH_CYPHER, "naive_edges", src=s, type=rtype, dst=d)
             rows = [dict(r) for r in session.run(query, split_key="split", ts_key="ts")]
             src = np.array([index[s][r["src"]] for r in rows], dtype=np.int64)
             dst = np.array([index[d][r["dst"]] for r in rows], dtype=np.int64)
@@ -138,7 +139,7 @@ def lastfm(driver: Driver, settings: Settings) -> None:
 
 def synthetic(driver: Driver, users: int, items: int, ratings: int) -> None:
     with driver.session() as session:
-        for stmt in statements(render("extract/synthetic_graph")):
+        for stmt in statements(render_from(BENCH_CYPHER, "synthetic_graph")):
             session.run(stmt, users=users, items=items, genres=50, ratings=ratings).consume()
 
 

@@ -39,6 +39,7 @@ import torch
 from neo4j import Driver
 from torch import Tensor
 
+from graphrec.bench import BENCH_CYPHER
 from graphrec.bench.report import write_section
 from graphrec.config import Settings, load_settings
 from graphrec.db import connect
@@ -224,7 +225,7 @@ def wire_ceiling(driver: Driver, ids: list[str], emb: Tensor, as_floats: bool, b
     from graphrec.db.writer import chunks
     from graphrec.writeback.vectors import vector_rows
 
-    text = load_query("writeback/wire_check")
+    text = load_query("wire_check", BENCH_CYPHER)
     rows = ({"id": i, "v": v} for i, v in zip(ids, emb.tolist(), strict=True)) if as_floats else vector_rows(ids, emb)
     t = time.perf_counter()
     n = 0
@@ -272,7 +273,7 @@ def section(rows: list[tuple[Graph, PublishResult, list[Latency], str, tuple[flo
                    f"{r.seconds.get('index', 0):.1f} | {r.seconds.get('activate', 0):.2f} | "
                    f"{r.seconds.get('total', 0):.1f} |")
     out += ["", "_receive-only_ peers, measured in the same run: the same 64-d vectors in the same batches sent to a "
-            "query that writes nothing (`cypher/writeback/wire_check`), as PackStream float lists (the naive "
+            "query that writes nothing (`graphrec/bench/cypher/wire_check`), as PackStream float lists (the naive "
             "encoding, whose decoding bounds any write that uses it) and as the decimal strings write-back sends "
             "(parsed server-side with `split`/`toFloat`)."]
     out += ["", "| graph | query | clients | requests | p50 ms | p99 ms | queries/s |", "|---|---|---|---|---|---|---|"]

@@ -157,4 +157,7 @@ def stats(app: AppContext, as_json: bool) -> None:
     click.echo(table([{"type": t, "split": s, "relationships": n} for t, d in result["splits"].items()
                       for s, n in d.items()], ["type", "split", "relationships"]))
     for d in result["datasets"]:
-        click.echo(f"\ndataset {d['name']}: loaded {d['loaded_at']}, source sha256 {d['source_sha256']}")
+        if d.get("status") == "loading":
+            click.echo(f"\ndataset {d['name']}: UNFINISHED load started {d['started_at']} (run it again to finish)")
+        else:
+            click.echo(f"\ndataset {d['name']}: loaded {d['loaded_at']}, source sha256 {d['source_sha256']}")

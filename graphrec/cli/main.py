@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import warnings
 from pathlib import Path
 
@@ -34,6 +35,9 @@ def cli(ctx: click.Context, uri: str | None, user: str | None, password: str | N
 
     Example: graphrec db start && graphrec init && graphrec load movielens-100k
     """
+    # the driver logs each retry of a lost connection as a WARNING; with no handler configured Python
+    # prints those to stderr, burying the one-line error. graphrec reports failures itself.
+    logging.getLogger("neo4j").addHandler(logging.NullHandler())
     overrides = {"uri": uri, "user": user, "password": password, "database": database, "home": home}
     ctx.obj = AppContext(settings=load_settings(overrides, toml_path=config_path), quiet=quiet)
 

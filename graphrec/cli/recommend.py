@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import click
@@ -150,6 +151,33 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def check_param(key: str, raw: str, value: Any) -> Any:
+    """``value`` when Bolt can carry it: integers within signed 64 bits, finite floats (also inside lists
+    and maps); the driver would otherwise fail with a traceback.
+
+    Raises:
+        InputError: naming the parameter and the value.
+    """
+    from graphrec.ingest.validate import INT64_MAX, INT64_MIN
+
+    def bad(v: Any) -> bool:
+        if isinstance(v, bool):
+            return False
+        if isinstance(v, int):
+            return not INT64_MIN <= v <= INT64_MAX
+        if isinstance(v, float):
+            return not math.isfinite(v)
+        if isinstance(v, list):
+            return any(bad(x) for x in v)
+        if isinstance(v, dict):
+            return any(bad(x) for x in v.values())
+        return False
+
+    if bad(value):
+        raise InputError("-p", None, key, f"{raw!r} does not fit a 64-bit integer or a finite float")
+    return value
+
+
 @click.command("query")
 @click.argument("name", required=False)
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter.")
@@ -173,7 +201,7 @@ def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: b
         key, sep, raw = p.partition("=")
         if not sep:
             raise InputError("-p", None, p, "expected KEY=VALUE")
-        values[key.strip()] = coerce(name, key.strip(), raw)
+        values[key.strip()] = check_param(key.strip(), raw, coerce(name, key.strip(), raw))
     rows = [{k: _plain(v) for k, v in zip(r.keys(), r.values(), strict=True)}
             for r in run_query(app.driver(), name, values)]
     if as_json:

@@ -68,14 +68,18 @@ def activate_cmd(app: AppContext, run: str) -> None:
 
 
 @runs_group.command("prune")
-@click.option("--keep", default=1, show_default=True, help="How many of the newest runs to keep (plus the active).")
+@click.option("--keep", type=click.IntRange(min=0), default=1, show_default=True,
+              help="How many of the newest usable (ready/active/retired) runs to keep; the active one always stays.")
+@click.option("--grace", type=click.FloatRange(min=0), default=3600, show_default=True,
+              help="Seconds a 'staging' run is left alone (a publish may be writing it); older ones are orphans "
+                   "of a killed publish and are deleted, as are 'deleting' runs.")
 @pass_app
-def prune_cmd(app: AppContext, keep: int) -> None:
-    """Delete old runs: their RECOMMENDED relationships (in batches), vectors and indexes.
+def prune_cmd(app: AppContext, keep: int, grace: float) -> None:
+    """Delete old runs and orphans: their RECOMMENDED relationships (in batches), vectors and indexes.
 
     Example: graphrec runs prune --keep 2
     """
     from graphrec.writeback import prune
 
-    gone = prune(app.driver(), keep=keep)
+    gone = prune(app.driver(), keep=keep, grace_s=grace)
     app.echo(f"pruned {len(gone)} run(s)" + (": " + ", ".join(gone) if gone else ""))

@@ -6,6 +6,7 @@ every query carries metadata naming graphrec so it is visible in ``SHOW TRANSACT
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, cast
@@ -19,12 +20,46 @@ from graphrec.errors import DatabaseError
 
 META = {"app": "graphrec"}
 
+CONNECTION_TIMEOUT = 10.0
+"""Seconds to open one TCP + Bolt connection (driver default: 30)."""
+ACQUISITION_TIMEOUT = 15.0
+"""Seconds to get a connection from the pool, opening included (driver default: 60)."""
+RETRY_TIME = 15.0
+"""Seconds a managed transaction is retried on transient errors, a lost server included (driver default: 30).
+
+Together these bound how long any command waits once the server is gone: a retried write gives up
+after ``RETRY_TIME`` plus one last attempt of at most ``CONNECTION_TIMEOUT``, ~25 s, then exits
+with one line (the driver defaults let a load wait more than a minute).
+"""
+
+
+def _causes(e: BaseException, depth: int = 0) -> Iterator[BaseException]:
+    """``e``, then what caused it, depth first (routing failures wrap their causes in an ExceptionGroup)."""
+    if depth > 10:
+        return
+    yield e
+    for sub in getattr(e, "exceptions", ()):
+        yield from _causes(sub, depth + 1)
+    inner = e.__cause__ or e.__context__
+    if inner is not None:
+        yield from _causes(inner, depth + 1)
+
 
 def _explain(uri: str, e: Exception) -> DatabaseError:
     if isinstance(e, nx.AuthError):
         return DatabaseError(f"Neo4j at {uri} refused the credentials: {e.message}")
     if isinstance(e, nx.ServiceUnavailable):
         reason = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        if "routing information" in reason:
+            # "Unable to retrieve routing information" hides why: name the innermost cause instead
+            # (a TLS handshake refused by a plain server, a refused connection…)
+            inner = [c for c in _causes(e) if isinstance(c, nx.ServiceUnavailable | OSError) and str(c).strip()]
+            if len(inner) > 1:
+                reason = str(inner[-1]).strip().splitlines()[-1]
+        if uri.split("://", 1)[0].endswith(("+s", "+ssc")) and any(
+                isinstance(c, ssl.SSLError) for c in _causes(e)):
+            return DatabaseError(f"cannot reach Neo4j at {uri}: the TLS handshake failed ({reason}); a server "
+                                 f"without TLS needs bolt:// or neo4j:// (no +s)")
         return DatabaseError(f"cannot reach Neo4j at {uri}: {reason} (is it running? `graphrec db start`)")
     if isinstance(e, nx.Neo4jError):
         return DatabaseError(f"Neo4j error {e.code}: {e.message}")
@@ -54,7 +89,9 @@ def connect(settings: Settings, verify: bool = True) -> Driver:
         # server notifications (hints such as "property key does not exist" on a fresh graph) are
         # not errors; keep them out of users' terminals
         driver = GraphDatabase.driver(settings.uri, auth=auth, user_agent="graphrec/0.1",
-                                      notifications_min_severity="OFF")
+                                      notifications_min_severity="OFF", connection_timeout=CONNECTION_TIMEOUT,
+                                      connection_acquisition_timeout=ACQUISITION_TIMEOUT,
+                                      max_transaction_retry_time=RETRY_TIME)
         if verify:
             try:
                 driver.verify_connectivity()

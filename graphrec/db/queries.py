@@ -1,6 +1,8 @@
 """The query registry: every Cypher statement lives in a file under ``cypher/``, loaded by name.
 
-A name is the path below ``cypher/`` without ``.cypher``, e.g. ``"schema/constraints"``. A file may
+A name is the path below ``cypher/`` without ``.cypher``, e.g. ``"schema/constraints"``. Queries that
+are not part of graphrec's behaviour (the benchmarks' own, one of which empties the database) live
+in their package's folder instead, loaded with :func:`render_from` or ``load_query(name, root)``. A file may
 hold several statements separated by a line that is only ``;``. Labels and relationship types
 cannot be Cypher parameters, so a file may contain ``{{Label}}``-style placeholders that
 :func:`render` fills only from :mod:`graphrec.db.labels`' allowlist, backtick-quoted.
@@ -36,13 +38,13 @@ def query_names(group: str | None = None) -> list[str]:
 
 
 @cache
-def load_query(name: str) -> str:
-    """The text of ``cypher/<name>.cypher``.
+def load_query(name: str, root: Path | None = None) -> str:
+    """The text of ``cypher/<name>.cypher`` (``<root>/<name>.cypher`` when ``root`` is given).
 
     Raises:
         NotFoundError: no such file.
     """
-    path = cypher_dir() / f"{name}.cypher"
+    path = (root or cypher_dir()) / f"{name}.cypher"
     if not path.is_file():
         raise NotFoundError(f"no Cypher query {name!r} (looked for {path})")
     return path.read_text()
@@ -71,7 +73,15 @@ def render(name: str, **names: str) -> str:
         NotFoundError: unknown query.
         ValueError: a placeholder without a value, or a value outside the allowlist.
     """
-    text = load_query(name)
+    return _fill(name, load_query(name), names)
+
+
+def render_from(root: Path, name: str, **names: str) -> str:
+    """:func:`render` for a query of another folder (``<root>/<name>.cypher``), e.g. the benchmarks'."""
+    return _fill(name, load_query(name, root), names)
+
+
+def _fill(name: str, text: str, names: dict[str, str]) -> str:
     quoted = {key: quote(value) for key, value in names.items()}  # every value checked, used or not
 
     def fill(m: re.Match[str]) -> str:

@@ -4,9 +4,12 @@ Files in the folder:
 
 - ``train.txt``, ``test.txt`` (required): one line per user, ``user item item …`` (space-separated remap
   ids); test lines become ``split: 'test'``;
-- ``kg_final.txt`` or ``kg_final.txt.zip`` (required): ``head relation tail`` remap ids;
+- ``kg_final.txt`` or ``kg_final.txt.zip`` (optional): ``head relation tail`` remap ids; without it
+  the interactions alone are loaded, with a note saying so;
 - ``user_list.txt``, ``item_list.txt``, ``entity_list.txt``, ``relation_list.txt`` (optional): a header
-  line, then ``org_id remap_id [freebase_id]``.
+  line naming the columns, then ``org_id remap_id [freebase_id]``. ``org_id`` may contain spaces (15
+  entity names of the official amazon-book release do): the columns after it are counted from the
+  end of the line, as the header places them.
 
 Items and entities share one id space: entity ``i`` < number of items *is* item ``i``. Graph produced:
 ``(:User {id: "<remap>", org_id})``, ``(:Item {id: "<remap>", org_id, freebase_id})``,
@@ -24,20 +27,35 @@ from graphrec.ingest.kg import add_triple
 from graphrec.ingest.records import GraphRecords
 from graphrec.ingest.validate import Line, parse_int, read_lines, require_file
 
-LAYOUT = ("kgat: a folder with train.txt and test.txt ('user item item ...'), kg_final.txt or kg_final.txt.zip "
-          "('head relation tail'), optionally user_list.txt, item_list.txt, entity_list.txt, relation_list.txt")
+LAYOUT = ("kgat: a folder with train.txt and test.txt ('user item item ...'), optionally kg_final.txt or "
+          "kg_final.txt.zip ('head relation tail'), user_list.txt, item_list.txt, entity_list.txt, relation_list.txt")
 
 
-def _remap_list(path: Path, min_cols: int) -> dict[int, list[str]]:
-    """``remap_id`` → the line's fields, for the optional ``*_list.txt`` files (header skipped)."""
+def _remap_list(path: Path) -> dict[int, list[str]]:
+    """``remap_id`` → ``[org_id, remap_id, *columns after it]`` for the optional ``*_list.txt`` files.
+
+    The header says where ``remap_id`` is counted from the end (``org_id remap_id freebase_id``: second
+    to last; without ``remap_id`` in the header: last); everything before it is the ``org_id``, spaces
+    included.
+    """
     out: dict[int, list[str]] = {}
     if not path.is_file():
         return out
-    for ln in read_lines(path, None, (min_cols, -1), header=True, names=("org_id", "remap_id")):
-        rid = parse_int(ln, "remap_id", ln.fields[1], lo=0)
+    after = 0
+    for ln in read_lines(path, None, None):
+        if ln.number == 1 and "remap_id" in ln.fields:
+            after = len(ln.fields) - 1 - ln.fields.index("remap_id")
+            continue
+        if ln.number == 1:
+            continue
+        if len(ln.fields) < after + 2:
+            raise ln.error("columns", f"expected at least {after + 2} fields (org_id remap_id"
+                                      f"{' ...' if after else ''}) separated by whitespace, found {len(ln.fields)}")
+        at = len(ln.fields) - 1 - after
+        rid = parse_int(ln, "remap_id", ln.fields[at], lo=0)
         if rid in out:
             raise ln.error("remap_id", f"remap id {rid} listed twice")
-        out[rid] = ln.fields
+        out[rid] = [" ".join(ln.fields[:at]), ln.fields[at], *ln.fields[at + 1:]]
     return out
 
 
@@ -61,17 +79,16 @@ def load_kgat(path: Path, name: str) -> GraphRecords:
     """
     train_file = require_file(path / "train.txt", LAYOUT)
     test_file = require_file(path / "test.txt", LAYOUT)
-    kg_file = path / "kg_final.txt"
-    if not kg_file.is_file() and (path / "kg_final.txt.zip").is_file():
-        kg_file = path / "kg_final.txt.zip"
-    require_file(kg_file, LAYOUT)
-    rec = GraphRecords(name, files=[train_file, test_file, kg_file])
+    kg_file: Path | None = path / "kg_final.txt"
+    if not (path / "kg_final.txt").is_file():
+        kg_file = path / "kg_final.txt.zip" if (path / "kg_final.txt.zip").is_file() else None
+    rec = GraphRecords(name, files=[train_file, test_file, *([kg_file] if kg_file else [])])
     lists = {}
-    for kind, cols in (("user", 2), ("item", 2), ("entity", 2), ("relation", 2)):
+    for kind in ("user", "item", "entity", "relation"):
         f = path / f"{kind}_list.txt"
         if f.is_file():
             rec.files.append(f)
-        lists[kind] = _remap_list(f, cols)
+        lists[kind] = _remap_list(f)
 
     parsed = {"train": _interactions(train_file), "test": _interactions(test_file)}
     n_items = len(lists["item"]) or 1 + max((i for rows in parsed.values() for _, _, its in rows for i in its),
@@ -98,6 +115,9 @@ def load_kgat(path: Path, name: str) -> GraphRecords:
                 if prev is not None and inter.props["split"][prev] != split:
                     raise ln.error(f"item {k}", f"user {user} item {item} is in both train.txt and test.txt")
 
+    if kg_file is None:
+        rec.notes.append(f"no kg_final.txt in {path}: loaded the interactions only, without knowledge-graph triples")
+        return rec
     entities = rec.node_set("Entity", kg_file.name)
     for ln in read_lines(kg_file, None, 3, names=("head", "relation", "tail")):
         ends = []

@@ -120,12 +120,19 @@ def parse_id(line: Line, field: str, value: str) -> str:
     return v
 
 
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+"""Neo4j's integers are signed 64-bit: a larger value cannot be sent, so it is refused before any write."""
+
+
 def parse_int(line: Line, field: str, value: str, *, lo: int | None = None, hi: int | None = None) -> int:
-    """An integer, optionally within ``[lo, hi]``."""
+    """An integer, optionally within ``[lo, hi]``, always within the signed 64-bit range."""
     try:
         n = int(value.strip())
     except ValueError:
         raise line.error(field, f"not an integer: {value!r}") from None
+    if not INT64_MIN <= n <= INT64_MAX:
+        raise line.error(field, f"{value.strip()} does not fit a 64-bit integer "
+                                f"([{INT64_MIN}, {INT64_MAX}])")
     if (lo is not None and n < lo) or (hi is not None and n > hi):
         raise line.error(field, f"{n} is outside [{lo if lo is not None else '-inf'}, "
                                 f"{hi if hi is not None else 'inf'}]")
@@ -150,9 +157,11 @@ MAX_TS = 4_102_444_800
 
 
 def parse_timestamp(line: Line, field: str, value: str) -> int:
-    """Epoch seconds (an integer in [0, 2100-01-01)) or an ISO 8601 date / date-time.
+    """Epoch seconds or an ISO 8601 date / date-time, stored as epoch seconds in [1970, 2100).
 
-    Date-times without an offset are taken as UTC.
+    Date-times without an offset are taken as UTC. Both forms obey the same range: an ISO date before
+    1970 is refused like a negative epoch (it would be stored as a negative number; ``0001-01-01``
+    used to become −62135596800), and so is one from 2100 on.
     """
     v = value.strip()
     if v.lstrip("-").isdigit():
@@ -166,7 +175,10 @@ def parse_timestamp(line: Line, field: str, value: str) -> int:
         raise line.error(field, f"not epoch seconds or an ISO 8601 date/time: {value!r}") from None
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
-    return int(dt.timestamp())
+    ts = int(dt.timestamp())
+    if not 0 <= ts < MAX_TS:
+        raise line.error(field, f"{v} is outside 1970-01-01 .. 2100-01-01 (UTC)")
+    return ts
 
 
 def date_timestamp(line: Line, field: str, year: int, month: int, day: int) -> int:

@@ -1,5 +1,9 @@
 """Write validated :class:`GraphRecords` to Neo4j: nodes first, then relationships, then the Dataset node.
 
+A load holds the database's writer lease (:mod:`graphrec.db.lease`) from its first check to its last
+write, so a second load (or publish, prune) started meanwhile fails at once with one line instead
+of interleaving with it.
+
 Every write is an ``UNWIND $rows`` batch of list rows (``[id, props]``, ``[start, end, props]``: less
 to encode than maps), one transaction per batch, keyed by ``id``:
 
@@ -8,11 +12,13 @@ to encode than maps), one transaction per batch, keyed by ``id``:
   relationship in the database when the load began is written with ``CREATE`` (the records are
   de-duplicated in memory, so every row is new); any other type is ``MERGE``-d on (start, type, end[, key]).
   A load killed at any point therefore resumes exactly: the re-run finds the type non-empty and merges.
-  (Two loads running at the same time into one database are not supported.)
+  "Empty" is decided under the lease, so no other graphrec writer can add to the type meanwhile.
 
-After the writes, the database counts are checked against the records (a relationship whose end is
-missing would silently not be created) and ``(:Dataset {name, source_sha256, loaded_at, counts})`` is
-merged; it exists only for loads that finished.
+Before the first write ``(:Dataset {name, status: 'loading'})`` is merged; after the writes the
+database counts are checked against the records (a relationship whose end is missing would silently
+not be created) and the node gets ``status: 'done'``, ``source_sha256``, ``loaded_at`` and ``counts``.
+A database holds one dataset: another dataset's node, finished or not, refuses the load; an unfinished
+load of the same dataset is resumed by running it again.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
@@ -30,7 +36,8 @@ from neo4j import Driver
 from tqdm import tqdm
 
 from graphrec.db import load_query, read, render, write
-from graphrec.errors import DatabaseError, GraphRecError
+from graphrec.db.lease import WRITER, default_owner, lease
+from graphrec.errors import DatabaseError, GraphRecError, InputError
 from graphrec.ingest.records import GraphRecords, NodeSet, RelSet
 
 
@@ -131,19 +138,21 @@ def _rel_query(rs: RelSet, create: bool) -> str:
 
 
 def _write_set(driver: Driver, query: str, rows: Iterable[list[Any]], total: int, desc: str, batch_size: int,
-               progress: bool) -> float:
-    """Run ``query`` once per batch of ``batch_size`` list rows (each batch its own transaction)."""
+               progress: bool, check: Callable[[], None] = lambda: None) -> float:
+    """Run ``query`` once per batch of ``batch_size`` list rows (each batch its own transaction);
+    ``check()`` runs before each batch (it raises when the writer lease was lost)."""
     t0 = time.perf_counter()
     it = iter(rows)
     with _bar(desc, total, progress) as bar:
         while batch := list(islice(it, batch_size)):
+            check()
             write(driver, query, {"rows": batch})
             bar.update(len(batch))
     return time.perf_counter() - t0
 
 
 def _write_kg(driver: Driver, sets: list[RelSet], fresh: set[str], batch_size: int,
-              progress: bool) -> list[SetTiming]:
+              progress: bool, check: Callable[[], None]) -> list[SetTiming]:
     """Write KG triples of many types with one query per (start label, end label, create or merge).
 
     A KG has dozens of relation types with few triples each; one query per type would spend most of
@@ -159,22 +168,33 @@ def _write_kg(driver: Driver, sets: list[RelSet], fresh: set[str], batch_size: i
         total = sum(len(rs) for rs in group)
         query = render("ingest/create_kg_rels" if create else "ingest/merge_kg_rels", src=src, dst=dst)
         desc = f"{group[0].source} → (:{src})-[{len(group)} KG types]->(:{dst})"
-        secs = _write_set(driver, query, rows, total, desc, batch_size, progress)
+        secs = _write_set(driver, query, rows, total, desc, batch_size, progress, check)
         timings.append(SetTiming(f"{src}-KG[{len(group)} types]->{dst}", "relationships", total, secs,
                                  "create" if create else "merge"))
     return timings
 
 
 def check_dataset(driver: Driver, name: str) -> None:
-    """Refuse to mix datasets: one dataset per database.
+    """Refuse to mix datasets: one dataset per database, finished or not.
 
     Raises:
         GraphRecError: the database already records a load of another dataset.
     """
-    others = [d["name"] for d in recorded_datasets(driver) if d["name"] != name]
-    if others:
-        raise GraphRecError(f"the database already holds dataset {others[0]!r}; graphrec keeps one dataset per "
-                            f"database: load {name!r} into another database (--database) or empty this one")
+    others = [d for d in recorded_datasets(driver) if d["name"] != name]
+    if not others:
+        return
+    other = others[0]
+    if other.get("status") == "loading":
+        raise GraphRecError(f"the database holds an unfinished load of dataset {other['name']!r} (started "
+                            f"{other.get('started_at')}, then stopped or killed): run that load again to finish it, "
+                            f"or empty the database, before loading {name!r}")
+    raise GraphRecError(f"the database already holds dataset {other['name']!r}; graphrec keeps one dataset per "
+                        f"database: load {name!r} into another database (--database) or empty this one")
+
+
+def start_dataset(driver: Driver, rec: GraphRecords) -> None:
+    """Record ``(:Dataset {name, status: 'loading'})`` before the first write (a finished one is reopened)."""
+    write(driver, load_query("ingest/start_dataset"), {"name": rec.name})
 
 
 def finish_load(driver: Driver, rec: GraphRecords, sha: str,
@@ -218,27 +238,38 @@ def write_records(driver: Driver, rec: GraphRecords, batch_size: int = 10_000, p
         params: load options recorded on the Dataset node (``split``, ``kg``…).
 
     Raises:
+        InputError: the dataset has no rows at all (e.g. header-only CSV files).
         GraphRecError: the database holds another dataset.
+        LeaseError: another graphrec writer is using the database.
         DatabaseError: Neo4j failed, or fewer nodes/relationships landed than were written.
     """
-    check_dataset(driver, rec.name)
+    if rec.node_count() == 0:
+        raise InputError(rec.files[0] if rec.files else rec.name, None, "rows",
+                         "no data rows in any file: nothing to load")
     sha = sources_sha256(rec.files)
-    existing = existing_types(driver)
-    fresh = {t for t in {rs.type for rs in rec.rels} if t not in existing or count_relationships(driver, t) == 0}
-    timings: list[SetTiming] = []
-    for ns in rec.nodes:
-        label = f"{ns.label}:{ns.kind_label}" if ns.kind_label else ns.label
-        secs = _write_set(driver, _node_query(ns), ns.rows(), len(ns), f"{ns.source} → :{label}", batch_size,
-                          progress)
-        timings.append(SetTiming(label, "nodes", len(ns), secs, "merge"))
-    for rs in rec.rels:
-        if rs.key == "source":
-            continue
-        create = rs.type in fresh
-        desc = f"{rs.source} → (:{rs.src_label})-[:{rs.type}]->(:{rs.dst_label})"
-        secs = _write_set(driver, _rel_query(rs, create), rs.rows(), len(rs), desc, batch_size, progress)
-        timings.append(SetTiming(f"{rs.src_label}-{rs.type}->{rs.dst_label}", "relationships", len(rs), secs,
-                                 "create" if create else "merge"))
-    timings += _write_kg(driver, [rs for rs in rec.rels if rs.key == "source"], fresh, batch_size, progress)
-    counts, notes = finish_load(driver, rec, sha, params)
+    with lease(driver, WRITER, owner=default_owner(f"graphrec load {rec.name}")) as held:
+        check_dataset(driver, rec.name)
+        start_dataset(driver, rec)
+        existing = existing_types(driver)
+        fresh = {t for t in {rs.type for rs in rec.rels}
+                 if t not in existing or count_relationships(driver, t) == 0}
+        timings: list[SetTiming] = []
+        for ns in rec.nodes:
+            label = f"{ns.label}:{ns.kind_label}" if ns.kind_label else ns.label
+            secs = _write_set(driver, _node_query(ns), ns.rows(), len(ns), f"{ns.source} → :{label}", batch_size,
+                              progress, held.check)
+            timings.append(SetTiming(label, "nodes", len(ns), secs, "merge"))
+        for rs in rec.rels:
+            if rs.key == "source":
+                continue
+            create = rs.type in fresh
+            desc = f"{rs.source} → (:{rs.src_label})-[:{rs.type}]->(:{rs.dst_label})"
+            secs = _write_set(driver, _rel_query(rs, create), rs.rows(), len(rs), desc, batch_size, progress,
+                              held.check)
+            timings.append(SetTiming(f"{rs.src_label}-{rs.type}->{rs.dst_label}", "relationships", len(rs), secs,
+                                     "create" if create else "merge"))
+        timings += _write_kg(driver, [rs for rs in rec.rels if rs.key == "source"], fresh, batch_size, progress,
+                             held.check)
+        held.check()
+        counts, notes = finish_load(driver, rec, sha, params)
     return LoadReport(rec.name, sha, batch_size, counts, rec.expected_counts(), timings, notes=notes)

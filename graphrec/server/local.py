@@ -4,6 +4,11 @@ The launcher is deliberately small: it writes ``neo4j.conf``, sets the initial p
 ``neo4j-admin dbms set-initial-password`` before the first start, runs the JVM detached with a pid
 file, and waits until Bolt answers a query. ``stop`` sends SIGTERM, which runs Neo4j's own clean
 shutdown, so the next start needs no store recovery.
+
+Private by default: the home and server directories are created 0700 and both JVMs run with umask
+077, so the store, the logs and ``data/dbms/auth.ini`` are readable by their owner only. The initial
+password reaches ``neo4j-admin`` through a Java ``@argfile`` (mode 0600, deleted when the command
+ends), so it never appears on a command line (``ps``, ``/proc/<pid>/cmdline``).
 """
 
 from __future__ import annotations
@@ -108,9 +113,20 @@ class LocalNeo4j:
             return None
         return pid if _alive(pid) else None
 
+    def _private_dirs(self) -> None:
+        """Create the home and server directories 0700; tighten the server directory and auth file of a
+        store made before graphrec did so (the home itself is left as the user made it)."""
+        self.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.server_dir.mkdir(mode=0o700, exist_ok=True)
+        self.server_dir.chmod(0o700)
+        auth = self.data_dir / "dbms" / "auth.ini"
+        if auth.exists():
+            auth.chmod(0o600)
+
     def _write_conf(self) -> Path:
+        self._private_dirs()
         conf = self.server_dir / "conf"
-        conf.mkdir(parents=True, exist_ok=True)
+        conf.mkdir(mode=0o700, parents=True, exist_ok=True)
         rt = ensure_jars(quiet=True)
         lines = {
             "server.default_listen_address": "127.0.0.1",
@@ -137,8 +153,10 @@ class LocalNeo4j:
             "db.tx_log.preallocate": "false",
         }
         path = conf / "neo4j.conf"
-        path.write_text("# written by graphrec on every start; edit graphrec settings instead\n"
-                        + "".join(f"{k}={v}\n" for k, v in lines.items()))
+        path.unlink(missing_ok=True)
+        with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as fh:
+            fh.write("# written by graphrec on every start; edit graphrec settings instead\n"
+                     + "".join(f"{k}={v}\n" for k, v in lines.items()))
         return conf
 
     def _java(self, main: str, *args: str, extra: list[str] | None = None) -> list[str]:
@@ -149,8 +167,19 @@ class LocalNeo4j:
         if (self.data_dir / "dbms" / "auth.ini").exists() or (self.data_dir / "databases" / "system").exists():
             return
         env = {**os.environ, "NEO4J_HOME": str(self.server_dir), "NEO4J_CONF": str(conf)}
-        cmd = self._java("org.neo4j.cli.AdminTool", "dbms", "set-initial-password", self.password)
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        # the main class and its arguments go in an @argfile, so the password is on no command line
+        argfile = self.server_dir / "set-initial-password.args"
+        quoted = self.password.replace("\\", "\\\\").replace('"', '\\"')
+        argfile.unlink(missing_ok=True)
+        fd = os.open(argfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(f'org.neo4j.cli.AdminTool\ndbms\nset-initial-password\n"{quoted}"\n')
+        try:
+            rt = ensure_jars(quiet=True)
+            proc = subprocess.run(["java", "-cp", f"{rt / 'lib'}/*", f"@{argfile}"], env=env, capture_output=True,
+                                  text=True, check=False, umask=0o077)
+        finally:
+            argfile.unlink(missing_ok=True)
         if proc.returncode != 0:
             raise ServerError(f"neo4j-admin set-initial-password failed: {proc.stderr.strip()[-300:]}")
 
@@ -175,14 +204,14 @@ class LocalNeo4j:
         check_java()
         conf = self._write_conf()
         self._set_initial_password(conf)
-        self.pid_file.parent.mkdir(parents=True, exist_ok=True)
+        self.pid_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         console = self.server_dir / "logs" / "console.log"
-        console.parent.mkdir(parents=True, exist_ok=True)
+        console.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         cmd = self._java("org.neo4j.server.CommunityEntryPoint", f"--home-dir={self.server_dir}",
                          f"--config-dir={conf}", extra=[f"-Xms{self.heap}", f"-Xmx{self.heap}", *JVM_OPTS])
-        with console.open("ab") as out:
+        with os.fdopen(os.open(console, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600), "ab") as out:
             proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                    cwd=self.server_dir, start_new_session=True)
+                                    cwd=self.server_dir, start_new_session=True, umask=0o077)
         self.pid_file.write_text(f"{proc.pid}\n")
         try:
             self.wait_ready(timeout, proc)

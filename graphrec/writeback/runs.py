@@ -8,6 +8,22 @@ relationships carry ``run``; its vectors live in the run's own properties (``emb
 writes that number in one transaction, so a reader gets the old run or the new one, never a mix, even
 though Neo4j reads are only read-committed. The same transaction copies the run's vectors to the
 canonical ``embedding`` property (vector index ``item_embedding``) for Browser and ad-hoc clients.
+
+A run's ``status`` is a small state machine, each step one transaction:
+
+``staging`` → ``ready`` → ``active`` → ``retired`` → ``deleting`` (then gone)
+
+- ``staging``: being written by a publish; never read. ``ready``: completely written, with the counts
+  of what was written. ``active``: the one run readers use. ``retired``: was active, still complete,
+  may be activated again. ``deleting``: being deleted; never usable again.
+- :func:`activate` takes only ``ready`` or ``retired`` runs whose data in the graph still matches the
+  counts recorded at publish; the check and the switch hold the run's write lock, so a concurrent prune
+  cannot slip between them.
+- :func:`delete_run` marks ``deleting`` in its own transaction before deleting anything, so a prune
+  killed half-way leaves a run nobody can activate, which the next prune finishes deleting.
+- :func:`prune` keeps the ``keep`` newest *usable* runs (``ready``/``active``/``retired``) and the active
+  one, and removes orphans: ``deleting`` runs, and ``staging`` runs older than a grace period (a publish
+  that was killed). It holds the writer lease (:mod:`graphrec.db.lease`).
 """
 
 from __future__ import annotations
@@ -23,11 +39,19 @@ from neo4j import Driver, ManagedTransaction
 
 from graphrec.db import load_query, read, render, write
 from graphrec.db.driver import translated
+from graphrec.db.lease import WRITER, default_owner, lease
 from graphrec.db.queries import statements
 from graphrec.errors import GraphRecError, InputError, NotFoundError
 from graphrec.writeback.vectors import create_mirror_index, drop_index, ensure_mirror_index
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$")
+
+USABLE = ("ready", "active", "retired")
+"""Statuses of runs that are completely written and may be (or are) read."""
+ACTIVATABLE = ("ready", "retired")
+"""Statuses :func:`activate` accepts."""
+STAGING_GRACE_S = 3600
+"""Seconds a ``staging`` run is left alone by :func:`prune` (default): it may be a publish in progress."""
 
 
 @dataclass(frozen=True)
@@ -66,9 +90,19 @@ class RunInfo:
     counts: dict[str, Any]
     props: dict[str, Any]
 
+    @property
+    def usable(self) -> bool:
+        """Completely written: ``ready``, ``active`` or ``retired``."""
+        return self.status in USABLE
+
     @classmethod
     def from_props(cls, p: dict[str, Any]) -> RunInfo:
-        return cls(id=p["id"], model=p.get("model", ""), status=p.get("status", ""),
+        status = str(p.get("status", ""))
+        if status == "ready" and p.get("active"):  # runs published before statuses moved on activation
+            status = "active"
+        elif status == "ready" and p.get("activated") is not None:
+            status = "retired"
+        return cls(id=p["id"], model=p.get("model", ""), status=status,
                    active=bool(p.get("active")), created=str(p.get("created", "")),
                    activated=p.get("activated"), dim=p.get("dim"), k=p.get("k"),
                    params=_loads(p.get("params")), metrics=_loads(p.get("metrics")),
@@ -126,23 +160,61 @@ def _database(driver: Driver) -> str | None:
     return db if isinstance(db, str) else None
 
 
+def _not_activatable(run_id: str, status: str) -> GraphRecError:
+    why = {"staging": "it is still being written, or its publish was killed",
+           "deleting": "it is being deleted (a prune stopped half-way?; `graphrec runs prune` finishes it)",
+           "active": "it is the active run already"}.get(status, "it is not a completely written run")
+    return GraphRecError(f"model run {run_id!r} is {status!r}, not ready or retired: {why}; it cannot be activated")
+
+
+def check_counts(driver: Driver, run: RunInfo) -> None:
+    """Check that the graph still holds what was recorded for ``run`` at publish.
+
+    Raises:
+        GraphRecError: fewer (or more) RECOMMENDED relationships or vectors than recorded.
+    """
+    want_rec, want_vec = run.counts.get("recommended"), run.counts.get("vectors")
+    if want_rec is None and want_vec is None:
+        raise GraphRecError(f"model run {run.id!r} records no counts of what it wrote; it cannot be checked "
+                            f"and is not activated")
+    if want_rec is not None:
+        have = int(read(driver, load_query("writeback/run_recommended_count"), {"run": run.id})[0]["n"])
+        if have != int(want_rec):
+            raise GraphRecError(f"model run {run.id!r} has {have} RECOMMENDED relationships, {want_rec} were "
+                                f"published: it is incomplete and is not activated (`graphrec runs prune` removes it)")
+    prop = run.props.get("prop")
+    if want_vec is not None and prop:
+        have = sum(int(read(driver, render("writeback/run_vector_count", label=label), {"prop": prop})[0]["n"])
+                   for label in run.props.get("labels") or [])
+        if have != int(want_vec):
+            raise GraphRecError(f"model run {run.id!r} has {have} embedding vectors, {want_vec} were published: it "
+                                f"is incomplete and is not activated (`graphrec runs prune` removes it)")
+
+
 def activate(driver: Driver, run_id: str) -> RunInfo:
     """Make ``run_id`` the active run, atomically for readers (see the module docstring).
 
     Raises:
         NotFoundError: no such run.
-        GraphRecError: the run is not completely written (status other than ``ready``).
+        GraphRecError: the run is not ``ready``/``retired``, or its data no longer matches its counts.
     """
     run = get_run(driver, run_id)
-    if run.status != "ready":
-        raise GraphRecError(f"model run {run_id!r} is {run.status!r}, not ready; it cannot be activated")
+    if run.status not in ACTIVATABLE:
+        raise _not_activatable(run_id, run.status)
+    check_counts(driver, run)
     dim = int(run.dim or 0)
     ensure_mirror_index(driver, dim)
     stmts = statements(load_query("writeback/activate"))
+    lock = load_query("writeback/run_lock")
     key = str(run.props.get("prop"))
     mirrors = [render("writeback/mirror_embedding", label=label) for label in run.props.get("labels") or []]
 
     def work(tx: ManagedTransaction) -> None:
+        row = tx.run(lock, {"run": run_id}).single()
+        status = RunInfo.from_props({"id": run_id, "status": row["status"] if row else "gone",
+                                     "active": row["active"] if row else False}).status
+        if status not in ACTIVATABLE:  # changed since the check above (a prune marked it)
+            raise _not_activatable(run_id, status)
         for stmt in stmts:
             tx.run(stmt, {"run": run_id}).consume()
         for text in mirrors:
@@ -156,15 +228,15 @@ def activate(driver: Driver, run_id: str) -> RunInfo:
 
 
 def delete_run(driver: Driver, run_id: str, batch: int = 10_000) -> None:
-    """Delete a run that is not active: its RECOMMENDED relationships (in batches), its per-run
-    properties, its vector indexes and its node.
+    """Delete a run that is not active: mark it ``deleting`` (its own transaction), then delete its
+    RECOMMENDED relationships (in batches), its per-run properties, its vector indexes and its node.
 
     Raises:
         NotFoundError: no such run.
         GraphRecError: the run is the active one.
     """
     run = get_run(driver, run_id)
-    if run.active:
+    if run.active or not write(driver, load_query("writeback/run_mark_deleting"), {"run": run_id}).records:
         raise GraphRecError(f"model run {run_id!r} is active; activate another run before deleting it")
     keys = [k for k in (run.props.get("prop"), run.props.get("mips_prop")) if k]
     with translated(getattr(driver, "graphrec_uri", "Neo4j")), driver.session(database=_database(driver)) as s:
@@ -177,20 +249,40 @@ def delete_run(driver: Driver, run_id: str, batch: int = 10_000) -> None:
     write(driver, load_query("writeback/run_delete"), {"run": run_id})
 
 
-def prune(driver: Driver, keep: int = 1, batch: int = 10_000) -> list[str]:
-    """Delete all runs but the ``keep`` newest; the active run is always kept.
+def prune(driver: Driver, keep: int = 1, batch: int = 10_000, grace_s: float = STAGING_GRACE_S) -> list[str]:
+    """Keep the ``keep`` newest usable runs and the active one; delete the other usable runs and the
+    orphans: every ``deleting`` run and every ``staging`` run older than ``grace_s`` seconds.
+
+    Holds the writer lease while it works.
+
+    Args:
+        driver: an open driver.
+        keep: usable (``ready``/``active``/``retired``) runs to keep, newest first (default: 1).
+        batch: relationships deleted per inner transaction (default: 10000).
+        grace_s: age under which a ``staging`` run is left alone, as a publish may be writing it
+            (default: 3600).
 
     Returns:
         The ids of the deleted runs.
+
+    Raises:
+        InputError: ``keep`` or ``grace_s`` below 0.
+        LeaseError: another graphrec writer is using the database.
     """
     if keep < 0:
         raise InputError("prune", None, "keep", f"must be >= 0, got {keep}")
-    runs = list_runs(driver)  # newest first
-    kept = {r.id for r in runs[:keep]} | {r.id for r in runs if r.active}
-    act = active_run(driver)
-    if act is not None:
-        kept.add(act.id)
-    gone = [r.id for r in runs if r.id not in kept]
-    for run_id in gone:
-        delete_run(driver, run_id, batch=batch)
+    if grace_s < 0:
+        raise InputError("prune", None, "grace", f"must be >= 0, got {grace_s}")
+    with lease(driver, WRITER, owner=default_owner("graphrec runs prune")):
+        runs = list_runs(driver)  # newest first
+        act = active_run(driver)
+        usable = [r for r in runs if r.usable]
+        kept = {r.id for r in usable[:keep]} | {r.id for r in runs if r.active}
+        if act is not None:
+            kept.add(act.id)
+        gone = [r.id for r in runs if r.id not in kept and (
+            r.usable or r.status == "deleting"
+            or (r.status == "staging" and float(r.props.get("age_s") or 0) >= grace_s))]
+        for run_id in gone:
+            delete_run(driver, run_id, batch=batch)
     return gone

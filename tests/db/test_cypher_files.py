@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from neo4j import Driver
 
-from graphrec.db.queries import load_query, placeholders, query_names, render, statements
+from graphrec.bench import BENCH_CYPHER
+from graphrec.db.queries import load_query, placeholders, query_names, render, render_from, statements
 
 # A value for each placeholder name used in cypher/ files, so EXPLAIN sees a concrete label/type.
 PLACEHOLDER_VALUES = {"label": "Item", "Label": "Item", "src": "User", "dst": "Item", "type": "RATED",
@@ -30,6 +31,20 @@ def test_explain(driver: Driver, name: str) -> None:
             continue
         summary = driver.execute_query("EXPLAIN " + stmt).summary
         assert summary.plan is not None, f"{name}: no plan"
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in BENCH_CYPHER.glob("*.cypher")))
+def test_explain_bench_queries(driver: Driver, name: str) -> None:
+    text = render_from(BENCH_CYPHER, name,
+                       **{k: PLACEHOLDER_VALUES[k] for k in placeholders(load_query(name, BENCH_CYPHER))})
+    for stmt in statements(text):
+        assert driver.execute_query("EXPLAIN " + stmt).summary.plan is not None, f"bench/{name}: no plan"
+
+
+def test_no_query_that_empties_the_database_ships_in_cypher() -> None:
+    for name in query_names():
+        code = " ".join(ln for ln in load_query(name).splitlines() if not ln.strip().startswith("//"))
+        assert not ("MATCH (n)" in code and "DELETE n" in code), f"{name} deletes every node"
 
 
 def test_schema_is_idempotent(driver: Driver) -> None:

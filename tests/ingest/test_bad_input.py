@@ -97,7 +97,7 @@ def test_bad_row_one_line_nothing_written(db: Driver, run_cli: RunCli, tmp_path:
     folder = copy_dataset(src, tmp_path / "data")
     edit(folder)
     result = run_cli("--quiet", "load", dataset, "--path", str(folder))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1, result.output
     m = ERROR_LINE.match(lines[0])
@@ -109,14 +109,14 @@ def test_bad_row_one_line_nothing_written(db: Driver, run_cli: RunCli, tmp_path:
 
 @pytest.mark.parametrize(("dataset", "src", "missing"), [
     ("movielens-100k", ML, "u.item"), ("lastfm-2k", LASTFM, "user_friends.dat"),
-    ("csv", FIXTURES / "csv", "interactions.csv"), ("kgat", FIXTURES / "kgat", "kg_final.txt"),
+    ("csv", FIXTURES / "csv", "interactions.csv"), ("kgat", FIXTURES / "kgat", "test.txt"),
 ])
 def test_missing_file_names_file_and_layout(db: Driver, run_cli: RunCli, tmp_path: Path, dataset: str,
                                             src: Path, missing: str) -> None:
     folder = copy_dataset(src, tmp_path / "data")
     _remove(missing)(folder)
     result = run_cli("--quiet", "load", dataset, "--path", str(folder))
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     lines = result.output.strip().splitlines()
     assert len(lines) == 1
     assert f"{missing}: file: missing; expected layout: {dataset}:" in lines[0]

@@ -70,4 +70,4 @@ def test_query_any_named_file(driver: Driver, published: Published, neo4j_settin
     code, out = _run(neo4j_settings, "query", "explain", "-p", "user=u4", "-p", f"item={item}", "--json")
     assert code == 0 and json.loads(out)[0]["path"]["nodes"][0]["id"] == "u4"
     code, out = _run(neo4j_settings, "query", "recommend", "-p", "nope=1")
-    assert code == 1 and "not a parameter" in out
+    assert code == 2 and "not a parameter" in out

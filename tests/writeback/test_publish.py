@@ -29,7 +29,7 @@ def test_publish_writes_run_vectors_recommendations_and_index(db: Driver) -> Non
     assert any(c[0] == "vectors" and c[1] == c[2] for c in calls)
 
     (run,) = list_runs(db)
-    assert run.id == res.run_id and run.active and run.status == "ready" and run.model == "lightgcn"
+    assert run.id == res.run_id and run.active and run.status == "active" and run.model == "lightgcn"
     assert run.params == {"lr": 0.01} and run.metrics == {"recall@20": 0.25} and run.dim == 12 and run.k == 6
 
     rows = db.execute_query("MATCH (u:User)-[r:RECOMMENDED]->(i:Item) RETURN u.id AS u, i.id AS i, r.rank AS rank, "
