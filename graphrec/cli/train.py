@@ -1,6 +1,6 @@
 """``graphrec train`` and ``graphrec evaluate``: the CLI is where the stages meet (DESIGN §1).
 
-Neo4j → :func:`loaders.load_graph` → :func:`graphrec.train.fit` → :func:`graphrec.writeback.publish`.
+Neo4j → :func:`graphrec.loaders.load_graph` → :func:`graphrec.train.fit` → :func:`graphrec.writeback.publish`.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ def _config(app: AppContext, model: str, ks: tuple[int, ...], out_dir: Path | No
 
 
 def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "") -> Any:
-    from loaders import discover_spec, load_graph_with_stats
+    from graphrec.loaders import discover_spec, load_graph_with_stats
 
     names = [n.strip() for n in interactions.split(",") if n.strip()]
     try:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
+from graphrec.loaders.types import RecGraph
 from graphrec.train import TrainConfig, TrainResult, fit
-from loaders.types import RecGraph
 
 from .conftest import tiny_graph
 
