@@ -24,15 +24,17 @@ from graphrec.ingest.writer import LoadReport
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Rows per UNWIND transaction (default: the batch_size setting, 10000).")
 @click.option("--split", type=click.Choice(["u1", "u2", "u3", "u4", "u5", "ua", "ub"]),
-              help="movielens-100k: mark this standard split's .test ratings split='test'.")
+              help="movielens-100k: mark this standard split's .test ratings split='test' (default: none, all train).")
 @click.option("--kg/--no-kg", default=False, show_default=True,
               help="lastfm-2k: join the KGCN music KG (from the data dir's kgcn-music-kg).")
 @click.option("--kg-path", type=click.Path(path_type=Path, file_okay=False),
-              help="lastfm-2k: KGCN folder (kg.txt, item_index2entity_id.txt); implies --kg.")
+              help="lastfm-2k: KGCN folder (kg.txt, item_index2entity_id.txt); implies --kg "
+                   "(default: <data dir>/kgcn-music-kg).")
 @click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
               help="csv: a TOML file mapping your files' columns to graphrec's roles (ids, title, multi-valued "
-                   "entity columns, behaviour type, weight, timestamp, tags); files are relative to --path "
-                   "(default: the mapping's folder). See README 'Load your own CSV'.")
+                   "entity columns, behaviour type, weight, timestamp, tags), its files relative to --path or "
+                   "else to the mapping's folder; see README 'Load your own CSV' (default: none, the generic "
+                   "items.csv/interactions.csv layout).")
 @click.option("--name", help="kgat/csv: dataset name recorded on the Dataset node (default: <format>:<folder>).")
 @click.option("--bulk", is_flag=True,
               help="Offline import with neo4j-admin into an EMPTY database of the local server (stops and "

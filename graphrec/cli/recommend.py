@@ -32,9 +32,10 @@ def _print_recs(app: AppContext, recs: list[Recommendation], as_json: bool, what
 @click.argument("user")
 @click.option("-k", "k", default=10, show_default=True, help="How many items.")
 @click.option("--realtime", is_flag=True, help="Compute from embeddings via the vector index, not precomputed.")
-@click.option("--genre", help="Only items of this genre (entity id genre:<GENRE>).")
-@click.option("--entity", help="Only items linked to this entity id, e.g. tag:73.")
-@click.option("--diverse", "cap", type=int, help="Re-rank for diversity: at most CAP items per genre/tag.")
+@click.option("--genre", help="Only items of this genre (entity id genre:<GENRE>) (default: any).")
+@click.option("--entity", help="Only items linked to this entity id, e.g. tag:73 (default: any).")
+@click.option("--diverse", "cap", type=int,
+              help="Re-rank for diversity: at most CAP items per genre/tag (default: no re-ranking).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str | None, entity: str | None,
@@ -92,8 +93,8 @@ def encode_text(settings: Settings, text: str) -> list[float]:
 
 
 @click.command("cold-start")
-@click.option("--items", help="Comma-separated ids of items the new user likes.")
-@click.option("--text", help="What the new user likes, in words.")
+@click.option("--items", help="Comma-separated ids of items the new user likes (default: none; this or --text).")
+@click.option("--text", help="What the new user likes, in words (default: none).")
 @click.option("-k", "k", default=10, show_default=True, help="How many items.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
@@ -152,7 +153,8 @@ def _plain(value: Any) -> Any:
 
 @click.command("query")
 @click.argument("name", required=False)
-@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A query parameter, repeatable (default: none; the query's parameters are all required).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: bool) -> None:

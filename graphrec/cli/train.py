@@ -32,11 +32,11 @@ def _ks(text: str) -> tuple[int, ...]:
 def train_options(f: Any) -> Any:
     """Options shared by ``train`` and ``evaluate`` (hyper-parameters and the split)."""
     opts = [
-        click.option("--epochs", type=int, help="Maximum epochs (early stopping on validation Recall@20)."),
+        click.option("--epochs", type=int, help="Max epochs, early stop on valid Recall@20 (default 150)."),
         click.option("--dim", type=int, help="Embedding size (default 64)."),
         click.option("--layers", type=int, help="Propagation layers (default 3)."),
-        click.option("--lr", type=float, help="Learning rate."),
-        click.option("--batch-size", "train_batch", type=int, help="BPR pairs per step."),
+        click.option("--lr", type=float, help="Adam learning rate (default 0.005)."),
+        click.option("--batch-size", "train_batch", type=int, help="BPR pairs per step (default 4096)."),
         click.option("--dropout", type=float, help="hetero: message dropout on KG/social/text channels (default 0.5)."),
         click.option("--side-init", type=float, help="hetero: initial weight of KG/social channels (default 0.1)."),
         click.option("--seed", type=int, default=2020, show_default=True, help="Seed of split, init and sampling."),
