@@ -245,8 +245,8 @@ def bench_graph(driver: Driver, graph: Graph, requests: int
     users = [graph.ids["User"][u] for u in torch.unique(graph.exclude[0]).tolist()]
     items = [graph.ids["Item"][i] for i in torch.unique(graph.exclude[1]).tolist()]
     queries: dict[str, Callable[[random.Random], dict[str, Any]]] = {
-        "recommend": lambda r: {"user": r.choice(users), "k": 10, "entity": None},
-        "recommend_realtime": lambda r: {"user": r.choice(users), "k": 10},
+        "recommend": lambda r: {"user": r.choice(users), "k": 10},
+        "recommend_realtime": lambda r: {"user": r.choice(users), "k": 10, "candidates": 100},
         "similar_items": lambda r: {"item": r.choice(items), "k": 10, "text_index": None},
     }
     lat: list[Latency] = []

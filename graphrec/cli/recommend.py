@@ -160,15 +160,16 @@ def _plain(value: Any) -> Any:
 def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: bool) -> None:
     """Run any query of cypher/recommend/ by NAME (no NAME: list them with their parameters).
 
-    Parameters not given take the example values documented in the file.
+    Every parameter the query names must be given (Neo4j's rule for any client, so the query runs the same
+    from here, Browser, HTTP or a driver); the :param lines in the file are examples, never defaults.
 
     Example: graphrec query diverse -p user=1 -p k=5 -p cap=1
     """
-    from graphrec.recommend import coerce, defaults, names, run_query
+    from graphrec.recommend import coerce, examples, names, run_query
 
     if name is None:
-        click.echo(table([{"query": n, "parameters": ", ".join(f"{k}={json.dumps(v)}" for k, v in
-                                                               defaults(n).items())} for n in names()]))
+        click.echo(table([{"query": n, "parameters (all required; examples)": ", ".join(
+            f"{k}={json.dumps(v)}" for k, v in examples(n).items())} for n in names()]))
         return
     values: dict[str, Any] = {}
     for p in params:

@@ -9,8 +9,8 @@ from graphrec.recommend.api import (
     similar_items,
     text_index,
 )
-from graphrec.recommend.library import coerce, defaults, names, run_query
+from graphrec.recommend.library import coerce, examples, names, parameters, run_query
 from graphrec.recommend.results import Explanation, Recommendation
 
-__all__ = ["Explanation", "Recommendation", "coerce", "cold_start", "defaults", "diverse", "explain", "names",
-           "recommend", "recommend_realtime", "run_query", "similar_items", "text_index"]
+__all__ = ["Explanation", "Recommendation", "coerce", "cold_start", "diverse", "examples", "explain",
+           "names", "parameters", "recommend", "recommend_realtime", "run_query", "similar_items", "text_index"]

@@ -43,8 +43,11 @@ def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None)
         NotFoundError: unknown user, unknown entity, or no active run.
     """
     _check_k(k)
-    rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend",
-                                                            {"user": user, "k": k, "entity": entity})]
+    if entity is None:
+        rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend", {"user": user, "k": k})]
+    else:
+        rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend_by_entity",
+                                                                {"user": user, "k": k, "entity": entity})]
     if not rows:
         _lookup(driver, user=user)
         if entity is not None and not read(driver, load_query("recommend/entity_exists"), {"entity": entity}):
@@ -52,19 +55,17 @@ def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None)
     return rows
 
 
-def recommend_realtime(driver: Driver, user: str, k: int = 10, candidates: int | None = None) -> list[Recommendation]:
+def recommend_realtime(driver: Driver, user: str, k: int = 10, candidates: int = 100) -> list[Recommendation]:
     """Top-``k`` unseen items for ``user`` from the active run's embeddings via the vector index.
 
-    ``candidates`` (default: the query file's, 100) is the least number of index neighbours asked
-    for: the HNSW beam, so more means higher recall and more latency.
+    ``candidates`` (default: 100) is the least number of index neighbours asked for: the HNSW beam,
+    so more means higher recall and more latency.
 
     Raises:
         NotFoundError: unknown user, no active run, or the user has no embedding in it.
     """
     _check_k(k)
-    params: dict[str, object] = {"user": user, "k": k}
-    if candidates is not None:
-        params["candidates"] = candidates
+    params: dict[str, object] = {"user": user, "k": k, "candidates": candidates}
     rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend_realtime", params)]
     if not rows:
         _lookup(driver, user=user)
