@@ -60,18 +60,25 @@ def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str
 
 
 @click.command("similar")
-@click.argument("item")
+@click.argument("item", required=False)
+@click.option("--title", help="Find the item by title instead of ITEM: case-insensitive, the exact title first, else "
+                              "titles containing it; several matches are listed (default: none, give ITEM).")
 @click.option("-k", "k", default=10, show_default=True, help="How many items.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def similar(app: AppContext, item: str, k: int, as_json: bool) -> None:
+def similar(app: AppContext, item: str | None, title: str | None, k: int, as_json: bool) -> None:
     """Items most similar to ITEM (model embeddings; text embeddings when it has none).
 
-    Example: graphrec similar 50 -k 5
+    Example: graphrec similar 50 -k 5   |   graphrec similar --title "toy story (1995)"
     """
-    from graphrec.recommend import similar_items
+    from graphrec.recommend import find_item, similar_items
 
-    _print_recs(app, similar_items(app.driver(), item, k), as_json, f"items similar to {item}")
+    if (item is None) == (title is None):
+        raise click.UsageError("give ITEM or --title TITLE (one of them)")
+    driver = app.driver()
+    target = find_item(driver, title) if title is not None else str(item)
+    what = f"items similar to {target}" + (f" ({title!r})" if title is not None else "")
+    _print_recs(app, similar_items(driver, target, k), as_json, what)
 
 
 def encode_text(settings: Settings, text: str) -> list[float]:

@@ -4,6 +4,7 @@ from graphrec.recommend.api import (
     cold_start,
     diverse,
     explain,
+    find_item,
     recommend,
     recommend_realtime,
     similar_items,
@@ -12,5 +13,5 @@ from graphrec.recommend.api import (
 from graphrec.recommend.library import coerce, examples, names, parameters, run_query
 from graphrec.recommend.results import Explanation, Recommendation
 
-__all__ = ["Explanation", "Recommendation", "coerce", "cold_start", "diverse", "examples", "explain",
+__all__ = ["Explanation", "Recommendation", "coerce", "cold_start", "diverse", "examples", "explain", "find_item",
            "names", "parameters", "recommend", "recommend_realtime", "run_query", "similar_items", "text_index"]

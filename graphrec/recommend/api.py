@@ -88,6 +88,27 @@ def similar_items(driver: Driver, item: str, k: int = 10) -> list[Recommendation
     return rows
 
 
+def find_item(driver: Driver, title: str, limit: int = 10) -> str:
+    """The id of the one item titled ``title`` (case-insensitive; else the one whose title contains it).
+
+    Raises:
+        NotFoundError: no title matches.
+        InputError: several do; the message lists up to ``limit`` of them, ``id: title``.
+    """
+    if not title.strip():
+        raise InputError("item title", None, repr(title), "empty title")
+    rows = run_query(driver, "item_by_title", {"title": title, "limit": limit})
+    if not rows:
+        raise NotFoundError(f"no item titled {title!r} (nor with it in its title)")
+    if len(rows) == 1:
+        return str(rows[0]["item"])
+    kind = "have this title" if rows[0]["exact"] else "have it in their title"
+    shown = "; ".join(f"{r['item']}: {r['title']}" for r in rows)
+    more = f" (first {len(rows)} shown)" if rows[0]["matches"] > len(rows) else ""
+    raise InputError("item title", None, repr(title), f"{rows[0]['matches']} items {kind}{more}: {shown}; "
+                                                      f"give the item id instead, or a longer title")
+
+
 def cold_start(driver: Driver, items: Sequence[str] = (), vector: Sequence[float] | None = None,
                k: int = 10) -> list[Recommendation]:
     """Recommendations for a new user from liked ``items`` or a text ``vector``.

@@ -22,7 +22,7 @@ from neo4j import Driver
 from graphrec.cli.main import cli
 from graphrec.config import Settings
 from graphrec.errors import InputError, NotFoundError
-from graphrec.recommend import examples, names, parameters, recommend, run_query
+from graphrec.recommend import examples, find_item, names, parameters, recommend, run_query
 from tests.ingest.conftest import cli_args
 from tests.recommend.conftest import Published
 
@@ -109,3 +109,28 @@ def test_query_command_requires_parameters(settings: Settings, published: Publis
     result = runner.invoke(cli, [*cli_args(settings), "query", "recommend", "-p", "user=u2", "-p", "k=3", "--json"])
     assert result.exit_code == 0, result.output
     assert [r["item"] for r in json.loads(result.output)] == published.expected("u2", 3)
+
+
+def test_find_item_by_title(driver: Driver, published: Published) -> None:
+    assert find_item(driver, "TITLE OF I10") == "i10"
+    assert find_item(driver, "title of i1") == "i1"  # the exact title wins over i10…i19 containing it
+    assert find_item(driver, "of i42") == "i42"  # the only title containing it
+    with pytest.raises(InputError) as e:
+        find_item(driver, "of i5")  # i5, i50…i59
+    assert "11 items have it in their title (first 10 shown): i5: Title of i5; i50: Title of i50" in e.value.problem
+    with pytest.raises(NotFoundError):
+        find_item(driver, "no such film")
+
+
+def test_similar_by_title_cli(settings: Settings, published: Published) -> None:
+    runner = CliRunner()
+    by_id = runner.invoke(cli, [*cli_args(settings), "similar", "i10", "-k", "3", "--json"])
+    by_title = runner.invoke(cli, [*cli_args(settings), "similar", "--title", "Title Of I10", "-k", "3", "--json"])
+    assert by_id.exit_code == 0 and by_title.exit_code == 0, by_title.output
+    assert json.loads(by_title.output) == json.loads(by_id.output) and len(json.loads(by_id.output)) == 3
+    ambiguous = runner.invoke(cli, [*cli_args(settings), "similar", "--title", "of i5"])
+    assert ambiguous.exit_code == 1
+    assert ambiguous.output.count("\n") == 1 and "i59: Title of i59" not in ambiguous.output
+    assert ambiguous.output.startswith("graphrec: error: item title: 'of i5': 11 items have it in their title")
+    both = runner.invoke(cli, [*cli_args(settings), "similar", "i10", "--title", "x"])
+    assert both.exit_code == 2 and both.output.startswith("graphrec: error: graphrec similar: give ITEM or --title")
