@@ -167,3 +167,11 @@ def test_readme_shows_the_fixture_mapping() -> None:
     """The README's MovieLens mapping is the one the test above loads, so the docs cannot drift."""
     blocks = re.findall(r"```toml\n(.*?)```", README.read_text(), flags=re.S)
     assert (ML_CURRENT / "movielens.toml").read_text() in blocks
+
+
+def test_mapping_is_for_csv_only(tmp_path: Path) -> None:
+    from graphrec.errors import ConfigError
+    from graphrec.ingest.registry import LoadOptions, parse
+
+    with pytest.raises(ConfigError, match="--mapping applies to csv only"):
+        parse("movielens-1m", tmp_path, LoadOptions(mapping=ML_CURRENT / "movielens.toml"))
