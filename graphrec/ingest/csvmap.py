@@ -250,7 +250,7 @@ class _Columns:
 
 
 def _columns(file: Path, header: list[str], where: str, roles: Mapping[str, str | None], keep: bool,
-             notes: list[str]) -> _Columns:
+             notes: list[str], reserved: tuple[str, ...]) -> _Columns:
     index: dict[str, int] = {}
     for i, h in enumerate(header):
         if h in index:
@@ -264,9 +264,12 @@ def _columns(file: Path, header: list[str], where: str, roles: Mapping[str, str 
     cols = _Columns(file, index, [h for h in header if h not in named])
     if cols.unknown and keep:
         for h in cols.unknown:
-            if not _PROP.match(h) or h == "id":
+            if not _PROP.match(h):
                 raise InputError(file, 1, h, "cannot keep this column: not a valid property name (letters, digits, "
-                                             "_; not starting with a digit; not 'id')")
+                                             "_; not starting with a digit)")
+            if h in reserved:
+                raise InputError(file, 1, h, f"cannot keep this column: graphrec writes the property {h!r} itself "
+                                             f"(reserved: {', '.join(reserved)}); map it or rename it")
     elif cols.unknown:
         notes.append(f"warning: {file.name}: ignoring columns the mapping does not name: {', '.join(cols.unknown)} "
                      f"(unknown = \"keep\" in [{where.split('[')[0]}] stores them as properties)")
@@ -278,7 +281,7 @@ def _read_nodes(file: Path, spec: NodeFile, where: str, nodes: NodeSet, rec: Gra
     roles: dict[str, str | None] = {"id": spec.id, "title": spec.title}
     roles.update({f"text[{i}]": c for i, c in enumerate(spec.text)})
     roles.update({f"entities.{e.column}": e.column for e in spec.entities})
-    cols = _columns(file, header, where, roles, spec.keep_unknown, rec.notes)
+    cols = _columns(file, header, where, roles, spec.keep_unknown, rec.notes, ("id", "title", "text"))
     for e in spec.entities:
         rec.rel_set(e.relationship, "Item", "Entity", file.name)
     for ln in rows:
@@ -310,7 +313,7 @@ def _read_behaviours(file: Path, b: BehaviourFile, where: str, rec: GraphRecords
     header, rows = read_csv(file)
     roles = {"user": b.user, "item": b.item, "weight": b.weight, "timestamp": b.timestamp, "split": b.split,
              "tag": b.tag}
-    cols = _columns(file, header, where, roles, b.keep_unknown, rec.notes)
+    cols = _columns(file, header, where, roles, b.keep_unknown, rec.notes, ("weight", "rating", "ts", "split"))
     rs = rec.rel_set(b.type, "User", "Item", file.name)
     tags: dict[tuple[str, str], tuple[list[str], int | None, str]] = {}
     n_rows = replaced = 0

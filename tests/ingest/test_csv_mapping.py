@@ -169,6 +169,18 @@ def test_readme_shows_the_fixture_mapping() -> None:
     assert (ML_CURRENT / "movielens.toml").read_text() in blocks
 
 
+def test_kept_column_cannot_shadow_a_graphrec_property(tmp_path: Path) -> None:
+    from graphrec.ingest.csvmap import load_mapped_csv
+
+    folder = Path(shutil.copytree(ML_CURRENT, tmp_path / "ml"))
+    (folder / "movies.csv").write_text("movieId,name,genres,title\n1,Harbour Lights (1994),Drama,x\n")
+    _rewrite(folder / "movielens.toml", 'title = "title"\n', 'title = "name"\nunknown = "keep"\n')
+    with pytest.raises(InputError) as e:
+        load_mapped_csv(folder, read_mapping(folder / "movielens.toml"))
+    assert (Path(e.value.file).name, e.value.line, e.value.field) == ("movies.csv", 1, "title")
+    assert "reserved" in e.value.problem
+
+
 def test_mapping_is_for_csv_only(tmp_path: Path) -> None:
     from graphrec.errors import ConfigError
     from graphrec.ingest.registry import LoadOptions, parse
