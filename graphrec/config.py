@@ -41,7 +41,7 @@ class Settings:
         heap: JVM heap of the local server (default: ``1g``).
         pagecache: page cache of the local server (default: ``512m``).
         data_dir: where dataset files are read from or downloaded to (default: ``../shared/datasets``
-            when it exists, else ``<home>/datasets``).
+            beside a source checkout when it exists, else ``<home>/datasets``).
         batch_size: rows per ``UNWIND`` write batch (default: 10000).
         device: ``auto``, ``cpu`` or ``cuda`` (default: ``auto``).
         threads: torch threads for training, scoring and text encoding; ``0`` = the cores this
@@ -177,6 +177,19 @@ def load_settings(
     if "uri" not in values:
         settings = replace(settings, uri=f"bolt://127.0.0.1:{settings.bolt_port}")
     if settings.data_dir is None:
-        shared = Path(__file__).resolve().parents[2] / "shared" / "datasets"
-        settings = replace(settings, data_dir=shared if shared.is_dir() else settings.home / "datasets")
+        shared = checkout_datasets(Path(__file__).resolve().parent)
+        settings = replace(settings, data_dir=shared or settings.home / "datasets")
     return settings
+
+
+def checkout_datasets(package_dir: Path) -> Path | None:
+    """``../shared/datasets`` beside a source checkout the package runs from, if that folder exists.
+
+    Only a checkout counts (``package_dir``'s parent holds ``pyproject.toml``): an installed package lives
+    in ``site-packages``, whose surroundings say nothing about datasets, so it gets ``<home>/datasets``.
+    """
+    root = package_dir.parent
+    if not (root / "pyproject.toml").is_file():
+        return None
+    shared = root.parent / "shared" / "datasets"
+    return shared if shared.is_dir() else None

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from graphrec.config import load_settings
+from graphrec.config import checkout_datasets, load_settings
 from graphrec.errors import ConfigError
 
 
@@ -49,3 +49,18 @@ def test_missing_password_is_one_clear_error(tmp_path: Path) -> None:
     s = load_settings({"home": tmp_path}, env={}, toml_path=tmp_path / "none.toml")
     with pytest.raises(ConfigError, match="GRAPHREC_NEO4J_PASSWORD"):
         s.resolved_password()
+
+
+def test_data_dir_beside_a_checkout_only(tmp_path: Path) -> None:
+    """``../shared/datasets`` is used from a source checkout; an installed package (site-packages) never
+    looks next to itself, so it falls back to ``<home>/datasets``."""
+    checkout = tmp_path / "repo"
+    (checkout / "graphrec").mkdir(parents=True)
+    (checkout / "pyproject.toml").write_text("[project]\n")
+    assert checkout_datasets(checkout / "graphrec") is None  # no ../shared/datasets
+    (tmp_path / "shared" / "datasets").mkdir(parents=True)
+    assert checkout_datasets(checkout / "graphrec") == tmp_path / "shared" / "datasets"
+    site = tmp_path / "lib" / "python3.11" / "site-packages"
+    (site / "graphrec").mkdir(parents=True)
+    (tmp_path / "lib" / "shared" / "datasets").mkdir(parents=True)  # site-packages/../../shared exists
+    assert checkout_datasets(site / "graphrec") is None

@@ -1,9 +1,9 @@
-"""Loader benchmark: stream-out edges/s of ``loaders`` against naive record-by-record iteration.
+"""Loader benchmark: stream-out edges/s of ``graphrec.loaders`` against naive record-by-record iteration.
 
 ``python -m graphrec.bench.loader_bench`` starts a throwaway Neo4j (or uses the empty database at
 ``GRAPHREC_BENCH_NEO4J_URI`` / ``GRAPHREC_BENCH_NEO4J_PASSWORD``; it is cleared), and for each graph:
 
-* **columnar**: :func:`loaders.load_graph_with_stats`: pages of ``collect(...)`` columns into
+* **columnar**: :func:`graphrec.loaders.load_graph_with_stats`: pages of ``collect(...)`` columns into
   preallocated numpy arrays; edges/s over the edge streaming, and the whole load (nodes, edges,
   split, ``HeteroData``);
 * **naive**: one ``session.run`` per edge type iterated record by record, each record turned into a
@@ -40,7 +40,7 @@ from graphrec.config import Settings, load_settings
 from graphrec.db import connect
 from graphrec.db.queries import render_from, statements
 from graphrec.db.schema import apply_schema
-from loaders import GraphSpec, discover_spec, load_graph_with_stats
+from graphrec.loaders import GraphSpec, discover_spec, load_graph_with_stats
 
 DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
@@ -149,8 +149,8 @@ def extras_ml100k(driver: Driver) -> list[str]:
 
     from graphrec.features import embed_text
     from graphrec.gds import FastRPStats, gds_embeddings
+    from graphrec.loaders import load_graph
     from graphrec.train.metrics import evaluate_embeddings
-    from loaders import load_graph
 
     out = []
     e = embed_text(driver, "Item", batch_size=64)

@@ -12,7 +12,7 @@ depend on their values) and measures:
   recall@20 of ``recommend_realtime`` against exact top-20 computed in torch.
 
 Graphs: ``lastfm-2k`` is the real HetRec dataset loaded with ``graphrec.ingest`` and streamed back
-with ``loaders`` (1892 users, 17632 artists, ~93k LISTENED); ``amazon-book-size`` is synthetic with
+with ``graphrec.loaders`` (1892 users, 17632 artists, ~93k LISTENED); ``amazon-book-size`` is synthetic with
 the shape of KGAT's amazon-book (70k users, 25k items, ~850k interactions, power-law item popularity
 and user activity, 2 genre entities per item).
 """
@@ -100,16 +100,16 @@ def server(tmp: Path, heap: str = "2g", pagecache: str = "1g") -> Iterator[Setti
 
 
 def load_lastfm(driver: Driver, data_dir: Path, home: Path) -> Graph:
-    """The real lastfm-2k through ingest (write) and loaders (stream back to tensors)."""
+    """The real lastfm-2k through ingest (write) and graphrec.loaders (stream back to tensors)."""
     from graphrec.ingest.registry import LoadOptions, load_dataset
-    from loaders.build import load_graph
+    from graphrec.loaders.build import load_graph
 
     t = time.perf_counter()
     load_dataset(driver, "lastfm-2k", LoadOptions(), data_dir, home, progress=False)
     g = load_graph(driver)
     exclude = torch.cat([g.train, g.valid, g.test], dim=1)
     return Graph("lastfm-2k", {"User": g.ids[g.user_type], "Item": g.ids[g.item_type]}, exclude,
-                 "real HetRec lastfm-2k (graphrec.ingest + loaders)", time.perf_counter() - t)
+                 "real HetRec lastfm-2k (graphrec.ingest + graphrec.loaders)", time.perf_counter() - t)
 
 
 def synthetic_amazon(driver: Driver, users: int = 70_000, items: int = 25_000, interactions: int = 850_000,
@@ -246,8 +246,8 @@ def bench_graph(driver: Driver, graph: Graph, requests: int
     users = [graph.ids["User"][u] for u in torch.unique(graph.exclude[0]).tolist()]
     items = [graph.ids["Item"][i] for i in torch.unique(graph.exclude[1]).tolist()]
     queries: dict[str, Callable[[random.Random], dict[str, Any]]] = {
-        "recommend": lambda r: {"user": r.choice(users), "k": 10, "entity": None},
-        "recommend_realtime": lambda r: {"user": r.choice(users), "k": 10},
+        "recommend": lambda r: {"user": r.choice(users), "k": 10},
+        "recommend_realtime": lambda r: {"user": r.choice(users), "k": 10, "candidates": 100},
         "similar_items": lambda r: {"item": r.choice(items), "k": 10, "text_index": None},
     }
     lat: list[Latency] = []

@@ -19,11 +19,11 @@ import torch
 from torch_geometric.data import HeteroData
 
 from graphrec.bench.report import write_section
+from graphrec.loaders.types import RecGraph
 from graphrec.nn import bpr_loss, l2_penalty
 from graphrec.train import TrainConfig
 from graphrec.train.models import bind
 from graphrec.train.sampling import NegativeSampler
-from loaders.types import RecGraph
 
 
 @dataclass

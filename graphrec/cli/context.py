@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,15 +44,39 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+def error_line(message: str) -> str:
+    """The one line every failure prints: ``graphrec: error: <message on one line>``."""
+    return "graphrec: error: " + " ".join(message.split())
+
+
 class GraphRecGroup(click.Group):
-    """A click group that turns :class:`GraphRecError` into one line on stderr and its exit code."""
+    """A click group that turns :class:`GraphRecError` into one line on stderr and its exit code, and
+    prints usage errors (unknown option, missing argument, bad value) in the same one-line form, exit 2."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except GraphRecError as e:
-            click.echo("graphrec: error: " + " ".join(str(e).split()), err=True)
+            click.echo(error_line(str(e)), err=True)
             ctx.exit(e.exit_code)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        kwargs["standalone_mode"] = False
+        try:
+            rv = super().main(*args, **kwargs)
+        except click.UsageError as e:
+            where = e.ctx.command_path if e.ctx is not None else "graphrec"
+            click.echo(error_line(f"{where}: {e.format_message().rstrip('.')} (see '{where} --help')"), err=True)
+            sys.exit(e.exit_code)
+        except click.ClickException as e:
+            click.echo(error_line(e.format_message()), err=True)
+            sys.exit(e.exit_code)
+        except click.Abort:
+            click.echo(error_line("aborted"), err=True)
+            sys.exit(1)
+        sys.exit(rv if isinstance(rv, int) else 0)
 
 
 def table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:

@@ -24,11 +24,17 @@ from graphrec.ingest.writer import LoadReport
 @click.option("--batch-size", type=click.IntRange(min=1), default=None,
               help="Rows per UNWIND transaction (default: the batch_size setting, 10000).")
 @click.option("--split", type=click.Choice(["u1", "u2", "u3", "u4", "u5", "ua", "ub"]),
-              help="movielens-100k: mark this standard split's .test ratings split='test'.")
+              help="movielens-100k: mark this standard split's .test ratings split='test' (default: none, all train).")
 @click.option("--kg/--no-kg", default=False, show_default=True,
               help="lastfm-2k: join the KGCN music KG (from the data dir's kgcn-music-kg).")
 @click.option("--kg-path", type=click.Path(path_type=Path, file_okay=False),
-              help="lastfm-2k: KGCN folder (kg.txt, item_index2entity_id.txt); implies --kg.")
+              help="lastfm-2k: KGCN folder (kg.txt, item_index2entity_id.txt); implies --kg "
+                   "(default: <data dir>/kgcn-music-kg).")
+@click.option("--mapping", type=click.Path(path_type=Path, dir_okay=False),
+              help="csv: a TOML file mapping your files' columns to graphrec's roles (ids, title, multi-valued "
+                   "entity columns, behaviour type, weight, timestamp, tags), its files relative to --path or "
+                   "else to the mapping's folder; see README 'Load your own CSV' (default: none, the generic "
+                   "items.csv/interactions.csv layout).")
 @click.option("--name", help="kgat/csv: dataset name recorded on the Dataset node (default: <format>:<folder>).")
 @click.option("--bulk", is_flag=True,
               help="Offline import with neo4j-admin into an EMPTY database of the local server (stops and "
@@ -36,17 +42,20 @@ from graphrec.ingest.writer import LoadReport
 @click.option("--json", "as_json", is_flag=True, help="Print the load report as JSON.")
 @pass_app
 def load(app: AppContext, dataset: str, path: Path | None, batch_size: int | None, split: str | None, kg: bool,
-         kg_path: Path | None, name: str | None, bulk: bool, as_json: bool) -> None:
+         kg_path: Path | None, mapping: Path | None, name: str | None, bulk: bool, as_json: bool) -> None:
     """Load DATASET into Neo4j: validate every file first, then write (idempotent, resumable).
 
     DATASET is one of movielens-100k, movielens-1m, lastfm-2k, kgat, csv (kgat and csv need --path).
 
     Example: graphrec load movielens-100k --split u1
+
+    Example: graphrec load csv --path ml-latest-small --mapping movielens.toml
     """
     from graphrec.db.schema import apply_schema
     from graphrec.ingest.registry import load_dataset
 
-    options = LoadOptions(path=path, split=split, kg=kg or kg_path is not None, kg_path=kg_path, name=name)
+    options = LoadOptions(path=path, split=split, kg=kg or kg_path is not None, kg_path=kg_path, name=name,
+                          mapping=mapping)
     if bulk:
         report = bulk_load(app, dataset, options)
     else:
@@ -58,7 +67,10 @@ def load(app: AppContext, dataset: str, path: Path | None, batch_size: int | Non
         click.echo(json.dumps(report.as_dict(), indent=2))
         return
     for note in report.notes:
-        app.echo(f"note: {note}")
+        if note.startswith("warning: "):
+            app.echo(note, err=True)
+        else:
+            app.echo(f"note: {note}")
     rows = [{"kind": kind, "name": k, "count": v} for kind in ("nodes", "relationships")
             for k, v in report.counts[kind].items()]
     app.echo(table(rows, ["kind", "name", "count"]))

@@ -19,13 +19,18 @@ from graphrec.cli.train import evaluate, publish_cmd, train
 from graphrec.config import load_settings
 
 
-@click.group(cls=GraphRecGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--uri", help="Bolt URI (bolt://, neo4j://, neo4j+s://). Env: GRAPHREC_NEO4J_URI.")
-@click.option("--user", help="Neo4j user. Env: GRAPHREC_NEO4J_USER.")
-@click.option("--password", help="Neo4j password. Env: GRAPHREC_NEO4J_PASSWORD.")
-@click.option("--database", help="Database name. Env: GRAPHREC_NEO4J_DATABASE.")
-@click.option("--home", type=click.Path(path_type=Path), help="graphrec home (local server, caches).")
-@click.option("--config", "config_path", type=click.Path(path_type=Path), help="graphrec.toml to read.")
+@click.group("graphrec", cls=GraphRecGroup,
+             context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.option("--uri", help="Bolt URI (bolt://, neo4j://, neo4j+s://). Env: GRAPHREC_NEO4J_URI. "
+                             "(default: the local server, bolt://127.0.0.1:7687)")
+@click.option("--user", help="Neo4j user. Env: GRAPHREC_NEO4J_USER. (default: neo4j)")
+@click.option("--password", help="Neo4j password. Env: GRAPHREC_NEO4J_PASSWORD. "
+                                  "(default: the local server's generated one, in <home>/password)")
+@click.option("--database", help="Database name. Env: GRAPHREC_NEO4J_DATABASE. (default: neo4j)")
+@click.option("--home", type=click.Path(path_type=Path),
+              help="graphrec home (local server, caches). Env: GRAPHREC_HOME. (default: ~/.local/share/graphrec)")
+@click.option("--config", "config_path", type=click.Path(path_type=Path),
+              help="graphrec.toml to read. Env: GRAPHREC_CONFIG. (default: ./graphrec.toml when present)")
 @click.option("-q", "--quiet", is_flag=True, help="Only print results and errors.")
 @click.version_option(package_name="graphrec")
 @click.pass_context

@@ -33,9 +33,10 @@ def _print_recs(app: AppContext, recs: list[Recommendation], as_json: bool, what
 @click.argument("user")
 @click.option("-k", "k", default=10, show_default=True, help="How many items.")
 @click.option("--realtime", is_flag=True, help="Compute from embeddings via the vector index, not precomputed.")
-@click.option("--genre", help="Only items of this genre (entity id genre:<GENRE>).")
-@click.option("--entity", help="Only items linked to this entity id, e.g. tag:73.")
-@click.option("--diverse", "cap", type=int, help="Re-rank for diversity: at most CAP items per genre/tag.")
+@click.option("--genre", help="Only items of this genre (entity id genre:<GENRE>) (default: any).")
+@click.option("--entity", help="Only items linked to this entity id, e.g. tag:73 (default: any).")
+@click.option("--diverse", "cap", type=int,
+              help="Re-rank for diversity: at most CAP items per genre/tag (default: no re-ranking).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str | None, entity: str | None,
@@ -60,18 +61,25 @@ def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str
 
 
 @click.command("similar")
-@click.argument("item")
+@click.argument("item", required=False)
+@click.option("--title", help="Find the item by title instead of ITEM: case-insensitive, the exact title first, else "
+                              "titles containing it; several matches are listed (default: none, give ITEM).")
 @click.option("-k", "k", default=10, show_default=True, help="How many items.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
-def similar(app: AppContext, item: str, k: int, as_json: bool) -> None:
+def similar(app: AppContext, item: str | None, title: str | None, k: int, as_json: bool) -> None:
     """Items most similar to ITEM (model embeddings; text embeddings when it has none).
 
-    Example: graphrec similar 50 -k 5
+    Example: graphrec similar 50 -k 5   |   graphrec similar --title "toy story (1995)"
     """
-    from graphrec.recommend import similar_items
+    from graphrec.recommend import find_item, similar_items
 
-    _print_recs(app, similar_items(app.driver(), item, k), as_json, f"items similar to {item}")
+    if (item is None) == (title is None):
+        raise click.UsageError("give ITEM or --title TITLE (one of them)")
+    driver = app.driver()
+    target = find_item(driver, title) if title is not None else str(item)
+    what = f"items similar to {target}" + (f" ({title!r})" if title is not None else "")
+    _print_recs(app, similar_items(driver, target, k), as_json, what)
 
 
 def encode_text(settings: Settings, text: str) -> list[float]:
@@ -93,8 +101,8 @@ def encode_text(settings: Settings, text: str) -> list[float]:
 
 
 @click.command("cold-start")
-@click.option("--items", help="Comma-separated ids of items the new user likes.")
-@click.option("--text", help="What the new user likes, in words.")
+@click.option("--items", help="Comma-separated ids of items the new user likes (default: none; this or --text).")
+@click.option("--text", help="What the new user likes, in words (default: none).")
 @click.option("-k", "k", default=10, show_default=True, help="How many items.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
@@ -180,21 +188,23 @@ def check_param(key: str, raw: str, value: Any) -> Any:
 
 @click.command("query")
 @click.argument("name", required=False)
-@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter.")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
+              help="A query parameter, repeatable (default: none; the query's parameters are all required).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: bool) -> None:
     """Run any query of cypher/recommend/ by NAME (no NAME: list them with their parameters).
 
-    Parameters not given take the example values documented in the file.
+    Every parameter the query names must be given (Neo4j's rule for any client, so the query runs the same
+    from here, Browser, HTTP or a driver); the :param lines in the file are examples, never defaults.
 
     Example: graphrec query diverse -p user=1 -p k=5 -p cap=1
     """
-    from graphrec.recommend import coerce, defaults, names, run_query
+    from graphrec.recommend import coerce, examples, names, run_query
 
     if name is None:
-        click.echo(table([{"query": n, "parameters": ", ".join(f"{k}={json.dumps(v)}" for k, v in
-                                                               defaults(n).items())} for n in names()]))
+        click.echo(table([{"query": n, "parameters (all required; examples)": ", ".join(
+            f"{k}={json.dumps(v)}" for k, v in examples(n).items())} for n in names()]))
         return
     values: dict[str, Any] = {}
     for p in params:

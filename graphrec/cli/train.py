@@ -1,6 +1,6 @@
 """``graphrec train``, ``graphrec evaluate`` and ``graphrec publish``: the CLI is where the stages meet (DESIGN §1).
 
-Neo4j → :func:`loaders.load_graph` → :func:`graphrec.train.fit` (an :class:`~graphrec.artefact.Artefact`) →
+Neo4j → :func:`graphrec.loaders.load_graph` → :func:`graphrec.train.fit` (an :class:`~graphrec.artefact.Artefact`) →
 :func:`graphrec.writeback.publish_artefact`.
 """
 
@@ -95,7 +95,7 @@ def _config(app: AppContext, model: str, ks: tuple[int, ...], out_dir: Path | No
 
 
 def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "") -> Any:
-    from loaders import discover_spec, load_graph_with_stats
+    from graphrec.loaders import discover_spec, load_graph_with_stats
 
     names = [n.strip() for n in interactions.split(",") if n.strip()]
     try:

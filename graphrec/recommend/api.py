@@ -43,8 +43,11 @@ def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None)
         NotFoundError: unknown user, unknown entity, or no active run.
     """
     _check_k(k)
-    rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend",
-                                                            {"user": user, "k": k, "entity": entity})]
+    if entity is None:
+        rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend", {"user": user, "k": k})]
+    else:
+        rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend_by_entity",
+                                                                {"user": user, "k": k, "entity": entity})]
     if not rows:
         _lookup(driver, user=user)
         if entity is not None and not read(driver, load_query("recommend/entity_exists"), {"entity": entity}):
@@ -52,19 +55,17 @@ def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None)
     return rows
 
 
-def recommend_realtime(driver: Driver, user: str, k: int = 10, candidates: int | None = None) -> list[Recommendation]:
+def recommend_realtime(driver: Driver, user: str, k: int = 10, candidates: int = 100) -> list[Recommendation]:
     """Top-``k`` unseen items for ``user`` from the active run's embeddings via the vector index.
 
-    ``candidates`` (default: the query file's, 100) is the least number of index neighbours asked
-    for: the HNSW beam, so more means higher recall and more latency.
+    ``candidates`` (default: 100) is the least number of index neighbours asked for: the HNSW beam,
+    so more means higher recall and more latency.
 
     Raises:
         NotFoundError: unknown user, no active run, or the user has no embedding in it.
     """
     _check_k(k)
-    params: dict[str, object] = {"user": user, "k": k}
-    if candidates is not None:
-        params["candidates"] = candidates
+    params: dict[str, object] = {"user": user, "k": k, "candidates": candidates}
     rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend_realtime", params)]
     if not rows:
         _lookup(driver, user=user)
@@ -85,6 +86,27 @@ def similar_items(driver: Driver, item: str, k: int = 10) -> list[Recommendation
     if not rows:
         _lookup(driver, item=item, need_run=False)
     return rows
+
+
+def find_item(driver: Driver, title: str, limit: int = 10) -> str:
+    """The id of the one item titled ``title`` (case-insensitive; else the one whose title contains it).
+
+    Raises:
+        NotFoundError: no title matches.
+        InputError: several do; the message lists up to ``limit`` of them, ``id: title``.
+    """
+    if not title.strip():
+        raise InputError("item title", None, repr(title), "empty title")
+    rows = run_query(driver, "item_by_title", {"title": title, "limit": limit})
+    if not rows:
+        raise NotFoundError(f"no item titled {title!r} (nor with it in its title)")
+    if len(rows) == 1:
+        return str(rows[0]["item"])
+    kind = "have this title" if rows[0]["exact"] else "have it in their title"
+    shown = "; ".join(f"{r['item']}: {r['title']}" for r in rows)
+    more = f" (first {len(rows)} shown)" if rows[0]["matches"] > len(rows) else ""
+    raise InputError("item title", None, repr(title), f"{rows[0]['matches']} items {kind}{more}: {shown}; "
+                                                      f"give the item id instead, or a longer title")
 
 
 def cold_start(driver: Driver, items: Sequence[str] = (), vector: Sequence[float] | None = None,

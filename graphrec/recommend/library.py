@@ -1,4 +1,9 @@
-"""Run the named queries of ``cypher/recommend/`` with defaults taken from their ``:param`` lines."""
+"""Run the named queries of ``cypher/recommend/``; every parameter a query names must be given.
+
+The ``:param`` lines at the top of each file are documentation (and Browser examples), never runtime
+defaults: Neo4j refuses a query that is missing any parameter it names, from any client (Bolt, HTTP, the
+JavaScript driver), so :func:`run_query` checks for them first and names the missing ones.
+"""
 
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ from graphrec.errors import InputError, NotFoundError
 
 GROUP = "recommend"
 _PARAM = re.compile(r"^\s*//\s*:param\s+(\w+)\s*=>\s*(.+?)\s*$")
+_USE = re.compile(r"\$(\w+)")
 
 
 def names() -> list[str]:
@@ -33,7 +39,7 @@ def _literal(text: str) -> Any:
 
 
 @cache
-def defaults(name: str) -> dict[str, Any]:
+def examples(name: str) -> dict[str, Any]:
     """The example values of query ``name``'s ``:param`` lines (its documented parameters)."""
     out: dict[str, Any] = {}
     for line in load_query(f"{GROUP}/{name}").splitlines():
@@ -43,20 +49,29 @@ def defaults(name: str) -> dict[str, Any]:
     return out
 
 
-def coerce(name: str, key: str, raw: str) -> Any:
-    """Turn a ``-p key=value`` string into the type of the documented default.
+@cache
+def parameters(name: str) -> tuple[str, ...]:
+    """The parameters query ``name`` uses (``$user``…, outside comments), sorted: all of them are required."""
+    body = "\n".join(ln for ln in load_query(f"{GROUP}/{name}").splitlines() if not ln.lstrip().startswith("//"))
+    return tuple(sorted(set(_USE.findall(body))))
 
-    Strings stay strings (ids are strings), lists accept JSON or ``a,b,c``, numbers and booleans
-    are parsed, anything else is read as JSON when it parses.
+
+def coerce(name: str, key: str, raw: str) -> Any:
+    """Turn a ``-p key=value`` string into the type of the documented example.
+
+    ``null`` is ``None`` for any parameter; other strings stay strings (ids are strings), lists accept
+    JSON or ``a,b,c``, numbers and booleans are parsed, anything else is read as JSON when it parses.
 
     Raises:
         InputError: ``key`` is not a parameter of the query, or the value does not fit.
     """
-    params = defaults(name)
+    params = examples(name)
     if key not in params:
         raise InputError(f"cypher/{GROUP}/{name}.cypher", None, key,
                          f"not a parameter of {name!r} (parameters: {', '.join(sorted(params)) or 'none'})")
     default = params[key]
+    if raw == "null":
+        return None
     try:
         if isinstance(default, str):
             return raw
@@ -84,19 +99,27 @@ def _jsonish(raw: str) -> bool:
 
 
 def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None) -> list[neo4j.Record]:
-    """Run ``cypher/recommend/<name>.cypher`` as a read, missing parameters filled from its defaults.
+    """Run ``cypher/recommend/<name>.cypher`` as a read with ``params`` (every parameter it names).
 
     Server notifications (unknown labels/properties on a fresh graph) are switched off so that
     command output stays clean.
 
     Raises:
         NotFoundError: no such query.
+        InputError: a parameter the query names is missing (``None`` is a value: pass it where the
+            query allows null).
         DatabaseError: the query failed.
     """
     if name not in names():
         raise NotFoundError(f"no query {name!r} in cypher/{GROUP}/ (have: {', '.join(names())})")
     text = load_query(f"{GROUP}/{name}")
-    values = {**defaults(name), **dict(params or {})}
+    values = dict(params or {})
+    missing = [p for p in parameters(name) if p not in values]
+    if missing:
+        shown = ", ".join(f"{p}={json.dumps(examples(name).get(p))}" for p in missing)
+        raise InputError(f"cypher/{GROUP}/{name}.cypher", None, ", ".join(missing),
+                         f"required parameter{'s' if len(missing) > 1 else ''} missing (every parameter a query "
+                         f"names must be given, e.g. {shown}; the file's :param lines are examples, not defaults)")
     database = getattr(driver, "graphrec_database", None)
 
     @neo4j.unit_of_work(metadata=META)

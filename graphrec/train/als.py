@@ -9,10 +9,10 @@ import torch
 from threadpoolctl import threadpool_limits
 from torch import Tensor
 
+from graphrec.loaders.types import RecGraph
 from graphrec.train.base import Fitted, Recommender, Selection, dot_scorer
 from graphrec.train.matrices import interactions
 from graphrec.train.metrics import rank_metrics
-from loaders.types import RecGraph
 
 GRID: tuple[tuple[int, float, float], ...] = (
     (64, 0.05, 2.0), (128, 0.05, 2.0), (128, 0.5, 2.0), (128, 0.05, 10.0), (256, 0.5, 2.0), (256, 5.0, 10.0))

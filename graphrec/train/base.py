@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 import torch
 from torch import Tensor
 
+from graphrec.loaders.types import RecGraph
 from graphrec.train.config import TrainConfig
-from loaders.types import RecGraph
 
 Scorer = Callable[[Tensor], Tensor]
 """``scorer(users)`` → ``[len(users), num_items]`` float32 scores of those users (higher is better)."""

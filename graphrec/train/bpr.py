@@ -11,10 +11,10 @@ from dataclasses import replace
 import torch
 from torch import Tensor
 
+from graphrec.loaders.types import RecGraph
 from graphrec.nn import Popularity
 from graphrec.train.base import Fitted, Recommender, Selection, dot_scorer
 from graphrec.train.loop import TrainResult, train_bpr
-from loaders.types import RecGraph
 
 
 def _selection(res: TrainResult) -> Selection:

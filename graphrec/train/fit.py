@@ -21,13 +21,13 @@ import torch
 from torch import Tensor
 
 from graphrec.artefact import Artefact
+from graphrec.loaders.types import RecGraph
 from graphrec.train.base import Fitted, Scorer, Selection
 from graphrec.train.config import TrainConfig
 from graphrec.train.loop import check_graph, resolve_device
 from graphrec.train.metrics import rank_scored
 from graphrec.train.registry import model_class
 from graphrec.train.sampling import carve_validation
-from loaders.types import RecGraph
 
 
 @dataclass

@@ -27,11 +27,11 @@ import torch
 from torch import Tensor
 
 from graphrec.errors import ConfigError
+from graphrec.loaders.types import RecGraph
 from graphrec.nn.linear import ease, ease_bytes, ideal_lowpass, neighbourhood_ease
 from graphrec.train.base import Fitted, Recommender, Selection
 from graphrec.train.matrices import SideInfo, interactions, rows_of, side_info, to_torch
 from graphrec.train.metrics import rank_scored
-from loaders.types import RecGraph
 
 LAMBDA_STEPS = (1.0, 3.0, 10.0, 30.0)
 """λ candidates as multiples of the mean diagonal of the Gram matrix (an item's mean degree)."""

@@ -13,13 +13,13 @@ import torch
 from torch import Tensor
 from tqdm.auto import tqdm
 
+from graphrec.loaders.types import RecGraph
 from graphrec.nn import bpr_loss, l2_penalty
 from graphrec.train import curves
 from graphrec.train.config import TrainConfig
 from graphrec.train.metrics import evaluate_embeddings, rank_metrics
 from graphrec.train.models import BoundModel, bind
 from graphrec.train.sampling import NegativeSampler, carve_validation
-from loaders.types import RecGraph
 
 STOP_METRIC = "recall@20"
 

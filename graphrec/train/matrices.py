@@ -15,7 +15,7 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from loaders.types import RecGraph
+from graphrec.loaders.types import RecGraph
 
 
 def interactions(pairs: Tensor, num_users: int, num_items: int) -> sp.csr_matrix:

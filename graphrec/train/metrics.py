@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 import torch
 from torch import Tensor
 
-from loaders.types import RecGraph
+from graphrec.loaders.types import RecGraph
 
 METRICS = ("recall", "ndcg", "precision", "hit")
 

@@ -7,9 +7,9 @@ from abc import ABC, abstractmethod
 import torch
 from torch import Tensor
 
+from graphrec.loaders.types import RecGraph
 from graphrec.nn import HeteroRec, LightGCNRec, Popularity
 from graphrec.train.config import TrainConfig
-from loaders.types import RecGraph
 
 CF_REL = "__interacts__"
 """Relationship name of the merged training-interaction channel of ``hetero``."""

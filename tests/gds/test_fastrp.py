@@ -7,7 +7,7 @@ import torch
 from neo4j import Driver
 
 from graphrec.gds import FastRPStats, gds_embeddings
-from loaders import load_graph
+from graphrec.loaders import load_graph
 
 # Two taste communities: users c<k> rate items c<k>-*, every user in a community rates 4 of its 6 items;
 # one held-out test rating per user; a genre entity per community; one user with no training ratings.

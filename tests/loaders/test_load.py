@@ -7,8 +7,8 @@ import torch
 from neo4j import Driver
 
 from graphrec.errors import DatabaseError, NotFoundError
-from loaders import GraphSpec, discover_spec, load_graph, load_graph_with_stats
-from loaders.types import RecGraph
+from graphrec.loaders import GraphSpec, discover_spec, load_graph, load_graph_with_stats
+from graphrec.loaders.types import RecGraph
 from tests.loaders.conftest import RATED, run_script
 
 

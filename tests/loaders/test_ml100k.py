@@ -12,7 +12,7 @@ from neo4j import Driver
 
 from graphrec.cli.main import cli
 from graphrec.config import Settings
-from loaders import load_graph_with_stats
+from graphrec.loaders import load_graph_with_stats
 
 ML100K = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "movielens-100k"
 

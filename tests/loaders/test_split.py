@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from loaders.split import split_interactions
+from graphrec.loaders.split import split_interactions
 
 
 def _toy(n_users: int = 20, per_user: int = 10) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -9,7 +9,7 @@ import pytest
 from neo4j import Driver
 
 from graphrec.db import load_query
-from graphrec.recommend import defaults
+from graphrec.recommend import examples
 from graphrec.writeback import RunSpec, publish
 from tests.conftest import clear_graph
 from tests.recommend.toygraph import build
@@ -25,7 +25,7 @@ def _hits(plan: dict[str, Any]) -> int:
 
 
 def _profile(driver: Driver, name: str, user: str) -> int:
-    params = {**defaults(name), "user": user, "item": "i3", "items": ["i1", "i2"], "k": K, "entity": None,
+    params = {**examples(name), "user": user, "item": "i3", "items": ["i1", "i2"], "k": K, "entity": None,
               "text_index": None, "n": K, "limit": 5}
     with driver.session() as s:
         summary = s.run("PROFILE " + load_query(f"recommend/{name}"), params).consume()
@@ -60,6 +60,6 @@ def test_db_hits_bounded_by_k_and_degree(hits: dict[int, dict[str, int]], name: 
     # per-user work: K recommendations (each: rel + item + properties) and DEGREE interactions,
     # with a constant for the run lookup; realtime checks each of its index candidates against the
     # user's interactions. Far below a scan of the ×4 graph (160 users, 320 items, 960 ratings).
-    per = defaults("recommend_realtime")["candidates"] if name == "recommend_realtime" else 40
+    per = examples("recommend_realtime")["candidates"] if name == "recommend_realtime" else 40
     bound = per * (K + DEGREE) + 100
     assert hits[4][name] <= bound, f"{name}: {hits[4][name]} db hits > {bound}"

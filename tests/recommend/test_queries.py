@@ -12,7 +12,6 @@ from graphrec.recommend import (
     explain,
     recommend,
     recommend_realtime,
-    run_query,
     similar_items,
 )
 from tests.recommend.conftest import K, Published
@@ -128,10 +127,3 @@ def test_unknown_user_is_not_found(driver: Driver, published: Published) -> None
             fn(driver, "nobody")
     with pytest.raises(NotFoundError, match="unknown item"):
         similar_items(driver, "nothing")
-
-
-def test_run_query_uses_documented_defaults(driver: Driver, published: Published) -> None:
-    rows = run_query(driver, "recommend", {"user": "u2", "k": 3})
-    assert [r["item"] for r in rows] == published.expected("u2", 3)
-    with pytest.raises(NotFoundError):
-        run_query(driver, "no_such_query")

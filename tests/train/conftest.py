@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch_geometric.data import HeteroData
 
-from loaders.types import RecGraph
+from graphrec.loaders.types import RecGraph
 
 
 def tiny_graph(valid: bool = False, text: bool = True, seed: int = 0) -> RecGraph:

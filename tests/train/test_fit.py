@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from graphrec.loaders.types import RecGraph
 from graphrec.train import TrainConfig, TrainResult
 from graphrec.train import train_bpr as fit
-from loaders.types import RecGraph
 
 from .conftest import tiny_graph
 

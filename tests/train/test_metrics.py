@@ -8,8 +8,8 @@ import pytest
 import torch
 from torchmetrics.retrieval import RetrievalHitRate, RetrievalNormalizedDCG, RetrievalPrecision, RetrievalRecall
 
+from graphrec.loaders.types import RecGraph
 from graphrec.train.metrics import evaluate_embeddings, rank_metrics
-from loaders.types import RecGraph
 
 NU, NI = 25, 40
 

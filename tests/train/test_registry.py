@@ -11,10 +11,10 @@ import torch
 from graphrec.artefact import Artefact
 from graphrec.cli.train import MODEL_NAMES
 from graphrec.errors import InputError
+from graphrec.loaders.types import RecGraph
 from graphrec.train import REGISTRY, TrainConfig, fit, rank_scored
 from graphrec.train.fit import union_pairs
 from graphrec.train.threads import available_cores, set_threads
-from loaders.types import RecGraph
 
 from .conftest import tiny_graph
 

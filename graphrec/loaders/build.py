@@ -14,11 +14,11 @@ from torch_geometric.data import HeteroData
 
 from graphrec.db import read, render
 from graphrec.errors import NotFoundError
+from graphrec.loaders.spec import GraphSpec, discover_spec
+from graphrec.loaders.split import SplitMode, split_interactions
+from graphrec.loaders.stream import EdgeColumns, NodeColumns, stream_edges, stream_nodes
+from graphrec.loaders.types import RecGraph
 from graphrec.types import EdgeType, NodeType
-from loaders.spec import GraphSpec, discover_spec
-from loaders.split import SplitMode, split_interactions
-from loaders.stream import EdgeColumns, NodeColumns, stream_edges, stream_nodes
-from loaders.types import RecGraph
 
 
 @dataclass
@@ -193,7 +193,7 @@ def load_graph(
         driver: an open driver.
         spec: what to stream (default: :func:`discover_spec` of the database).
         split: ``"auto"`` (default), ``"stored"``, ``"temporal"`` or ``"random"``; see
-            :func:`loaders.split.split_interactions`.
+            :func:`graphrec.loaders.split.split_interactions`.
         valid_frac: validation share per user for seeded splits (default: 0.1).
         test_frac: test share per user for seeded splits (default: 0.2).
         seed: seed of the seeded splits (default: 0).

@@ -1,0 +1,17 @@
+// item_by_title: items whose title is $title, case-insensitively; when none is, those whose title
+// contains it. `exact` says which, `matches` how many there are in all (at most $limit rows come
+// back); `graphrec similar --title` takes a single match and lists the candidates otherwise.
+// Cost: a scan of the Item titles (catalogue-sized, run once per lookup).
+//
+// Parameters (Neo4j Browser; every parameter a query names is required, from any client):
+//   :param title => 'toy story (1995)'
+//   :param limit => 10
+MATCH (i:Item) WHERE i.title IS NOT NULL
+WITH i, toLower(i.title) AS t, toLower(trim($title)) AS q
+WHERE t CONTAINS q
+WITH i, t = q AS exact
+ORDER BY exact DESC, size(i.title), i.id
+WITH collect({id: i.id, title: i.title, exact: exact}) AS found
+WITH CASE WHEN any(f IN found WHERE f.exact) THEN [f IN found WHERE f.exact] ELSE found END AS found
+UNWIND found[..$limit] AS f
+RETURN f.id AS item, f.title AS title, f.exact AS exact, size(found) AS matches

@@ -1,0 +1,189 @@
+"""``graphrec load csv --mapping``: an export in MovieLens' current format loads as it is, with exact counts."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from neo4j import Driver
+
+from graphrec.errors import InputError
+from graphrec.ingest.csvmap import read_mapping
+from graphrec.ingest.stats import graph_stats
+from tests.ingest.conftest import ERROR_LINE, FIXTURES, RunCli
+
+ML_CURRENT = FIXTURES / "movielens-current"
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.fixture
+def ml_dir(tmp_path: Path) -> Path:
+    """A writable copy of the MovieLens-current-format fixture (movies, ratings, tags and the mapping)."""
+    return Path(shutil.copytree(ML_CURRENT, tmp_path / "ml-latest-tiny"))
+
+
+def _rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+@pytest.mark.neo4j
+def test_movielens_current_format_loads_with_exact_counts(db: Driver, run_cli: RunCli, ml_dir: Path) -> None:
+    result = run_cli("load", "csv", "--path", str(ml_dir), "--mapping", str(ml_dir / "movielens.toml"))
+    assert result.exit_code == 0, result.output
+    stats = graph_stats(db)
+    # 6 movies; users 1-5 rate, 6 only tags; 8 distinct genres, "(no genres listed)" is none
+    assert stats["nodes"] == {"User": 6, "Item": 6, "Entity": 8, "Genre": 8, "Dataset": 1}
+    assert stats["relationships"] == {"RATED": 12, "TAGGED": 5, "HAS_GENRE": 12}
+    assert stats["datasets"][0]["name"] == "movielens-latest"
+    # every one of the 8 tag applications is kept, merged into one TAGGED per (user, item)
+    n = db.execute_query("MATCH ()-[t:TAGGED]->() RETURN sum(t.count) AS c, sum(size(t.tags)) AS s").records[0]
+    assert (n["c"], n["s"]) == (8, 8)
+    tagged = db.execute_query("MATCH (:User {id: '2'})-[t:TAGGED]->(:Item {id: '2'}) "
+                              "RETURN t.tags AS tags, t.count AS c, t.ts AS ts, t.split AS split").records
+    assert [(r["tags"], r["c"], r["ts"], r["split"]) for r in tagged] == [
+        (["clockwork", "dark comedy", "clockwork"], 3, 1445715010, "train")]
+    assert "tags.csv: 8 tag applications kept as 5 TAGGED relationships" in result.output
+    # quoted titles with commas and doubled quotes survive; genres split on |
+    items = {r["id"]: r for r in db.execute_query(
+        "MATCH (i:Item) OPTIONAL MATCH (i)-[:HAS_GENRE]->(g:Genre) "
+        "RETURN i.id AS id, i.title AS title, i.text AS text, collect(g.name) AS genres").records}
+    assert items["2"]["title"] == "Clockwork Orchard, The (1999)"
+    assert sorted(items["2"]["genres"]) == ["Comedy", "Drama", "Sci-Fi"]
+    assert items["3"]["title"] == 'She Said "Maybe" (2003)' and items["3"]["text"] == 'She Said "Maybe" (2003).'
+    assert items["4"]["genres"] == []
+    rated = db.execute_query("MATCH (:User {id: '2'})-[r:RATED]->(:Item {id: '2'}) "
+                             "RETURN r.rating AS rating, r.weight AS w, r.ts AS ts, r.split AS split").records
+    assert [(r["rating"], r["w"], r["ts"], r["split"]) for r in rated] == [(0.5, 0.5, 1445714835, "train")]
+    genre = db.execute_query("MATCH (g:Entity:Genre {name: 'Sci-Fi'}) RETURN g.id AS id, g.kind AS kind").records
+    assert [(g["id"], g["kind"]) for g in genre] == [("genre:Sci-Fi", "genre")]
+    assert "warning" not in result.output  # every column is mapped
+    # a second run changes nothing (MERGE-keyed)
+    assert run_cli("--quiet", "load", "csv", "--path", str(ml_dir), "--mapping",
+                   str(ml_dir / "movielens.toml")).exit_code == 0
+    assert graph_stats(db)["relationships"] == {"RATED": 12, "TAGGED": 5, "HAS_GENRE": 12}
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize("keep", [False, True], ids=["ignored", "kept"])
+def test_unknown_columns_warn_once_or_are_kept(db: Driver, run_cli: RunCli, ml_dir: Path, keep: bool) -> None:
+    movies = ml_dir / "movies.csv"
+    lines = movies.read_text().splitlines()
+    movies.write_text("\n".join([lines[0] + ",imdbId,tmdbId"] + [f"{ln},0{i}14709,86{i}" for i, ln in
+                                                                 enumerate(lines[1:])]) + "\n")
+    if keep:
+        _rewrite(ml_dir / "movielens.toml", 'title = "title"\n', 'title = "title"\nunknown = "keep"\n')
+    # without --path the files are found next to the mapping
+    result = run_cli("load", "csv", "--mapping", str(ml_dir / "movielens.toml"))
+    assert result.exit_code == 0, result.output
+    warnings = [ln for ln in result.output.splitlines() if ln.startswith("warning:")]
+    ids = db.execute_query("MATCH (i:Item {id: '1'}) RETURN i.imdbId AS imdb, i.tmdbId AS tmdb").records[0]
+    if keep:
+        assert warnings == []
+        assert (ids["imdb"], ids["tmdb"]) == ("0014709", "860")
+    else:
+        assert warnings == ["warning: movies.csv: ignoring columns the mapping does not name: imdbId, tmdbId "
+                            "(unknown = \"keep\" in [items] stores them as properties)"]
+        assert (ids["imdb"], ids["tmdb"]) == (None, None)
+    assert graph_stats(db)["nodes"]["Item"] == 6
+
+
+@pytest.mark.neo4j
+def test_repeated_rating_is_reported(db: Driver, run_cli: RunCli, ml_dir: Path) -> None:
+    with (ml_dir / "ratings.csv").open("a") as fh:
+        fh.write("1,1,2.5,964990000\n")
+    result = run_cli("load", "csv", "--mapping", str(ml_dir / "movielens.toml"))
+    assert result.exit_code == 0, result.output
+    assert ("note: ratings.csv: 1 of 13 rows repeat a (user, item) pair already seen; one RATED relationship per "
+            "pair, the last row wins") in result.output
+    r = db.execute_query("MATCH (:User {id: '1'})-[r:RATED]->(:Item {id: '1'}) RETURN r.rating AS x").records
+    assert [x["x"] for x in r] == [2.5]
+
+
+# (id, file, 1-based line, new content, expected file, line, column, words in the problem)
+BAD_ROWS = [
+    ("rating", "ratings.csv", 4, "1,5,lots,964982224", "ratings.csv", 4, "rating", "not a number"),
+    ("timestamp", "ratings.csv", 2, "1,1,4.0,yesterday", "ratings.csv", 2, "timestamp", "not epoch seconds"),
+    ("unknown-movie", "tags.csv", 6, "4,99,sci-fi,1007574700", "tags.csv", 6, "movieId", "not in movies.csv"),
+    ("empty-user", "ratings.csv", 13, ",6,4.5,1525286186", "ratings.csv", 13, "userId", "empty id"),
+    ("columns", "movies.csv", 3, "2,Clockwork Orchard, The (1999),Comedy", "movies.csv", 3, "columns",
+     "expected 3 fields"),
+    ("duplicate-movie", "movies.csv", 7, "1,Again (2000),Drama", "movies.csv", 7, "movieId", "listed twice"),
+    ("empty-tag", "tags.csv", 9, '6,5,"",1537098600', "tags.csv", 9, "tag", "empty id"),
+    ("missing-column", "movies.csv", 1, "movieId,title,genre", "movies.csv", 1, "genres",
+     "column named by the mapping (items.entities.genres) is missing"),
+]
+
+
+@pytest.mark.neo4j
+@pytest.mark.parametrize(("file", "line", "new", "err_file", "err_line", "column", "problem"),
+                         [c[1:] for c in BAD_ROWS], ids=[c[0] for c in BAD_ROWS])
+def test_bad_row_one_line_nothing_written(db: Driver, run_cli: RunCli, ml_dir: Path, file: str, line: int, new: str,
+                                          err_file: str, err_line: int, column: str, problem: str) -> None:
+    lines = (ml_dir / file).read_text().split("\n")
+    lines[line - 1] = new
+    (ml_dir / file).write_text("\n".join(lines))
+    result = run_cli("--quiet", "load", "csv", "--path", str(ml_dir), "--mapping", str(ml_dir / "movielens.toml"))
+    assert result.exit_code == 1
+    out = result.output.strip().splitlines()
+    assert len(out) == 1, result.output
+    m = ERROR_LINE.match(out[0])
+    assert m, out[0]
+    assert (Path(m["file"]).name, int(m["line"]), m["field"]) == (err_file, err_line, column)
+    assert problem.lower() in m["problem"].lower()
+    assert db.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"] == 0
+
+
+@pytest.mark.parametrize(("old", "new", "key", "problem"), [
+    ('id = "movieId"\n', 'id = "movieId"\ncolour = "red"\n', "items.colour", "unknown key"),
+    ('type = "RATED"\n', 'type = "RECOMMENDED"\n', "behaviours[0].type", "reserves"),
+    ('weight = "rating"\n', 'weight = 3\n', "behaviours[0].weight", "non-empty string"),
+    ('kind = "genre"\n', 'kind = "Genre!"\n', "items.entities.genres.kind", "lower_snake"),
+    ('tag = "tag"', 'tag = "tag"\nweight = "rating"', "behaviours[1].weight", "cannot also take a weight"),
+    ('type = "TAGGED"\n', 'type = "RATED"\n', "behaviours[1].type", "type of its own"),
+    ('file = "movies.csv"\n', "", "items.file", "required"),
+])
+def test_bad_mapping_names_the_key(tmp_path: Path, old: str, new: str, key: str, problem: str) -> None:
+    path = Path(shutil.copy(ML_CURRENT / "movielens.toml", tmp_path / "m.toml"))
+    _rewrite(path, old, new)
+    with pytest.raises(InputError) as e:
+        read_mapping(path)
+    assert (e.value.field, e.value.line) == (key, None)
+    assert problem in e.value.problem
+
+
+def test_mapping_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "m.toml"
+    path.write_text('[items]\nfile = "movies.csv"\nid = movieId\n')
+    with pytest.raises(InputError) as e:
+        read_mapping(path)
+    assert (e.value.line, e.value.field) == (3, "toml")
+
+
+def test_readme_shows_the_fixture_mapping() -> None:
+    """The README's MovieLens mapping is the one the test above loads, so the docs cannot drift."""
+    blocks = re.findall(r"```toml\n(.*?)```", README.read_text(), flags=re.S)
+    assert (ML_CURRENT / "movielens.toml").read_text() in blocks
+
+
+def test_kept_column_cannot_shadow_a_graphrec_property(tmp_path: Path) -> None:
+    from graphrec.ingest.csvmap import load_mapped_csv
+
+    folder = Path(shutil.copytree(ML_CURRENT, tmp_path / "ml"))
+    (folder / "movies.csv").write_text("movieId,name,genres,title\n1,Harbour Lights (1994),Drama,x\n")
+    _rewrite(folder / "movielens.toml", 'title = "title"\n', 'title = "name"\nunknown = "keep"\n')
+    with pytest.raises(InputError) as e:
+        load_mapped_csv(folder, read_mapping(folder / "movielens.toml"))
+    assert (Path(e.value.file).name, e.value.line, e.value.field) == ("movies.csv", 1, "title")
+    assert "reserved" in e.value.problem
+
+
+def test_mapping_is_for_csv_only(tmp_path: Path) -> None:
+    from graphrec.errors import ConfigError
+    from graphrec.ingest.registry import LoadOptions, parse
+
+    with pytest.raises(ConfigError, match="--mapping applies to csv only"):
+        parse("movielens-1m", tmp_path, LoadOptions(mapping=ML_CURRENT / "movielens.toml"))
