@@ -55,8 +55,7 @@ clean:
 # --- the demo: everything end to end on the embedded default (local Neo4j, MovieLens-100K) -------------
 G := $(VENV)/bin/graphrec
 DEMO_USERS ?= 1 42 314
-DEMO_MODEL ?= hetero
-DEMO_EPOCHS ?= 20
+DEMO_MODEL ?= graph
 
 demo: venv
 	$(G) db start
@@ -64,7 +63,7 @@ demo: venv
 	$(G) load movielens-100k --split u1
 	$(G) embed-text --label Item
 	$(G) embed-text --label Entity
-	$(G) train --model $(DEMO_MODEL) --epochs $(DEMO_EPOCHS)
+	$(G) train --model $(DEMO_MODEL)
 	@for u in $(DEMO_USERS); do $(G) recommend $$u -k 5 || exit 1; echo; done
 	@item=$$($(G) -q recommend 1 -k 1 --json | $(PY) -c 'import json,sys; print(json.load(sys.stdin)[0]["item"])'); \
 	  echo "why item $$item for user 1:"; $(G) explain 1 $$item --limit 3
@@ -77,4 +76,5 @@ bench: venv
 	$(PY) -m graphrec.bench.ingest_bench
 	$(PY) -m graphrec.bench.loader_bench
 	$(PY) -m graphrec.bench.train_bench
+	$(PY) -m graphrec.bench.model_bench
 	$(PY) -m graphrec.bench.serve_bench
