@@ -164,7 +164,8 @@ class EaseRecommender(_ItemItem):
 
 FILTER_RANKS = (32, 64, 128)
 FILTER_BLENDS = (0.0, 0.2, 0.35, 0.5)
-SIDE_WEIGHTS = {"behaviours": (0.5, 1.0), "entities": (0.5, 1.0), "text": (1.0, 3.0)}
+SIDE_WEIGHTS = {"behaviours": (0.5, 1.0, 2.0), "entities": (1.0, 2.0, 4.0), "text": (1.0, 3.0)}
+"""Weight candidates per side channel, tried greedily in this order (a channel keeps weight 0 unless one helps)."""
 
 
 class GraphRecommender(_ItemItem):
@@ -221,7 +222,8 @@ class GraphRecommender(_ItemItem):
                 best_m, best_b, best_inp, best_stacked, lam = m, b, inp, stacked, cand
         large = graph.num_items > self.cfg.search_items   # one weight per channel: each trial is an n³ solve
         for ch in channels:
-            for wv in SIDE_WEIGHTS[ch][-1:] if large else SIDE_WEIGHTS[ch]:
+            cands = SIDE_WEIGHTS[ch]
+            for wv in (cands[len(cands) // 2],) if large else cands:
                 w = {**weights, ch: wv}
                 m, b, inp, stacked = trial(w, lam)
                 if m["recall@20"] > best_m["recall@20"]:
