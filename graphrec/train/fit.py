@@ -22,6 +22,7 @@ from torch import Tensor
 
 from graphrec.artefact import Artefact
 from graphrec.loaders.types import RecGraph
+from graphrec.ranking import top_unseen
 from graphrec.train.base import Fitted, Scorer, Selection
 from graphrec.train.config import TrainConfig
 from graphrec.train.loop import check_graph, resolve_device
@@ -60,10 +61,7 @@ def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_siz
         e = min(s + batch_size, num_users)
         scores = score(users[s:e]).float().cpu()
         a, b = int(bounds[s]), int(bounds[e])
-        scores[pos[a:b] - s, item[a:b]] = float("-inf")
-        kk = min(k, scores.size(1))
-        best, idx = torch.topk(scores, kk, dim=1)
-        idx = torch.where(torch.isinf(best), torch.full_like(idx, -1), idx)
+        idx, best = top_unseen(scores, pos[a:b] - s, item[a:b], k)
         out_i.append(idx)
         out_s.append(torch.where(torch.isinf(best), torch.zeros_like(best), best))
     return torch.cat(out_i), torch.cat(out_s)

@@ -15,6 +15,7 @@ import torch
 from torch import Tensor
 
 from graphrec.loaders.types import RecGraph
+from graphrec.ranking import top_unseen
 
 METRICS = ("recall", "ndcg", "precision", "hit")
 
@@ -89,14 +90,14 @@ def rank_scored(
         e = min(s + batch_size, users.numel())
         scores = score(users[s:e]).float()
         device = scores.device
-        for pos, item, bounds in excl:
-            a, b = int(bounds[s]), int(bounds[e])
-            scores[(pos[a:b] - s).to(device), item[a:b].to(device)] = float("-inf")
+        rows = [pos[int(bounds[s]):int(bounds[e])] - s for pos, _, bounds in excl]
+        cols = [item[int(bounds[s]):int(bounds[e])] for _, item, bounds in excl]
+        top, _ = top_unseen(scores, torch.cat(rows) if rows else torch.empty(0, dtype=torch.long),
+                            torch.cat(cols) if cols else torch.empty(0, dtype=torch.long), kmax, pad=False)
         rel = torch.zeros(e - s, num_items, dtype=torch.bool, device=device)
         a, b = int(t_bounds[s]), int(t_bounds[e])
         rel[(t_pos[a:b] - s).to(device), t_item[a:b].to(device)] = True
         n_rel = rel.sum(1).double().cpu()
-        top = torch.topk(scores, kmax, dim=1).indices
         hits = rel.gather(1, top).double().cpu()
         for k in ks:
             kk = min(k, kmax)

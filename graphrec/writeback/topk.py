@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from graphrec.ranking import top_unseen
+
 
 @dataclass(frozen=True)
 class TopK:
@@ -65,18 +67,14 @@ def top_k(
     num_users, num_items = user_emb.size(0), item_emb.size(0)
     kk = min(k, num_items)
     ptr, seen = seen_pointers(exclude if exclude is not None else torch.empty(2, 0, dtype=torch.long), num_users)
-    device = user_emb.device
     items_t = item_emb.float().t()
     with torch.no_grad():
         for start in range(0, num_users, batch_size):
             stop = min(start + batch_size, num_users)
             scores = user_emb[start:stop].float() @ items_t
             lo, hi = int(ptr[start]), int(ptr[stop])
-            if hi > lo:
-                rows = torch.repeat_interleave(torch.arange(stop - start), ptr[start + 1:stop + 1] - ptr[start:stop])
-                scores[rows.to(device), seen[lo:hi].to(device)] = float("-inf")
-            best, idx = torch.topk(scores, kk, dim=1)
-            idx = torch.where(torch.isinf(best), torch.full_like(idx, -1), idx)
+            rows = torch.repeat_interleave(torch.arange(stop - start), ptr[start + 1:stop + 1] - ptr[start:stop])
+            idx, best = top_unseen(scores, rows, seen[lo:hi], kk)
             yield TopK(start=start, items=idx.cpu(), scores=best.cpu())
             if on_batch:
                 on_batch(stop - start)
