@@ -46,7 +46,7 @@ browser-deps:
 	else echo "note: chromium/chromedriver not installed (apt-get install chromium chromium-driver); the Browser test will be skipped"; fi
 
 lint: venv
-	$(VENV)/bin/ruff check graphrec tests
+	$(VENV)/bin/ruff check graphrec tests examples
 	$(VENV)/bin/mypy
 
 clean:

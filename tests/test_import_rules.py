@@ -16,17 +16,20 @@ ALLOWED: dict[str, set[str]] = {
     "graphrec.server": {"graphrec.errors", "graphrec.config"},
     "graphrec.ingest": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types"},
     "graphrec.features": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types"},
-    "graphrec.writeback": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types", "graphrec.artefact"},
+    "graphrec.writeback": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types", "graphrec.artefact",
+                           "graphrec.ranking"},
     "graphrec.recommend": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types"},
     "graphrec.browser": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.server"},
     "graphrec.gds": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types"},
     "graphrec.loaders": {"graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types"},
     "graphrec.nn": {"graphrec.types"},
     "graphrec.artefact": {"graphrec.types", "graphrec.errors"},
+    "graphrec.ranking": set(),
     "graphrec.train": {"graphrec.nn", "graphrec.loaders.types", "graphrec.types", "graphrec.errors",
-                       "graphrec.artefact"},
+                       "graphrec.artefact", "graphrec.ranking"},
     "graphrec.bench": {"*"},
     "graphrec.cli": {"*"},
+    "graphrec.api": {"*"},
 }
 
 
