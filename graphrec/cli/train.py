@@ -277,7 +277,7 @@ def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_
                 raise ConfigError(str(e)) from e
             runs.append(artefact.metrics.get("test", {}))
             epochs.append(int(artefact.info["selection"].get("params", {}).get("epochs", 0)))
-        row = _metric_row(label, _mean(runs), ks, **(_std(runs, ks) if repeats > 1 else {}),
+        row = _metric_row(label, _mean(runs), ks, **(_std(runs, ks) if len(runs) > 1 else {}),
                           runs=len(runs), epochs=round(sum(epochs) / len(epochs)),
                           seconds=round((time.perf_counter() - t0) / len(runs), 1))
         rows.append(row)
