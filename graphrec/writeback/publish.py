@@ -21,6 +21,7 @@ from graphrec.writeback.topk import TopK, top_k
 from graphrec.writeback.vectors import (
     await_index,
     create_run_index,
+    ensure_id_indexes,
     mips_augment,
     write_vectors,
 )
@@ -134,6 +135,7 @@ def publish(
     activate_run: bool = True,
     progress: Progress | None = None,
     top: tuple[Tensor, Tensor] | None = None,
+    id_keys: Mapping[NodeType, str] | None = None,
 ) -> PublishResult:
     """Write a model's output as a new run and (by default) switch readers to it atomically.
 
@@ -161,6 +163,8 @@ def publish(
         progress: ``progress(stage, done, total)`` callback for progress bars.
         top: ``([U, K] item indices, [U, K] scores)``: exact recommendations of a model whose vectors only
             approximate its scores (``Artefact.top_items``/``top_scores``); ``None`` ranks by the vectors.
+        id_keys: id property per node type, from the graph mapping (default: ``id`` for each;
+            mapped names must be schema-checked, :func:`graphrec.db.names.check_mapping`).
 
     Returns:
         A :class:`PublishResult` with the run id, counts and per-stage timings.
@@ -178,6 +182,7 @@ def publish(
     labels = [user_type, item_type] + ([entity_type] if entity_emb is not None else [])
     names = {"prop": f"embedding_{key}", "mips_prop": f"mips_{key}",
              "item_index": f"item_embedding_{key}", "mips_index": f"item_mips_{key}"}
+    ensure_id_indexes(driver, {t: key for t, key in (id_keys or {}).items() if t in labels})
     write(driver, load_query("writeback/run_create"), {
         "run": run_id, "key": key, "model": run.model, "params": json.dumps(run.params, default=str),
         "metrics": json.dumps(run.metrics, default=str), "dim": dim, "k": k, "labels": labels,
@@ -186,7 +191,7 @@ def publish(
     t_all = time.perf_counter()
     try:
         _write_run(driver, result, names, labels, ids, user_emb, item_emb, mips, entity_emb, exclude, k,
-                   user_type, item_type, entity_type, batch_size, workers, progress, top)
+                   user_type, item_type, entity_type, batch_size, workers, progress, top, dict(id_keys or {}))
         write(driver, load_query("writeback/run_ready"), {"run": run_id, "counts": json.dumps(
             {"vectors": result.vectors, "recommended": result.recommended, "users": len(user_ids),
              "items": len(item_ids)})})
@@ -209,7 +214,9 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
                ids: Mapping[NodeType, Sequence[str]], user_emb: Tensor, item_emb: Tensor, mips: Tensor,
                entity_emb: Tensor | None, exclude: Tensor | None, k: int, user_type: NodeType,
                item_type: NodeType, entity_type: NodeType, batch_size: int, workers: int,
-               progress: Progress | None, top: tuple[Tensor, Tensor] | None = None) -> None:
+               progress: Progress | None, top: tuple[Tensor, Tensor] | None = None,
+               id_keys: dict[NodeType, str] | None = None) -> None:
+    id_keys = id_keys or {}
     user_ids, item_ids = list(ids[user_type]), list(ids[item_type])
     total_vec = len(user_ids) + len(item_ids) + (len(ids[entity_type]) if entity_emb is not None else 0)
     done = [0]
@@ -221,12 +228,14 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
 
     t = time.perf_counter()
     n = write_vectors(driver, item_type, item_ids, item_emb, names["prop"], mips=mips,
-                      mips_key=names["mips_prop"], batch_size=batch_size, on_batch=vec_tick, workers=workers)
+                      mips_key=names["mips_prop"], batch_size=batch_size, on_batch=vec_tick, workers=workers,
+                      id_key=id_keys.get(item_type, "id"))
     n += write_vectors(driver, user_type, user_ids, user_emb, names["prop"], batch_size=batch_size,
-                       on_batch=vec_tick, workers=workers)
+                       on_batch=vec_tick, workers=workers, id_key=id_keys.get(user_type, "id"))
     if entity_emb is not None:
         n += write_vectors(driver, entity_type, list(ids[entity_type]), entity_emb, names["prop"],
-                           batch_size=batch_size, on_batch=vec_tick, workers=workers)
+                           batch_size=batch_size, on_batch=vec_tick, workers=workers,
+                           id_key=id_keys.get(entity_type, "id"))
     result.vectors = n
     result.seconds["vectors"] = time.perf_counter() - t
 
@@ -238,7 +247,8 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
     result.seconds["index"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    query = render("writeback/write_recommended", src=user_type, dst=item_type)
+    query = render("writeback/write_recommended", src=user_type, dst=item_type,
+                   src_id=id_keys.get(user_type, "id"), dst_id=id_keys.get(item_type, "id"))
     rec_done = [0]
     total_rec = len(user_ids) * min(k, len(item_ids))
 
