@@ -33,7 +33,8 @@ def _print_recs(app: AppContext, recs: list[Recommendation], as_json: bool, what
 @click.argument("user")
 @click.option("-k", "k", default=10, show_default=True, help="How many items.")
 @click.option("--realtime", is_flag=True, help="Compute from embeddings via the vector index, not precomputed.")
-@click.option("--genre", help="Only items of this genre (entity id genre:<GENRE>) (default: any).")
+@click.option("--genre", help="Only items of this genre (entity id genre:<GENRE>; with a [graph] mapping, "
+                               "the genre entity's own id) (default: any).")
 @click.option("--entity", help="Only items linked to this entity id, e.g. tag:73 (default: any).")
 @click.option("--diverse", "cap", type=int,
               help="Re-rank for diversity: at most CAP items per genre/tag (default: no re-ranking).")
@@ -47,16 +48,17 @@ def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str
     """
     from graphrec.recommend import diverse, recommend, recommend_realtime
 
-    ent = entity or (f"genre:{genre}" if genre else None)
+    # graphrec's own genre entities have ids genre:<GENRE>; a mapped graph's are its own id values
+    ent = entity or ((genre if app.settings.graph.explicit else f"genre:{genre}") if genre else None)
     if realtime and (ent or cap):
         raise InputError("recommend", None, "--realtime", "cannot be combined with --genre/--entity/--diverse")
-    driver = app.driver()
+    driver, mapping = app.driver(), app.mapping()
     if realtime:
-        recs = recommend_realtime(driver, user, k)
+        recs = recommend_realtime(driver, user, k, mapping=mapping)
     elif cap is not None:
-        recs = diverse(driver, user, k=k, cap=cap)
+        recs = diverse(driver, user, k=k, cap=cap, mapping=mapping)
     else:
-        recs = recommend(driver, user, k, entity=ent)
+        recs = recommend(driver, user, k, entity=ent, mapping=mapping)
     _print_recs(app, recs, as_json, f"recommendations for user {user}")
 
 
@@ -76,10 +78,10 @@ def similar(app: AppContext, item: str | None, title: str | None, k: int, as_jso
 
     if (item is None) == (title is None):
         raise click.UsageError("give ITEM or --title TITLE (one of them)")
-    driver = app.driver()
-    target = find_item(driver, title) if title is not None else str(item)
+    driver, mapping = app.driver(), app.mapping()
+    target = find_item(driver, title, mapping=mapping) if title is not None else str(item)
     what = f"items similar to {target}" + (f" ({title!r})" if title is not None else "")
-    _print_recs(app, similar_items(driver, target, k), as_json, what)
+    _print_recs(app, similar_items(driver, target, k, mapping=mapping), as_json, what)
 
 
 def encode_text(settings: Settings, text: str) -> list[float]:
@@ -117,7 +119,8 @@ def cold_start(app: AppContext, items: str | None, text: str | None, k: int, as_
     if not liked and not text:
         raise InputError("cold-start", None, "--items/--text", "give liked item ids or a text")
     vector = encode_text(app.settings, text) if text else None
-    _print_recs(app, run_cold_start(app.driver(), liked, vector, k), as_json, "cold-start recommendations")
+    _print_recs(app, run_cold_start(app.driver(), liked, vector, k, mapping=app.mapping()), as_json,
+                "cold-start recommendations")
 
 
 @click.command("explain")
@@ -133,7 +136,7 @@ def explain(app: AppContext, user: str, item: str, limit: int, as_json: bool) ->
     """
     from graphrec.recommend import explain as run_explain
 
-    paths: list[Explanation] = run_explain(app.driver(), user, item, limit)
+    paths: list[Explanation] = run_explain(app.driver(), user, item, limit, mapping=app.mapping())
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in paths], indent=2))
         return
@@ -213,7 +216,7 @@ def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: b
             raise InputError("-p", None, p, "expected KEY=VALUE")
         values[key.strip()] = check_param(key.strip(), raw, coerce(name, key.strip(), raw))
     rows = [{k: _plain(v) for k, v in zip(r.keys(), r.values(), strict=True)}
-            for r in run_query(app.driver(), name, values)]
+            for r in run_query(app.driver(), name, values, app.mapping())]
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
     else:

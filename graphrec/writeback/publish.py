@@ -13,6 +13,8 @@ from torch import Tensor
 
 from graphrec.artefact import Artefact
 from graphrec.db import load_query, render, write
+from graphrec.db.labels import is_allowed
+from graphrec.db.names import schema_names
 from graphrec.errors import GraphRecError, InputError
 from graphrec.types import NodeType, Row
 from graphrec.writeback.batches import parallel_batches
@@ -270,15 +272,42 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
     result.seconds["recommended"] = time.perf_counter() - t
 
 
+def _checked_labels(driver: Driver, labels: Iterable[str]) -> dict[str, str]:
+    """Each of ``labels`` as a name that may be pasted: graphrec's own as they are, any other (a graph
+    mapping's, read back from a saved artefact) only if the database has it (a schema-checked name).
+
+    Raises:
+        InputError: a label the database does not have.
+    """
+    wanted = list(dict.fromkeys(labels))
+    out = {name: name for name in wanted if is_allowed(name)}
+    others = [name for name in wanted if name not in out]
+    if others:
+        out.update({str(name): name for name in schema_names(driver, others)})
+        missing = [name for name in others if name not in out]
+        if missing:
+            raise InputError("publish", None, "label", f"the artefact's node label(s) {', '.join(map(repr, missing))} "
+                             f"are not labels in the database; publish it into the graph it was fitted on")
+    return out
+
+
 def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activate_run: bool = True,
                      batch_size: int = 5000, workers: int = 2, progress: Progress | None = None,
-                     run_id: str | None = None) -> PublishResult:
+                     run_id: str | None = None, id_keys: Mapping[NodeType, str] | None = None) -> PublishResult:
     """Publish a fitted :class:`~graphrec.artefact.Artefact` whole: :func:`publish` with its vectors, its exact
     top-K when it has one, its exclusion pairs, params, metrics and ``train_pairs``.
 
+    The artefact's node labels (its user, item and entity types; a graph mapping's for a mapped graph)
+    are checked against the database schema again before they are pasted into any query, as a saved
+    artefact is only a file.
+
+    Args:
+        id_keys: id property per node type, from the graph mapping (default: ``id`` for each; mapped
+            names must be schema-checked, :func:`graphrec.db.names.check_mapping`).
+
     Raises:
-        InputError: the artefact's shapes or values are wrong (checked before anything is written), or
-            ``k`` exceeds the top-K it kept.
+        InputError: the artefact's shapes or values are wrong, or one of its labels is not in the
+            database (checked before anything is written), or ``k`` exceeds the top-K it kept.
         DatabaseError: Neo4j failed; nothing of the run is left behind.
     """
     top = None
@@ -288,9 +317,12 @@ def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activat
                              f"items per user; refit with a larger top_k to publish {k}")
         top = (artefact.top_items, artefact.top_scores)
     entity = next(iter(artefact.entity_emb), "Entity")
+    checked = _checked_labels(driver, [artefact.user_type, artefact.item_type]
+                              + ([entity] if artefact.entity_emb else []))
     spec = RunSpec(model=artefact.model, params=artefact.params, run_id=run_id, train_pairs=artefact.train_pairs,
                    metrics={"test": artefact.metrics.get("test", {}), "valid": artefact.metrics.get("valid", {})})
     return publish(driver, spec, artefact.ids, artefact.user_emb, artefact.item_emb, artefact.exclude, k=k,
-                   entity_emb=artefact.entity_emb.get(entity), user_type=artefact.user_type,
-                   item_type=artefact.item_type, entity_type=entity, batch_size=batch_size, workers=workers,
-                   activate_run=activate_run, progress=progress, top=top)
+                   entity_emb=artefact.entity_emb.get(entity), user_type=checked[artefact.user_type],
+                   item_type=checked[artefact.item_type], entity_type=checked.get(entity, entity),
+                   batch_size=batch_size, workers=workers, activate_run=activate_run, progress=progress, top=top,
+                   id_keys=id_keys)
