@@ -99,6 +99,17 @@ def check_mapping(driver: Driver, mapping: GraphMapping, schema: Schema | None =
                    behaviours=tuple(c.behaviour(b) for b in mapping.behaviours))
 
 
+def is_checked(mapping: GraphMapping) -> bool:
+    """Whether ``mapping``'s names may be pasted as they are: the defaults, or the result of
+    :func:`check_mapping`."""
+    return not mapping.explicit or isinstance(mapping.user.label, SchemaName)
+
+
+def ensure_checked(driver: Driver, mapping: GraphMapping) -> GraphMapping:
+    """``mapping`` itself when :func:`is_checked`, else :func:`check_mapping` of it."""
+    return mapping if is_checked(mapping) else check_mapping(driver, mapping)
+
+
 def schema_names(driver: Driver, names: Iterable[str], kind: str = "label") -> list[SchemaName]:
     """Those of ``names`` that the database has (as labels, ``kind="label"``, or relationship types,
     ``kind="type"``), as :class:`SchemaName` (e.g. labels stored on a ``ModelRun`` by publish)."""

@@ -10,6 +10,7 @@ from typing import Any
 from neo4j import Driver
 
 from graphrec.db import load_query, read, render, write, write_batches
+from graphrec.db.names import ensure_checked
 from graphrec.errors import ConfigError
 from graphrec.features.model import DEFAULT_MODEL, embedding_dimension, load_encoder, pick_device, resolve_model
 from graphrec.features.text import compose_text, text_hash
@@ -166,6 +167,7 @@ def embed_text(
         ConfigError: bad label/batch size/device, sentence-transformers missing or the model unloadable.
         DatabaseError: Neo4j failed.
     """
+    mapping = ensure_checked(driver, mapping)
     labels = text_labels(mapping)
     node = mapping.node(label)
     if label not in labels or node is None:

@@ -14,6 +14,7 @@ from neo4j import Driver
 
 from graphrec.db import load_query, read, render
 from graphrec.db.labels import BEHAVIOURS, SchemaName
+from graphrec.db.names import ensure_checked
 from graphrec.errors import DatabaseError, NotFoundError
 from graphrec.mapping import GraphMapping
 from graphrec.types import EdgeType, NodeType
@@ -205,8 +206,8 @@ def discover_spec(
         ignore: relationship types never streamed (default: ``RECOMMENDED``).
         interactions: behaviour types whose pairs are the positives (default: every behaviour);
             e.g. ``["LISTENED"]`` on lastfm-2k keeps ``TAGGED`` as a side relation.
-        mapping: a graph mapping, already checked against the schema
-            (:func:`graphrec.db.names.check_mapping`); when given, it supplies the user, item and
+        mapping: a graph mapping (checked against the schema here unless it was already, by
+            :func:`graphrec.db.names.check_mapping`); when given, it supplies the user, item and
             entity labels, their id properties, the behaviour types (when it names any) and their
             timestamp, weight and min_weight, in place of ``user``/``item``/``entities``.
 
@@ -221,6 +222,7 @@ def discover_spec(
     weight_keys: dict[str, str] = {}
     min_weights: dict[str, float] = {}
     if mapping is not None:
+        mapping = ensure_checked(driver, mapping)
         user, item, entities = mapping.user.label, mapping.item.label, mapping.entity_labels
         id_keys = {n.label: n.id for n in mapping.nodes if n.id != "id"}
         if behaviours is None and mapping.behaviours:

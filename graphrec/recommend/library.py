@@ -18,7 +18,7 @@ from neo4j import READ_ACCESS, Driver
 
 from graphrec.db import load_query, query_names, render
 from graphrec.db.driver import META, translated
-from graphrec.db.names import mapping_names, mapping_params
+from graphrec.db.names import ensure_checked, mapping_names, mapping_params
 from graphrec.db.queries import placeholders
 from graphrec.errors import InputError, NotFoundError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
@@ -112,8 +112,8 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
               mapping: GraphMapping = DEFAULT_MAPPING) -> list[neo4j.Record]:
     """Run ``cypher/recommend/<name>.cypher`` as a read with ``params`` (every parameter it names).
 
-    The labels and id properties come from ``mapping`` (checked against the schema by
-    :func:`graphrec.db.names.check_mapping`), as do the ``entity_keys``, ``title_key`` and
+    The labels and id properties come from ``mapping`` (checked against the schema first unless
+    :func:`graphrec.db.names.check_mapping` made it), as do the ``entity_keys``, ``title_key`` and
     ``name_keys`` parameters the query names, unless ``params`` gives them; every other parameter
     must be in ``params``.
 
@@ -128,6 +128,7 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
     """
     if name not in names():
         raise NotFoundError(f"no query {name!r} in cypher/{GROUP}/ (have: {', '.join(names())})")
+    mapping = ensure_checked(driver, mapping)
     text = query_text(name, mapping)
     used = parameters(name)
     values = {**{k: v for k, v in mapping_params(mapping).items() if k in used}, **dict(params or {})}
