@@ -194,17 +194,35 @@ def check_param(key: str, raw: str, value: Any) -> Any:
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
               help="A query parameter, repeatable (default: none; the query's parameters are all required).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--cypher", "show", is_flag=True,
+              help="Print the query for your graph (the [graph] mapping's labels and id properties pasted in) "
+                   "with :param lines, to paste into Neo4j Browser or any client, instead of running it.")
 @pass_app
-def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: bool) -> None:
+def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: bool, show: bool) -> None:
     """Run any query of cypher/recommend/ by NAME (no NAME: list them with their parameters).
 
     Every parameter the query names must be given (Neo4j's rule for any client, so the query runs the same
     from here, Browser, HTTP or a driver); the :param lines in the file are examples, never defaults.
 
-    Example: graphrec query diverse -p user=1 -p k=5 -p cap=1
+    Example: graphrec query diverse -p user=1 -p k=5 -p cap=1   |   graphrec query recommend --cypher
     """
     from graphrec.recommend import coerce, examples, names, run_query
 
+    if name is not None and show:
+        from graphrec.db.names import mapping_params
+        from graphrec.db.queries import statements
+        from graphrec.recommend.library import query_text
+
+        if name not in names():
+            raise InputError("query", None, "NAME", f"no query {name!r} (have: {', '.join(names())})")
+        mapping = app.mapping() if app.settings.graph.explicit else app.settings.graph
+        documented = examples(name)   # example values; the mapping's own parameters are its values
+        given = {**documented, **{k: v for k, v in mapping_params(mapping).items() if k in documented}}
+        for key, value in given.items():
+            click.echo(f":param {key} => {json.dumps(value).replace(chr(34), chr(39))}")
+        body = statements(query_text(name, mapping))[0]
+        click.echo("\n".join(ln for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("//")))
+        return
     if name is None:
         click.echo(table([{"query": n, "parameters (all required; examples)": ", ".join(
             f"{k}={json.dumps(v)}" for k, v in examples(n).items())} for n in names()]))
