@@ -67,10 +67,10 @@ def sanitize_type(raw: str) -> str:
 
 
 def is_allowed(name: str) -> bool:
-    """True for a schema-checked name, an allowlisted label/type/property, or a sanitised UPPER_SNAKE type."""
+    """True for a schema-checked name, an allowlisted label/type, or a sanitised UPPER_SNAKE type."""
     if isinstance(name, SchemaName) and name:
         return True
-    if name in NODE_LABELS or name in BEHAVIOURS or name in FIXED_TYPES or name in PROPERTIES:
+    if name in NODE_LABELS or name in BEHAVIOURS or name in FIXED_TYPES:
         return True
     return bool(_NAME.match(name)) and name == name.upper() and sanitize_type(name) == name
 
@@ -81,6 +81,6 @@ def quote(name: str) -> str:
     Raises:
         ValueError: ``name`` is neither schema-checked, allowlisted nor a sanitised type.
     """
-    if not is_allowed(name):
+    if not (is_allowed(name) or name in PROPERTIES):
         raise ValueError(f"label or relationship type {name!r} is not allowed")
     return "`" + name.replace("`", "``") + "`"

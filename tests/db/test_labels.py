@@ -77,3 +77,9 @@ def test_check_mapping_against_the_schema(db: Driver) -> None:
         with pytest.raises(MappingError, match=rf"^g.toml: \[graph\] {re.escape(where)}: .* is not a .* in the "
                                                r"database"):
             check_mapping(db, parse_mapping({**raw, key: value}, "g.toml"))
+
+
+def test_own_properties_quote_but_are_not_labels() -> None:
+    from graphrec.db.labels import is_allowed
+
+    assert quote("id") == "`id`" and not is_allowed("id")   # an id placeholder, never a label to write
