@@ -166,7 +166,9 @@ def publish(
         top: ``([U, K] item indices, [U, K] scores)``: exact recommendations of a model whose vectors only
             approximate its scores (``Artefact.top_items``/``top_scores``); ``None`` ranks by the vectors.
         id_keys: id property per node type, from the graph mapping (default: ``id`` for each;
-            mapped names must be schema-checked, :func:`graphrec.db.names.check_mapping`).
+            mapped names must be schema-checked, :func:`graphrec.db.names.check_mapping`). A
+            range index ``graphrec_<label>_<key>`` is created on each mapped one first (none when
+            the property already has an index).
 
     Returns:
         A :class:`PublishResult` with the run id, counts and per-stage timings.
