@@ -78,6 +78,11 @@ def trained(person_graph: dict[str, Any], neo4j_settings: Settings) -> dict[str,
     """embed-text on Movie, then train + publish a LightGCN (2 epochs) through the CLI."""
     emb = _json(_run(neo4j_settings, "embed-text", "--label", "Movie", "--json"))
     assert emb["label"] == "Movie" and emb["encoded"] == len(person_graph["movies"])
+    assert emb["index"] == "movie_text_embedding"
+    genres = _json(_run(neo4j_settings, "embed-text", "--label", "Genre", "--json"))
+    assert genres["encoded"] == len(person_graph["genres"])
+    wrong = _run(neo4j_settings, "embed-text", "--label", "Item")
+    assert wrong.exit_code != 0 and "--label must be one of Movie, Genre, not 'Item'" in wrong.stderr
     report = _json(_run(neo4j_settings, "train", "--model", "lightgcn", "--epochs", "2", "--dim", "16",
                         "--interactions", "REVIEWED", "--top-k", "20", "--json"))
     return {"embed": emb, "train": report}
@@ -230,3 +235,18 @@ def test_browser_guide_and_style_use_the_mapping(person_graph: dict[str, Any], d
     assert rows and all(r["u"]["personId"] == "1" for r in rows)
     style = render_style(mapping)
     assert "node.Person {" in style and "caption: '{personId}';" in style and "node.Movie {" in style
+
+
+def test_query_cypher_prints_the_mapped_query(trained: dict[str, Any], neo4j_settings: Settings,
+                                              driver: Driver) -> None:
+    res = _run(neo4j_settings, "query", "recommend", "--cypher")
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    params = {ln.split()[1]: json.loads(ln.split("=>", 1)[1].replace("'", '"')) for ln in lines
+              if ln.startswith(":param ")}
+    assert params["title_key"] == "title" and params["entity_keys"] == ["name"]
+    text = "\n".join(ln for ln in lines if not ln.startswith(":param "))
+    assert "(u:`Person`)" in text and "u.`personId` = $user" in text and "{{" not in text
+    # what it prints runs as printed, as it would in Neo4j Browser after its :param lines
+    rows = driver.execute_query(text, params).records
+    assert len(rows) == params["k"] and not {r["item"] for r in rows} & _seen(driver, params["user"])
