@@ -74,8 +74,9 @@ def _json(res: Result) -> Any:
 
 
 @pytest.fixture(scope="module")
-def trained(person_graph: dict[str, Any], neo4j_settings: Settings) -> dict[str, Any]:
-    """embed-text on Movie, then train + publish a LightGCN (2 epochs) through the CLI."""
+def trained(person_graph: dict[str, Any], neo4j_settings: Settings,
+            tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """embed-text on Movie, then train + publish (and save) a LightGCN (2 epochs) through the CLI."""
     emb = _json(_run(neo4j_settings, "embed-text", "--label", "Movie", "--json"))
     assert emb["label"] == "Movie" and emb["encoded"] == len(person_graph["movies"])
     assert emb["index"] == "movie_text_embedding"
@@ -83,9 +84,10 @@ def trained(person_graph: dict[str, Any], neo4j_settings: Settings) -> dict[str,
     assert genres["encoded"] == len(person_graph["genres"])
     wrong = _run(neo4j_settings, "embed-text", "--label", "Item")
     assert wrong.exit_code != 0 and "--label must be one of Movie, Genre, not 'Item'" in wrong.stderr
+    saved = tmp_path_factory.mktemp("artefact") / "lightgcn.artefact"
     report = _json(_run(neo4j_settings, "train", "--model", "lightgcn", "--epochs", "2", "--dim", "16",
-                        "--interactions", "REVIEWED", "--top-k", "20", "--json"))
-    return {"embed": emb, "train": report}
+                        "--interactions", "REVIEWED", "--top-k", "20", "--save", str(saved), "--json"))
+    return {"embed": emb, "train": report, "saved": saved}
 
 
 def _seen(driver: Driver, person: str) -> set[str]:
@@ -128,7 +130,7 @@ def test_nothing_of_graphrecs_own_schema_is_added(trained: dict[str, Any], drive
 
 
 def test_min_weight_keeps_low_stars_out_of_the_positives(person_graph: dict[str, Any], driver: Driver) -> None:
-    from loaders import discover_spec, load_graph
+    from graphrec.loaders import discover_spec, load_graph
 
     settings = load_settings(toml_path=HERE / "mapping.toml", env={})
     spec = discover_spec(driver, mapping=settings.graph)   # checked against the schema inside
@@ -244,9 +246,70 @@ def test_query_cypher_prints_the_mapped_query(trained: dict[str, Any], neo4j_set
     lines = res.stdout.splitlines()
     params = {ln.split()[1]: json.loads(ln.split("=>", 1)[1].replace("'", '"')) for ln in lines
               if ln.startswith(":param ")}
-    assert params["title_key"] == "title" and params["entity_keys"] == ["name"]
+    assert params["title_key"] == "title" and "entity_keys" not in params   # recommend has no entity filter
     text = "\n".join(ln for ln in lines if not ln.startswith(":param "))
     assert "(u:`Person`)" in text and "u.`personId` = $user" in text and "{{" not in text
     # what it prints runs as printed, as it would in Neo4j Browser after its :param lines
     rows = driver.execute_query(text, params).records
     assert len(rows) == params["k"] and not {r["item"] for r in rows} & _seen(driver, params["user"])
+    assert all(r["title"] for r in rows)
+
+    res = _run(neo4j_settings, "query", "recommend_by_entity", "--cypher")
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    params = {ln.split()[1]: json.loads(ln.split("=>", 1)[1].replace("'", '"')) for ln in lines
+              if ln.startswith(":param ")}
+    assert params["entity_keys"] == ["name"] and params["title_key"] == "title"
+    text = "\n".join(ln for ln in lines if not ln.startswith(":param "))
+    assert "(e:`Genre`)" in text and "{{" not in text
+    rows = driver.execute_query(text, {**params, "entity": "Comedy", "k": 20}).records
+    comedies = {r["m"] for r in driver.execute_query(
+        "MATCH (m:Movie)-[:IN_GENRE]->(:Genre {name: 'Comedy'}) RETURN m.movieId AS m").records}
+    assert rows and {r["item"] for r in rows} <= comedies
+    # the same through run_query / the CLI, and an unknown entity is named
+    cli_rows = _json(_run(neo4j_settings, "query", "recommend_by_entity", "-p", f"user={params['user']}",
+                          "-p", "k=20", "-p", "entity=Comedy", "--json"))
+    assert [r["item"] for r in cli_rows] == [r["item"] for r in rows]
+    unknown = _run(neo4j_settings, "recommend", "1", "--entity", "no-such-genre")
+    assert unknown.exit_code == 2 and "unknown entity 'no-such-genre'" in unknown.stderr
+
+
+def test_similar_by_title_on_the_mapped_item(trained: dict[str, Any], neo4j_settings: Settings,
+                                            driver: Driver) -> None:
+    title = driver.execute_query("MATCH (m:Movie {movieId: '50'}) RETURN m.title AS t").records[0]["t"]
+    by_title = _json(_run(neo4j_settings, "similar", "--title", title.upper(), "-k", "3", "--json"))
+    by_id = _json(_run(neo4j_settings, "similar", "50", "-k", "3", "--json"))
+    assert by_title == by_id and len(by_id) == 3
+
+
+def test_publish_a_saved_artefact_on_the_mapped_graph(trained: dict[str, Any], neo4j_settings: Settings,
+                                                      driver: Driver, tmp_path: Path) -> None:
+    from graphrec.artefact import Artefact
+    from graphrec.errors import InputError
+    from graphrec.writeback import publish_artefact
+
+    p = _json(_run(neo4j_settings, "publish", str(trained["saved"]), "--top-k", "10", "--json"))
+    assert p["run_id"] != trained["train"]["publish"]["run_id"] and p["recommended"] > 0
+    rec = driver.execute_query(
+        "MATCH (:Person)-[r:RECOMMENDED {run: $run}]->(:Movie) RETURN count(r) AS n", {"run": p["run_id"]})
+    assert rec.records[0]["n"] == p["recommended"]
+    for person in ("1", "7"):   # every reviewed movie excluded, those under min_weight too
+        recs = _json(_run(neo4j_settings, "recommend", person, "-k", "10", "--json"))
+        assert len(recs) == 10 and {r["run"] for r in recs} == {p["run_id"]}
+        assert not {r["item"] for r in recs} & _seen(driver, person)
+    # the artefact's labels are checked against the database again: a file is not a schema
+    art = Artefact.load(trained["saved"])
+    bad = Artefact(model=art.model, user_type="Persn", item_type=art.item_type,
+                   ids={("Persn" if t == "Person" else t): v for t, v in art.ids.items()}, user_emb=art.user_emb,
+                   item_emb=art.item_emb, exclude=art.exclude, train_pairs=art.train_pairs)
+    runs_before = driver.execute_query("MATCH (r:ModelRun) RETURN count(r) AS n").records[0]["n"]
+    with pytest.raises(InputError, match="'Persn' are not labels in the database"):
+        publish_artefact(driver, bad, k=5)
+    assert driver.execute_query("MATCH (r:ModelRun) RETURN count(r) AS n").records[0]["n"] == runs_before
+    # published without the mapping it was fitted with: refused, nothing written
+    plain = tmp_path / "plain.toml"
+    plain.write_text("batch_size = 1000\n")
+    res = _run(neo4j_settings, "publish", str(trained["saved"]), config=plain)
+    assert res.exit_code != 0 and "publish it with the mapping it was fitted with" in res.stderr
+    assert res.stderr.strip().count("\n") == 0
+    assert driver.execute_query("MATCH (r:ModelRun) RETURN count(r) AS n").records[0]["n"] == runs_before
