@@ -131,7 +131,7 @@ def _metric_row(model: str, metrics: dict[str, float], ks: tuple[int, ...], **ex
 @click.option("--top-k", type=int, default=20, show_default=True, help="RECOMMENDED relationships per user.")
 @click.option("--publish/--no-publish", default=True, show_default=True,
               help="Write vectors, RECOMMENDED and a ModelRun, and make it the active run.")
-@click.option("--save", "save_path", type=click.Path(path_type=Path),
+@click.option("--save", "save_path", type=click.Path(path_type=Path), show_default="not saved",
               help="Also save the artefact here (publish it later with `graphrec publish PATH`).")
 @click.option("--out-dir", type=click.Path(path_type=Path), show_default="<home>/runs",
               help="Checkpoints and curves of BPR models.")

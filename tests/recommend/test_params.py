@@ -112,7 +112,7 @@ def test_run_query_never_fills_in_examples(driver: Driver, published: Published)
 def test_query_command_requires_parameters(settings: Settings, published: Published) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, [*cli_args(settings), "query", "recommend"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2   # bad input
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("graphrec: error: cypher/recommend/recommend.cypher: k, user: "
                                                    "required parameters missing"), result.output
@@ -139,7 +139,7 @@ def test_similar_by_title_cli(settings: Settings, published: Published) -> None:
     assert by_id.exit_code == 0 and by_title.exit_code == 0, by_title.output
     assert json.loads(by_title.output) == json.loads(by_id.output) and len(json.loads(by_id.output)) == 3
     ambiguous = runner.invoke(cli, [*cli_args(settings), "similar", "--title", "of i5"])
-    assert ambiguous.exit_code == 1
+    assert ambiguous.exit_code == 2   # bad input: several items have the title
     assert ambiguous.output.count("\n") == 1 and "i59: Title of i59" not in ambiguous.output
     assert ambiguous.output.startswith("graphrec: error: item title: 'of i5': 11 items have it in their title")
     both = runner.invoke(cli, [*cli_args(settings), "similar", "i10", "--title", "x"])
