@@ -85,8 +85,12 @@ class Artefact:
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"format": FORMAT, "model": self.model, "user_type": self.user_type, "item_type": self.item_type,
                 "train_pairs": self.train_pairs, "params": self.params, "metrics": self.metrics, "info": self.info}
-        blob = {"meta": json.dumps(meta, default=str), "ids": self.ids, "user_emb": self.user_emb,
-                "item_emb": self.item_emb, "exclude": self.exclude, "entity_emb": self.entity_emb,
+        # node types as plain str: a mapped graph's are schema-checked str subclasses, which the
+        # weights_only load refuses (and which a file must not vouch for: publish checks them again)
+        blob = {"meta": json.dumps(meta, default=str),
+                "ids": {str(t): [str(x) for x in v] for t, v in self.ids.items()},
+                "user_emb": self.user_emb, "item_emb": self.item_emb, "exclude": self.exclude,
+                "entity_emb": {str(t): v for t, v in self.entity_emb.items()},
                 "top_items": self.top_items, "top_scores": self.top_scores}
         tmp = path.with_name(path.name + ".partial")
         torch.save(blob, tmp)

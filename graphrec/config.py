@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from graphrec.errors import ConfigError
+from graphrec.mapping import DEFAULT_MAPPING, GraphMapping, parse_mapping
 
 
 def default_home() -> Path:
@@ -47,6 +48,8 @@ class Settings:
         threads: torch threads for training, scoring and text encoding; ``0`` = the cores this
             process may use (default: ``0``).
         text_model: sentence-transformers model name or path (default: ``all-MiniLM-L6-v2``).
+        graph: the graph mapping, from the ``[graph]`` table (default: graphrec's own
+            ``User``/``Item``/``Entity`` keyed by ``id``); see :mod:`graphrec.mapping`.
     """
 
     uri: str = "bolt://127.0.0.1:7687"
@@ -63,6 +66,7 @@ class Settings:
     device: str = "auto"
     threads: int = 0
     text_model: str = "all-MiniLM-L6-v2"
+    graph: GraphMapping = DEFAULT_MAPPING
 
     @property
     def password_file(self) -> Path:
@@ -144,11 +148,13 @@ def load_settings(
     Args:
         overrides: values from CLI flags; ``None`` values are ignored.
         toml_path: config file (default: ``GRAPHREC_CONFIG`` or ``./graphrec.toml`` when present).
-            Keys are the :class:`Settings` field names, at top level or under ``[graphrec]``.
+            Keys are the :class:`Settings` field names, at top level or under ``[graphrec]``; the
+            ``[graph]`` table is the graph mapping (:func:`graphrec.mapping.parse_mapping`).
         env: environment mapping (default: ``os.environ``).
 
     Raises:
         ConfigError: unknown keys or values of the wrong type.
+        MappingError: a malformed ``[graph]`` table (exit code 2).
     """
     env = os.environ if env is None else env
     values: dict[str, Any] = {}
@@ -158,7 +164,10 @@ def load_settings(
             doc = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as e:
             raise ConfigError(f"{path}: {e}") from e
-        table = doc.get("graphrec", doc)
+        table = dict(doc.get("graphrec", doc))
+        graph = table.pop("graph", None) if "graph" in table else doc.get("graph")
+        if graph is not None:
+            values["graph"] = parse_mapping(graph, str(path))
         for key, val in table.items():
             if key not in _ENV_NAMES:
                 raise ConfigError(f"{path}: unknown setting {key!r} (known: {', '.join(_ENV_NAMES)})")

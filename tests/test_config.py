@@ -64,3 +64,48 @@ def test_data_dir_beside_a_checkout_only(tmp_path: Path) -> None:
     (site / "graphrec").mkdir(parents=True)
     (tmp_path / "lib" / "shared" / "datasets").mkdir(parents=True)  # site-packages/../../shared exists
     assert checkout_datasets(site / "graphrec") is None
+
+
+def test_graph_mapping_from_toml(tmp_path: Path) -> None:
+    from graphrec.mapping import DEFAULT_MAPPING
+
+    assert load_settings(env={}, toml_path=tmp_path / "none.toml").graph == DEFAULT_MAPPING
+    toml = tmp_path / "graphrec.toml"
+    toml.write_text('batch_size = 7\n[graph]\nuser = { label = "Person", id = "personId" }\n'
+                    'item = { label = "Movie", id = "movieId", text = ["title", "plot"] }\n'
+                    'entities = [{ label = "Genre", id = "name" }]\n'
+                    '[graph.behaviours.REVIEWED]\nweight = "stars"\ntimestamp = "ts"\nmin_weight = 4\n')
+    s = load_settings(toml_path=toml, env={})
+    g = s.graph
+    assert s.batch_size == 7 and g.explicit and g.source == str(toml)
+    assert (g.user.label, g.user.id, g.item.label, g.item.id) == ("Person", "personId", "Movie", "movieId")
+    assert g.item.title == "title" and g.item.text == ("plot",)   # the title first, then the rest
+    assert g.entity_labels == ("Genre",) and g.id_key("Genre") == "name" and g.id_key("Other") == "id"
+    b = g.behaviour("REVIEWED")
+    assert (b.weight, b.timestamp, b.min_weight) == ("stars", "ts", 4.0)
+    # under [graphrec] too
+    toml.write_text('[graphrec]\nbatch_size = 8\n[graph]\nuser = { label = "Person" }\n')
+    s = load_settings(toml_path=toml, env={})
+    assert s.batch_size == 8 and s.graph.user.label == "Person" and s.graph.user.id == "id"
+    assert s.graph.item == DEFAULT_MAPPING.item
+
+
+@pytest.mark.parametrize(
+    ("graph", "message"),
+    [('user = "Person"', r"\[graph\] user: expected a table"),
+     ('user = { label = "Person", key = "x" }', r"\[graph\] user.key: unknown key"),
+     ('item = { id = "movieId" }', r"\[graph\] item.label: missing"),
+     ('colour = 1', r"\[graph\] colour: unknown key"),
+     ('entities = [{ label = "" }]', r"\[graph\] entities\[0\].label: expected a non-empty string"),
+     ('behaviours.REVIEWED = { min_weight = 4 }', r"behaviours.REVIEWED.min_weight: needs `weight`"),
+     ('behaviours.REVIEWED = { weight = "stars", min_weight = "4" }', r"min_weight: expected a number"),
+     ('user = { label = "Movie" }\nitem = { label = "Movie" }', r"label 'Movie' is mapped twice")],
+)
+def test_bad_graph_mapping(tmp_path: Path, graph: str, message: str) -> None:
+    from graphrec.mapping import MappingError
+
+    toml = tmp_path / "graphrec.toml"
+    toml.write_text(f"[graph]\n{graph}\n")
+    with pytest.raises(MappingError, match=message) as err:
+        load_settings(toml_path=toml, env={})
+    assert err.value.exit_code == 2 and str(err.value).startswith(f"{toml}: [graph] ")

@@ -1,4 +1,4 @@
-// One label's embeddings from the projected graph, as [business id, vector] pairs.
+// One label's embeddings from the projected graph, as [business id ($id_key), vector] pairs.
 CALL gds.graph.nodeProperty.stream($name, $property, [$label])
 YIELD nodeId, propertyValue
-RETURN collect([gds.util.asNode(nodeId).id, propertyValue]) AS rows
+RETURN collect([gds.util.asNode(nodeId)[$id_key], propertyValue]) AS rows

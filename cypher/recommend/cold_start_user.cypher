@@ -5,15 +5,17 @@
 // Free text: the caller encodes it with the same sentence-transformers model that made the items'
 // `text_embedding` (`graphrec cold-start --text` does) and passes it as $vector; it is looked up in
 // the text vector index $text_index. The liked items themselves are never returned.
+// {{item}} is the mapped item label, {{item_id}} its id property, $title_key its title property.
 //
 // Parameters (Neo4j Browser):
 //   :param items => ['50', '181']
 //   :param vector => null
 //   :param text_index => 'item_text_embedding'
 //   :param k => 10
+//   :param title_key => 'title'
 OPTIONAL MATCH (run:ModelRun) WHERE run.activated IS NOT NULL
 WITH run ORDER BY run.activated DESC LIMIT 1
-OPTIONAL MATCH (liked:Item) WHERE liked.id IN coalesce($items, [])
+OPTIONAL MATCH (liked:{{item}}) WHERE liked.{{item_id}} IN coalesce($items, [])
 WITH run, collect(liked) AS liked
 WITH run, liked,
      CASE WHEN run IS NULL THEN [] ELSE [x IN liked WHERE x[run.prop] IS NOT NULL | x[run.prop]] END AS vs,
@@ -36,6 +38,6 @@ CALL (run, liked, mean, tvec) {
   WITH liked, node, score WHERE NOT node IN liked
   RETURN node, score, 'text' AS source
 }
-RETURN node.id AS item, node.title AS title, score, source, run.id AS run
+RETURN node.{{item_id}} AS item, node[$title_key] AS title, score, source, run.id AS run
 ORDER BY score DESC
 LIMIT $k

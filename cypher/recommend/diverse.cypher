@@ -4,6 +4,8 @@
 // item only while none of its genres/tags/entities (of the kinds in $kinds; null = all kinds) has
 // been picked $cap times already; if fewer than $k survive, the best skipped ones fill up.
 // Cost: the user's RECOMMENDED relationships plus each candidate's entity links.
+// {{user}}/{{item}}/{{entity}} are the mapped labels, {{user_id}}/{{item_id}} the id properties,
+// $entity_keys the entities' id properties, $title_key the item's title property.
 //
 // Parameters (Neo4j Browser):
 //   :param user => '1'
@@ -11,13 +13,16 @@
 //   :param n => 50
 //   :param cap => 2
 //   :param kinds => null
+//   :param entity_keys => ['id']
+//   :param title_key => 'title'
 MATCH (run:ModelRun) WHERE run.activated IS NOT NULL
 WITH run ORDER BY run.activated DESC LIMIT 1
-MATCH (u:User {id: $user})-[r:RECOMMENDED]->(i:Item)
-USING INDEX u:User(id)
-WHERE r.run = run.id AND r.rank <= $n
+MATCH (u:{{user}})-[r:RECOMMENDED]->(i:{{item}})
+USING INDEX u:{{user}}({{user_id}})
+WHERE u.{{user_id}} = $user AND r.run = run.id AND r.rank <= $n
 WITH run, i, r ORDER BY r.rank
-WITH run, i, r, [(i)--(e:Entity) WHERE $kinds IS NULL OR e.kind IN $kinds | e.id] AS ents
+WITH run, i, r, [(i)--(e:{{entity}}) WHERE $kinds IS NULL OR e.kind IN $kinds
+                   | head([key IN $entity_keys WHERE e[key] IS NOT NULL | e[key]])] AS ents
 WITH run, collect({item: i, score: r.score, rank: r.rank, ents: ents}) AS cands
 WITH run, cands,
      reduce(acc = {picked: [], used: []}, c IN cands |
@@ -27,6 +32,6 @@ WITH run, cands,
 WITH run, acc.picked + [c IN cands WHERE NOT c IN acc.picked][..($k - size(acc.picked))] AS picks
 UNWIND range(0, size(picks) - 1) AS pos
 WITH run, pos, picks[pos] AS c
-RETURN c.item.id AS item, c.item.title AS title, c.score AS score, c.rank AS rank, pos + 1 AS position,
+RETURN c.item.{{item_id}} AS item, c.item[$title_key] AS title, c.score AS score, c.rank AS rank, pos + 1 AS position,
        c.ents AS entities, run.id AS run
 ORDER BY position

@@ -6,29 +6,33 @@
 //   shared_entity  (user)-[interacted]->(other item)--(genre/tag/KG entity)--(item)  3 hops
 //   co_user        (user)-[interacted]->(other item)<-(another user)-[interacted]->(item)  3 hops
 // "interacted" is any user→item relationship except RECOMMENDED. Shortest first, then in the
-// order above; at most $limit paths in all.
+// order above; at most $limit paths in all. {{user}}/{{item}}/{{entity}} are the graph mapping's
+// labels, {{user_id}}/{{item_id}} the id properties; `via` names each node by the first of $name_keys
+// it has.
 //
 // Parameters (Neo4j Browser):
 //   :param user => '1'
 //   :param item => '50'
 //   :param limit => 5
-MATCH (u:User {id: $user}), (x:Item {id: $item})
+//   :param name_keys => ['title', 'name', 'id']
+MATCH (u:{{user}}), (x:{{item}})
+WHERE u.{{user_id}} = $user AND x.{{item_id}} = $item
 CALL (u, x) {
-  MATCH p = (u)-[:FRIEND]-(:User)-[:!RECOMMENDED]->(x)
+  MATCH p = (u)-[:FRIEND]-(:{{user}})-[:!RECOMMENDED]->(x)
   RETURN p, 'friend' AS kind, 1 AS pref
   LIMIT $limit
   UNION
-  MATCH p = (u)-[:!RECOMMENDED]->(j:Item)--(:Entity)--(x)
+  MATCH p = (u)-[:!RECOMMENDED]->(j:{{item}})--(:{{entity}})--(x)
   WHERE j <> x
   RETURN p, 'shared_entity' AS kind, 2 AS pref
   LIMIT $limit
   UNION
-  MATCH p = (u)-[:!RECOMMENDED]->(j:Item)<-[:!RECOMMENDED]-(v:User)-[:!RECOMMENDED]->(x)
+  MATCH p = (u)-[:!RECOMMENDED]->(j:{{item}})<-[:!RECOMMENDED]-(v:{{user}})-[:!RECOMMENDED]->(x)
   WHERE j <> x AND v <> u
   RETURN p, 'co_user' AS kind, 3 AS pref
   LIMIT $limit
 }
 RETURN kind, p AS path, length(p) AS hops,
-       [n IN nodes(p) | coalesce(n.title, n.name, n.id)] AS via
+       [n IN nodes(p) | head([key IN $name_keys WHERE n[key] IS NOT NULL | toString(n[key])])] AS via
 ORDER BY hops, pref
 LIMIT $limit

@@ -4,15 +4,18 @@
 // only its RECOMMENDED relationships are read, so a result never mixes two runs. Cost: one index
 // seek on the user, then the user's RECOMMENDED relationships (K per kept run).
 // Only items linked to one entity: recommend_by_entity.cypher.
+// {{user}}, {{item}} are the graph mapping's labels (default User, Item) and {{user_id}}, {{item_id}}
+// their id properties; $title_key is the item's title property.
 //
 // Parameters (Neo4j Browser; every parameter a query names is required, from any client):
 //   :param user => '1'
 //   :param k => 10
+//   :param title_key => 'title'
 MATCH (run:ModelRun) WHERE run.activated IS NOT NULL
 WITH run ORDER BY run.activated DESC LIMIT 1
-MATCH (u:User {id: $user})-[r:RECOMMENDED]->(i:Item)
-USING INDEX u:User(id)
-WHERE r.run = run.id
-RETURN i.id AS item, i.title AS title, r.score AS score, r.rank AS rank, run.id AS run
+MATCH (u:{{user}})-[r:RECOMMENDED]->(i:{{item}})
+USING INDEX u:{{user}}({{user_id}})
+WHERE u.{{user_id}} = $user AND r.run = run.id
+RETURN i.{{item_id}} AS item, i[$title_key] AS title, r.score AS score, r.rank AS rank, run.id AS run
 ORDER BY r.rank
 LIMIT $k

@@ -7,16 +7,19 @@
 // + the user's degree neighbours, so K unseen items come back when the catalogue has them. The HNSW
 // search is approximate and its beam is the number of neighbours asked for: $candidates trades
 // latency for recall (graphrec.bench.serve_bench reports recall@20 against exact top-20).
-// `score` is the recovered dot product.
+// `score` is the recovered dot product. {{user}}/{{item}} are the mapped labels, {{user_id}}/{{item_id}}
+// their id properties, $title_key the item's title property.
 //
 // Parameters (Neo4j Browser):
 //   :param user => '1'
 //   :param k => 10
 //   :param candidates => 100
+//   :param title_key => 'title'
 MATCH (run:ModelRun) WHERE run.activated IS NOT NULL
 WITH run ORDER BY run.activated DESC LIMIT 1
-MATCH (u:User {id: $user})
-WITH run, u, u[run.prop] AS q, COUNT { (u)-[:!RECOMMENDED]->(:Item) } AS seen
+MATCH (u:{{user}})
+WHERE u.{{user_id}} = $user
+WITH run, u, u[run.prop] AS q, COUNT { (u)-[:!RECOMMENDED]->(:{{item}}) } AS seen
 WHERE q IS NOT NULL
 WITH run, u, q, seen, sqrt(reduce(s = 0.0, x IN q | s + x * x)) AS qnorm
 WHERE qnorm > 0
@@ -24,7 +27,7 @@ CALL db.index.vector.queryNodes(run.mips_index,
      CASE WHEN $k > $candidates THEN $k ELSE $candidates END + seen, q + [0.0]) YIELD node AS i, score
 WITH run, u, qnorm, i, score
 WHERE NOT EXISTS { (u)-[:!RECOMMENDED]->(i) }
-RETURN i.id AS item, i.title AS title, (2.0 * score - 1.0) * qnorm * run.mips_norm AS score,
+RETURN i.{{item_id}} AS item, i[$title_key] AS title, (2.0 * score - 1.0) * qnorm * run.mips_norm AS score,
        run.id AS run
 ORDER BY score DESC
 LIMIT $k

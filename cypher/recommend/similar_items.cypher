@@ -2,14 +2,17 @@
 //
 // Items the run has no (or a zero) embedding for (e.g. added after training, no interactions) fall back to
 // their `text_embedding` and the text vector index named by $text_index; `source` says which.
+// {{item}} is the mapped item label, {{item_id}} its id property, $title_key its title property.
 //
 // Parameters (Neo4j Browser):
 //   :param item => '50'
 //   :param k => 10
 //   :param text_index => 'item_text_embedding'
+//   :param title_key => 'title'
 OPTIONAL MATCH (run:ModelRun) WHERE run.activated IS NOT NULL
 WITH run ORDER BY run.activated DESC LIMIT 1
-MATCH (x:Item {id: $item})
+MATCH (x:{{item}})
+WHERE x.{{item_id}} = $item
 WITH run, x, CASE WHEN run IS NULL THEN null ELSE x[run.prop] END AS v
 WITH run, x, CASE WHEN any(z IN v WHERE z <> 0.0) THEN v END AS v
 CALL (run, x, v) {
@@ -23,6 +26,6 @@ CALL (run, x, v) {
   WITH x, node, score WHERE node <> x
   RETURN node, score, 'text' AS source
 }
-RETURN node.id AS item, node.title AS title, score, source, run.id AS run
+RETURN node.{{item_id}} AS item, node[$title_key] AS title, score, source, run.id AS run
 ORDER BY score DESC
 LIMIT $k

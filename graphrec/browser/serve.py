@@ -14,8 +14,9 @@ import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from graphrec.browser.guide import GUIDE_NAME, STYLE_NAME, browser_dir, render_guide
+from graphrec.browser.guide import GUIDE_NAME, STYLE_NAME, render_guide, render_style
 from graphrec.errors import GraphRecError, ServerError
+from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 
 DEFAULT_PORT = 8474
 """Port ``graphrec browser --serve`` listens on unless told otherwise."""
@@ -48,10 +49,10 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0].split("#", 1)[0]
         try:
             if path in ("/", f"/{GUIDE_NAME}"):
-                body = render_guide(self.server.url).encode()
+                body = render_guide(self.server.url, mapping=self.server.mapping).encode()
                 self._send(HTTPStatus.OK, body, "text/html; charset=utf-8", head)
             elif path == f"/{STYLE_NAME}":
-                body = (browser_dir() / STYLE_NAME).read_bytes()
+                body = render_style(self.server.mapping).encode()
                 self._send(HTTPStatus.OK, body, "text/plain; charset=utf-8", head)
             else:
                 self._send(HTTPStatus.NOT_FOUND, f"not found: {path}\n".encode(), "text/plain", head)
@@ -80,6 +81,8 @@ class GuideServer(ThreadingHTTPServer):
         host: address to listen on (default: ``127.0.0.1``).
         port: port to listen on; 0 picks a free one (default: 8474).
         verbose: log each request to stderr (default: ``False``).
+        mapping: the graph mapping the guide's queries and the style are rendered for, checked
+            against the schema (default: graphrec's own labels).
 
     Raises:
         ServerError: the port is in use or cannot be bound.
@@ -87,8 +90,10 @@ class GuideServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, verbose: bool = False) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = DEFAULT_PORT, verbose: bool = False,
+                 mapping: GraphMapping = DEFAULT_MAPPING) -> None:
         self.verbose = verbose
+        self.mapping = mapping
         self.errors: list[str] = []
         self._thread: threading.Thread | None = None
         try:

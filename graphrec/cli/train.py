@@ -99,7 +99,7 @@ def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "") -
 
     names = [n.strip() for n in interactions.split(",") if n.strip()]
     try:
-        spec = discover_spec(app.driver(), interactions=names or None)
+        spec = discover_spec(app.driver(), interactions=names or None, mapping=app.mapping())
     except NotFoundError as e:   # discover_spec raises it only for an unknown interactions name
         raise ConfigError(f"--{e}") from e
     graph, stats = load_graph_with_stats(app.driver(), spec, split=split_mode, seed=seed)  # type: ignore[arg-type]
@@ -131,7 +131,7 @@ def _metric_row(model: str, metrics: dict[str, float], ks: tuple[int, ...], **ex
 @click.option("--top-k", type=int, default=20, show_default=True, help="RECOMMENDED relationships per user.")
 @click.option("--publish/--no-publish", default=True, show_default=True,
               help="Write vectors, RECOMMENDED and a ModelRun, and make it the active run.")
-@click.option("--save", "save_path", type=click.Path(path_type=Path),
+@click.option("--save", "save_path", type=click.Path(path_type=Path), show_default="not saved",
               help="Also save the artefact here (publish it later with `graphrec publish PATH`).")
 @click.option("--out-dir", type=click.Path(path_type=Path), show_default="<home>/runs",
               help="Checkpoints and curves of BPR models.")
@@ -197,8 +197,14 @@ def _publish(app: AppContext, artefact: Any, top_k: int) -> dict[str, Any]:
             bars[stage] = tqdm(total=total, desc=f"publish {stage}", unit="row")
         bars[stage].update(done - bars[stage].n)
 
+    mapping = app.mapping()
+    if (artefact.user_type, artefact.item_type) != (mapping.user.label, mapping.item.label):
+        raise ConfigError(f"the artefact's users and items are {artefact.user_type}/{artefact.item_type}, the "
+                          f"[graph] mapping's ({mapping.source}) {mapping.user.label}/{mapping.item.label}: "
+                          f"publish it with the mapping it was fitted with")
     t0 = time.perf_counter()
-    pub = publish_artefact(app.driver(), artefact, k=top_k, progress=progress)
+    pub = publish_artefact(app.driver(), artefact, k=top_k, progress=progress,
+                           id_keys={n.label: n.id for n in mapping.nodes})
     for bar in bars.values():
         bar.close()
     return {"run_id": pub.run_id, "vectors": pub.vectors, "recommended": pub.recommended,
@@ -266,7 +272,8 @@ def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_
         t0 = time.perf_counter()
         for r in range(repeats if name != "popularity" else 1):   # popularity has no randomness
             if name == "gds":
-                u, i = gds_embeddings(app.driver(), graph, dim=hyper.get("dim") or 64, seed=seed + r)
+                u, i = gds_embeddings(app.driver(), graph, dim=hyper.get("dim") or 64, seed=seed + r,
+                                      id_keys={n.label: n.id for n in app.mapping().nodes})
                 runs.append(evaluate_embeddings(u, i, graph, ks, "test"))
                 epochs.append(0)
                 continue

@@ -11,6 +11,7 @@ cannot be Cypher parameters, so a file may contain ``{{Label}}``-style placehold
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -66,23 +67,34 @@ def placeholders(text: str) -> set[str]:
     return set(_PLACEHOLDER.findall(text))
 
 
-def render(name: str, **names: str) -> str:
-    """Load query ``name`` and fill its ``{{placeholders}}`` with allowlisted, quoted names.
+def _quoted(value: str | Sequence[str]) -> str:
+    if isinstance(value, str):
+        return quote(value)
+    if not value:
+        raise ValueError("an empty list of labels cannot be pasted")
+    return "|".join(quote(v) for v in value)   # a label expression, e.g. (e:`Genre`|`Tag`)
+
+
+def render(name: str, **names: str | Sequence[str]) -> str:
+    """Load query ``name`` and fill its ``{{placeholders}}`` with allowed, backtick-quoted names.
+
+    A value is a label, relationship type or property key (see :func:`graphrec.db.labels.quote`), or
+    a sequence of labels, pasted as the label expression ``A|B``.
 
     Raises:
         NotFoundError: unknown query.
-        ValueError: a placeholder without a value, or a value outside the allowlist.
+        ValueError: a placeholder without a value, or a value that is not allowed.
     """
     return _fill(name, load_query(name), names)
 
 
-def render_from(root: Path, name: str, **names: str) -> str:
+def render_from(root: Path, name: str, **names: str | Sequence[str]) -> str:
     """:func:`render` for a query of another folder (``<root>/<name>.cypher``), e.g. the benchmarks'."""
     return _fill(name, load_query(name, root), names)
 
 
-def _fill(name: str, text: str, names: dict[str, str]) -> str:
-    quoted = {key: quote(value) for key, value in names.items()}  # every value checked, used or not
+def _fill(name: str, text: str, names: dict[str, str | Sequence[str]]) -> str:
+    quoted = {key: _quoted(value) for key, value in names.items()}  # every value checked, used or not
 
     def fill(m: re.Match[str]) -> str:
         key = m.group(1)

@@ -10,13 +10,16 @@ from typing import Any
 from neo4j import Driver
 
 from graphrec.db import load_query, read, render, write, write_batches
+from graphrec.db.names import ensure_checked
 from graphrec.errors import ConfigError
 from graphrec.features.model import DEFAULT_MODEL, embedding_dimension, load_encoder, pick_device, resolve_model
 from graphrec.features.text import compose_text, text_hash
+from graphrec.mapping import DEFAULT_MAPPING, GraphMapping, NodeMap
 from graphrec.types import Row
 
 TEXT_LABELS = ("Item", "Entity")
-"""Labels ``embed-text`` encodes: items (title, text, linked entity names) and entities (name)."""
+"""Labels ``embed-text`` encodes by default: items (title, text, linked entity names) and entities
+(name); with a graph mapping, its item label and entity labels."""
 
 EMBEDDING_PROPERTY = "text_embedding"
 HASH_PROPERTY = "text_hash"
@@ -95,10 +98,21 @@ def ensure_vector_index(driver: Driver, label: str, dimensions: int, timeout_s: 
     return name
 
 
-def _pages(driver: Driver, label: str, page_size: int, max_linked: int) -> Any:
-    query = render("features/item_text_page" if label == "Item" else "features/name_text_page", label=label)
-    params = {"limit": page_size, "max_linked": max_linked, "title_key": "title", "text_key": "text",
-              "name_key": "name", "hash_key": HASH_PROPERTY, "embedding_key": EMBEDDING_PROPERTY}
+def text_labels(mapping: GraphMapping = DEFAULT_MAPPING) -> tuple[str, ...]:
+    """The labels ``embed-text`` encodes under ``mapping``: the item label, then the entity labels."""
+    return (mapping.item.label, *mapping.entity_labels)
+
+
+def _pages(driver: Driver, node: NodeMap, is_item: bool, mapping: GraphMapping, page_size: int,
+           max_linked: int) -> Any:
+    if is_item:
+        query = render("features/item_text_page", label=node.label, id=node.id, entity=mapping.entity_labels)
+    else:
+        query = render("features/name_text_page", label=node.label, id=node.id)
+    params = {"limit": page_size, "max_linked": max_linked, "title_key": node.title, "name_key": node.title,
+              "text_keys": list(node.text), "name_keys": list(dict.fromkeys([*(e.title for e in mapping.entities),
+                                                                              "name"])),
+              "hash_key": HASH_PROPERTY, "embedding_key": EMBEDDING_PROPERTY}
     after = ""
     while True:
         rows: list[list[Any]] = read(driver, query, {**params, "after": after})[0]["rows"]
@@ -121,6 +135,7 @@ def embed_text(
     write_batch: int = 500,
     max_linked: int = 32,
     force: bool = False,
+    mapping: GraphMapping = DEFAULT_MAPPING,
 ) -> EmbedStats:
     """Encode the text of every ``label`` node and write ``text_embedding`` + ``text_hash`` back.
 
@@ -141,6 +156,9 @@ def embed_text(
         write_batch: nodes per write transaction (default: 500).
         max_linked: linked entity names per item (default: 32).
         force: re-encode every node even when its hash is unchanged (default: ``False``).
+        mapping: the graph mapping, checked against the schema (default: graphrec's own labels);
+            ``label`` is one of its item and entity labels, whose ``title`` and ``text``
+            properties are encoded.
 
     Returns:
         Counts and encode/write rates.
@@ -149,8 +167,12 @@ def embed_text(
         ConfigError: bad label/batch size/device, sentence-transformers missing or the model unloadable.
         DatabaseError: Neo4j failed.
     """
-    if label not in TEXT_LABELS:
-        raise ConfigError(f"--label must be one of {', '.join(TEXT_LABELS)}, not {label!r}")
+    mapping = ensure_checked(driver, mapping)
+    labels = text_labels(mapping)
+    node = mapping.node(label)
+    if label not in labels or node is None:
+        raise ConfigError(f"--label must be one of {', '.join(labels)}, not {label!r}")
+    label = node.label   # the mapping's own (schema-checked) name
     if batch_size < 1 or page_size < 1 or write_batch < 1:
         raise ConfigError(f"batch sizes must be >= 1 (got batch size {batch_size})")
     t0 = time.perf_counter()
@@ -159,17 +181,17 @@ def embed_text(
     encoder = load_encoder(resolved, dev)
     dim = embedding_dimension(encoder)
     stats = EmbedStats(label=label, model=resolved.model_id, device=dev, dimensions=dim)
-    write_query = render("features/write_text_embeddings", label=label)
+    write_query = render("features/write_text_embeddings", label=label, id=node.id)
     if dim:   # before writing, so a stale index of another width is gone and the new one fills as we go
         stats.index = ensure_vector_index(driver, label, dim, timeout_s=0)
 
-    for page in _pages(driver, label, page_size, max_linked):
+    for page in _pages(driver, node, node.label == mapping.item.label, mapping, page_size, max_linked):
         todo_ids: list[str] = []
         todo_texts: list[str] = []
         todo_hashes: list[str] = []
         clear: list[Row] = []
-        for node_id, title, text, linked, old_hash, has_embedding in page:
-            body = compose_text(title, text, linked)
+        for node_id, title, texts, linked, old_hash, has_embedding in page:
+            body = compose_text(title, " ".join(t for t in texts if t and t.strip()), linked)
             if not body:
                 stats.empty += 1
                 if old_hash or has_embedding:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -90,6 +90,7 @@ def gds_embeddings(
     normalization_strength: float = -0.5,
     concurrency: int = 4,
     stats: FastRPStats | None = None,
+    id_keys: Mapping[str, str] | None = None,
 ) -> tuple[Tensor, Tensor]:
     """FastRP user and item embeddings from GDS, rows aligned with ``graph.ids``.
 
@@ -106,6 +107,8 @@ def gds_embeddings(
             on ml-100k u1 this beat 0 and 3-hop weights, see BENCHMARKS.md).
         concurrency: GDS threads (default: 4, the Community edition's limit).
         stats: filled with sizes and timings when given.
+        id_keys: id property per label, from the graph mapping (default: ``id``; mapped names must be
+            schema-checked).
 
     Returns:
         ``(user_emb [num_users, dim], item_emb [num_items, dim])`` float32 on the CPU; nodes without
@@ -129,7 +132,9 @@ def gds_embeddings(
     projected = False
     try:
         t0 = time.perf_counter()
-        rec = write(driver, render("gds/project_train", src=user_t, dst=item_t), params).records[0]
+        keys = dict(id_keys or {})
+        rec = write(driver, render("gds/project_train", src=user_t, dst=item_t, src_id=keys.get(user_t, "id"),
+                                   dst_id=keys.get(item_t, "id")), params).records[0]
         projected = True
         st.nodes, st.relationships = int(rec["nodes"]), int(rec["relationships"])
         st.project_seconds = time.perf_counter() - t0
@@ -143,7 +148,8 @@ def gds_embeddings(
         out = []
         for label in (user_t, item_t):
             rows = read(driver, load_query("gds/stream_property"),
-                        {"name": name, "property": PROPERTY, "label": label})[0]["rows"]
+                        {"name": name, "property": PROPERTY, "label": label,
+                         "id_key": keys.get(label, "id")})[0]["rows"]
             out.append(_aligned(rows, graph.ids[label], dim))
         st.stream_seconds = time.perf_counter() - t2
         return out[0], out[1]

@@ -86,6 +86,48 @@ def _needs_ts(driver: Driver, spec: GraphSpec, split: SplitMode) -> bool:
     return True
 
 
+def _keep(c: EdgeColumns, mask: NDArray[np.bool_]) -> EdgeColumns:
+    return EdgeColumns(src=c.src[mask], dst=c.dst[mask], split=c.split[mask] if c.split is not None else None,
+                       ts=c.ts[mask] if c.ts is not None else None,
+                       weight=c.weight[mask] if c.weight is not None else None)
+
+
+def _min_weight(spec: GraphSpec, inter: list[EdgeType], streamed: dict[EdgeType, EdgeColumns]) -> tuple[
+        list[EdgeColumns], NDArray[np.int64]]:
+    """The interaction columns with relationships below their type's ``min_weight`` (or without a
+    weight) removed, and the ``[2, E]`` (user, item) pairs removed: not positives, not edges."""
+    cols: list[EdgeColumns] = []
+    below_src: list[NDArray[np.int64]] = []
+    below_dst: list[NDArray[np.int64]] = []
+    for et in inter:
+        c = streamed[et]
+        mw = spec.min_weights.get(et[1])
+        if mw is None or c.weight is None:
+            cols.append(c)
+            continue
+        ok = np.nan_to_num(c.weight, nan=-np.inf) >= mw
+        cols.append(_keep(c, ok))
+        below_src.append(c.src[~ok])
+        below_dst.append(c.dst[~ok])
+    if not below_src:
+        return cols, np.empty((2, 0), dtype=np.int64)
+    return cols, np.stack([np.concatenate(below_src), np.concatenate(below_dst)]).astype(np.int64)
+
+
+def _train_weight(cols: list[EdgeColumns], train: NDArray[np.int64], num_items: int) -> torch.Tensor:
+    """The weight of each training pair: the greatest weight among its relationships (NaN: none has one)."""
+    keys = np.concatenate([c.src * num_items + c.dst for c in cols])
+    w = np.concatenate([c.weight if c.weight is not None else np.full(len(c.src), np.nan) for c in cols])
+    order = np.lexsort((np.nan_to_num(w, nan=-np.inf), keys))
+    ks, ws = keys[order], w[order]
+    last = np.r_[ks[1:] != ks[:-1], True] if len(ks) else np.zeros(0, dtype=np.bool_)
+    uk, uw = ks[last], ws[last]
+    tk = train[0] * num_items + train[1]
+    pos = np.clip(np.searchsorted(uk, tk), 0, max(len(uk) - 1, 0))
+    out = uw[pos] if len(uk) else np.full(len(tk), np.nan)
+    return torch.from_numpy(np.asarray(out, dtype=np.float32))
+
+
 def load_graph_with_stats(
     driver: Driver,
     spec: GraphSpec | None = None,
@@ -113,7 +155,7 @@ def load_graph_with_stats(
         if t not in (spec.user, spec.item) and not expected:
             continue   # an entity type with no nodes
         nodes = stream_nodes(driver, t, page_size=page_nodes, with_text=spec.text,
-                             numeric=spec.numeric.get(t, ()), expected=expected)
+                             numeric=spec.numeric.get(t, ()), expected=expected, id_key=spec.id_key(t))
         ids[t] = nodes.ids
         index[t] = {b: i for i, b in enumerate(nodes.ids)}
         stats.nodes[t] = len(nodes.ids)
@@ -127,7 +169,10 @@ def load_graph_with_stats(
             continue
         streamed[et] = stream_edges(driver, et, ids[et[0]], index[et[2]], behaviour=et in spec.behaviours,
                                     expected=spec.edge_counts.get(et), page_edges=page_edges, progress=progress,
-                                    with_ts=with_ts, workers=workers, src_index=index[et[0]])
+                                    with_ts=with_ts, workers=workers, src_index=index[et[0]],
+                                    src_id=spec.id_key(et[0]), dst_id=spec.id_key(et[2]),
+                                    ts_key=spec.ts_keys.get(et[1], "ts"),
+                                    weight_key=spec.weight_keys.get(et[1]) if et in spec.behaviours else None)
         stats.edges[_key(et)] = len(streamed[et].src)
     stats.stream_seconds = time.perf_counter() - t1
 
@@ -135,12 +180,12 @@ def load_graph_with_stats(
     if not inter:
         raise NotFoundError(f"none of the interaction types {list(spec.interactions)} runs from {spec.user} "
                             f"to {spec.item} (behaviours: {', '.join(spec.behaviour_names)})")
-    cols = [streamed[et] for et in inter]
+    num_items = len(ids[spec.item])
+    cols, below = _min_weight(spec, inter, streamed)
     users = np.concatenate([c.src for c in cols])
     items = np.concatenate([c.dst for c in cols])
     codes = np.concatenate([c.split for c in cols if c.split is not None])
     ts = np.concatenate([c.ts for c in cols if c.ts is not None])
-    num_items = len(ids[spec.item])
     result = split_interactions(users, items, codes, ts, num_items=num_items, mode=split,
                                 valid_frac=valid_frac, test_frac=test_frac, seed=seed)
     offset = 0
@@ -160,9 +205,12 @@ def load_graph_with_stats(
 
     stats.split_mode = result.mode
     stats.held_out = {"valid": result.valid.shape[1], "test": result.test.shape[1]}
+    train_weight = _train_weight(cols, result.train, num_items) if spec.weight_keys.keys() & {et[1] for et in inter} \
+        else None
     graph = RecGraph(data=data, ids=ids, train=torch.from_numpy(result.train), valid=torch.from_numpy(result.valid),
                      test=torch.from_numpy(result.test), user_type=spec.user, item_type=spec.item,
-                     behaviours=list(dict.fromkeys(et[1] for et in inter)))
+                     behaviours=list(dict.fromkeys(et[1] for et in inter)), train_weight=train_weight,
+                     below_min_weight=torch.from_numpy(below))
     stats.seconds = time.perf_counter() - t0
     return graph, stats
 
@@ -187,7 +235,11 @@ def load_graph(
     Interaction relationships (``spec.interactions``, default every behaviour) are split into
     train/valid/test pairs; only training relationships enter the message-passing graph, and other
     behaviours (side relations, listed in ``kg_edge_types``) lose their edges on held-out pairs.
-    Every edge type gets a reverse type ``rev_<REL>``.
+    Every edge type gets a reverse type ``rev_<REL>``. With a ``min_weight`` for a behaviour in the
+    spec, its relationships below it (or without a weight) are ignored: neither positives nor
+    message-passing edges; their pairs are in ``RecGraph.below_min_weight`` (and so in
+    ``RecGraph.seen``, never recommended). With a weight property, ``RecGraph.train_weight`` holds
+    each training pair's weight.
 
     Args:
         driver: an open driver.

@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from neo4j import Driver
 
 from graphrec.db import load_query, read, render
-from graphrec.db.labels import BEHAVIOURS
+from graphrec.db.labels import BEHAVIOURS, SchemaName
+from graphrec.db.names import ensure_checked
 from graphrec.errors import DatabaseError, NotFoundError
+from graphrec.mapping import GraphMapping
 from graphrec.types import EdgeType, NodeType
 
 IGNORED_TYPES = frozenset({"RECOMMENDED"})
@@ -40,6 +42,11 @@ class GraphSpec:
         interactions: the behaviour types whose (user, item) pairs are the positives that are split
             into train/valid/test (default: empty = every behaviour). Other behaviours stay in the
             message-passing graph as side relations, minus their edges on held-out pairs.
+        id_keys: id property per node type (default: ``id`` for every type).
+        ts_keys: timestamp property per behaviour type (default: ``ts``).
+        weight_keys: weight property per behaviour type (default: none).
+        min_weights: per behaviour type, the least weight of a positive; relationships below it
+            (or without a weight) are neither positives nor message-passing edges (default: none).
     """
 
     user: NodeType = "User"
@@ -53,6 +60,14 @@ class GraphSpec:
     numeric: Mapping[NodeType, tuple[str, ...]] = field(default_factory=dict)
     text: bool = True
     interactions: tuple[str, ...] = ()
+    id_keys: Mapping[NodeType, str] = field(default_factory=dict)
+    ts_keys: Mapping[str, str] = field(default_factory=dict)
+    weight_keys: Mapping[str, str] = field(default_factory=dict)
+    min_weights: Mapping[str, float] = field(default_factory=dict)
+
+    def id_key(self, node_type: NodeType) -> str:
+        """The id property of ``node_type`` (default: ``id``)."""
+        return self.id_keys.get(node_type, "id")
 
     @property
     def node_types(self) -> tuple[NodeType, ...]:
@@ -96,6 +111,7 @@ def _counts_from_store(driver: Driver) -> tuple[dict[str, int], dict[tuple[str, 
         rtype = row.get("relationshipType")
         if rtype is None:
             continue
+        rtype = SchemaName(rtype, "type")   # read from the database's own count store
         if "startLabel" in row:
             start[(rtype, row["startLabel"])] = int(row["count"])
         elif "endLabel" in row:
@@ -170,6 +186,7 @@ def discover_spec(
     text: bool = True,
     ignore: Iterable[str] = IGNORED_TYPES,
     interactions: Iterable[str] | None = None,
+    mapping: GraphMapping | None = None,
 ) -> GraphSpec:
     """Read a :class:`GraphSpec` from the database schema.
 
@@ -189,6 +206,10 @@ def discover_spec(
         ignore: relationship types never streamed (default: ``RECOMMENDED``).
         interactions: behaviour types whose pairs are the positives (default: every behaviour);
             e.g. ``["LISTENED"]`` on lastfm-2k keeps ``TAGGED`` as a side relation.
+        mapping: a graph mapping (checked against the schema here unless it was already, by
+            :func:`graphrec.db.names.check_mapping`); when given, it supplies the user, item and
+            entity labels, their id properties, the behaviour types (when it names any) and their
+            timestamp, weight and min_weight, in place of ``user``/``item``/``entities``.
 
     Returns:
         The spec, with node and edge counts filled in.
@@ -196,6 +217,23 @@ def discover_spec(
     Raises:
         NotFoundError: a name in ``interactions`` is not among the behaviours found.
     """
+    id_keys: dict[NodeType, str] = {}
+    ts_keys: dict[str, str] = {}
+    weight_keys: dict[str, str] = {}
+    min_weights: dict[str, float] = {}
+    if mapping is not None:
+        mapping = ensure_checked(driver, mapping)
+        user, item, entities = mapping.user.label, mapping.item.label, mapping.entity_labels
+        id_keys = {n.label: n.id for n in mapping.nodes if n.id != "id"}
+        if behaviours is None and mapping.behaviours:
+            behaviours = mapping.behaviour_names
+        for b in mapping.behaviours:
+            if b.timestamp != "ts":
+                ts_keys[b.type] = b.timestamp
+            if b.weight is not None:
+                weight_keys[b.type] = b.weight
+            if b.min_weight is not None:
+                min_weights[b.type] = b.min_weight
     node_types = tuple(dict.fromkeys((user, item, *entities)))
     nodes, counts = edge_counts(driver, node_types, ignore)
     wanted = set(behaviours) if behaviours is not None else None
@@ -219,4 +257,5 @@ def discover_spec(
                          f"(behaviours: {', '.join(names) or 'none'})")
     return GraphSpec(user=user, item=item, entities=tuple(entities), behaviours=tuple(beh), kg=tuple(kg),
                      social=tuple(social), edge_counts=counts, node_counts=nodes, numeric=dict(numeric or {}),
-                     text=text, interactions=tuple(interactions or ()))
+                     text=text, interactions=tuple(interactions or ()), id_keys=id_keys, ts_keys=ts_keys,
+                     weight_keys=weight_keys, min_weights=min_weights)

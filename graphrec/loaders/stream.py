@@ -2,7 +2,7 @@
 
 Every page is one query that returns one record of ``collect(...)`` lists, so the driver decodes a
 few large lists (fast with the Rust extension) instead of building one ``Record`` per row; memory
-is bounded by one page plus the output arrays. Nodes are paged by ``id`` (keyset on the uniqueness
+is bounded by one page plus the output arrays. Nodes are paged by their id property (keyset on its
 index), edges by pages of source nodes.
 """
 
@@ -69,8 +69,8 @@ class NodeColumns:
 
 def stream_nodes(driver: Driver, label: NodeType, page_size: int = 20_000, with_text: bool = True,
                  numeric: Sequence[str] = (), expected: int | None = None,
-                 progress: Progress | None = None) -> NodeColumns:
-    """Stream every node of ``label`` in ``id`` order.
+                 progress: Progress | None = None, id_key: str = "id") -> NodeColumns:
+    """Stream every node of ``label`` in id order.
 
     Args:
         driver: an open driver.
@@ -81,11 +81,12 @@ def stream_nodes(driver: Driver, label: NodeType, page_size: int = 20_000, with_
         expected: the node count from the count store; when given, a shortfall (nodes whose ``id``
             is missing or not a string) raises.
         progress: called with the number of nodes after each page.
+        id_key: the id property (default: ``id``; a mapped one must be schema-checked).
 
     Raises:
-        DatabaseError: nodes with a missing or non-string ``id``, or text embeddings of unequal length.
+        DatabaseError: nodes with a missing or non-string id, or text embeddings of unequal length.
     """
-    query = render("extract/node_page", label=label)
+    query = render("extract/node_page", label=label, id=id_key)
     ids: list[str] = []
     text: NDArray[np.float32] | None = None     # allocated at the first page with embeddings, grown by doubling
     has_text = Column(np.bool_, expected or 1024)
@@ -124,8 +125,8 @@ def stream_nodes(driver: Driver, label: NodeType, page_size: int = 20_000, with_
         if len(page_ids) < page_size:
             break
     if expected is not None and len(ids) != expected:
-        raise DatabaseError(f"{expected - len(ids)} of {expected} {label} nodes have a missing or non-string id; "
-                            "graphrec needs a string `id` on every node")
+        raise DatabaseError(f"{expected - len(ids)} of {expected} {label} nodes have a missing or non-string id "
+                            f"property {id_key!r}; graphrec needs a string id on every node")
     mask_arr: NDArray[np.bool_] | None = None
     if text is not None:
         text = text[: len(ids)]
@@ -142,13 +143,15 @@ class EdgeColumns:
         src: source node indices (int64).
         dst: target node indices (int64).
         split: 0 train, 1 valid, 2 test (int8), behaviours only.
-        ts: ``ts`` property, -1 where missing (int64), behaviours only.
+        ts: timestamp property, -1 where missing (int64), behaviours only.
+        weight: weight property, NaN where missing (float64), behaviours with a weight key only.
     """
 
     src: NDArray[np.int64]
     dst: NDArray[np.int64]
     split: NDArray[np.int8] | None = None
     ts: NDArray[np.int64] | None = None
+    weight: NDArray[np.float64] | None = None
 
 
 def _source_pages(ids: IdMap, per_page: int) -> Iterator[tuple[int, list[str]]]:
@@ -164,23 +167,36 @@ def _map(index: dict[str, int], ids: list[str], where: str) -> list[int]:
                             "(was the graph changed while loading?)") from e
 
 
+def _weights(values: Sequence[Sequence[float | None]]) -> NDArray[np.float64]:
+    return np.asarray([v[0] if v else None for v in values], dtype=np.float64).reshape(-1)  # None -> nan
+
+
+def _edge_params(with_ts: bool, ts_key: str, weight_key: str | None) -> dict[str, Any]:
+    return {"split_key": "split", "ts_key": ts_key, "with_ts": with_ts, "with_weight": weight_key is not None,
+            "weight_key": weight_key}
+
+
 def scan_edges(driver: Driver, edge_type: EdgeType, src_index: dict[str, int], dst_index: dict[str, int],
-               behaviour: bool = False, with_ts: bool = True) -> EdgeColumns:
+               behaviour: bool = False, with_ts: bool = True, src_id: str = "id", dst_id: str = "id",
+               ts_key: str = "ts", weight_key: str | None = None) -> EdgeColumns:
     """All relationships of a small edge type in one relationship-type scan (see :func:`stream_edges`)."""
     s, rtype, d = edge_type
-    query = render("extract/behaviour_scan" if behaviour else "extract/edge_scan", src=s, type=rtype, dst=d)
-    rec = read(driver, query, {"split_key": "split", "ts_key": "ts", "with_ts": with_ts})[0]
+    query = render("extract/behaviour_scan" if behaviour else "extract/edge_scan", src=s, type=rtype, dst=d,
+                   src_id=src_id, dst_id=dst_id)
+    rec = read(driver, query, _edge_params(with_ts, ts_key, weight_key))[0]
     where = f"{s}-[{rtype}]->{d}"
     return EdgeColumns(src=np.asarray(_map(src_index, rec["src"], where), dtype=np.int64),
                        dst=np.asarray(_map(dst_index, rec["dst"], where), dtype=np.int64),
                        split=np.asarray(rec["split"], dtype=np.int8) if behaviour else None,
-                       ts=np.asarray(rec["ts"], dtype=np.int64) if behaviour else None)
+                       ts=np.asarray(rec["ts"], dtype=np.int64) if behaviour else None,
+                       weight=_weights(rec["weight"]) if behaviour and weight_key is not None else None)
 
 
 def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index: dict[str, int],
                  behaviour: bool = False, expected: int | None = None, page_edges: int = 50_000,
                  progress: Progress | None = None, with_ts: bool = True, workers: int = 4,
-                 src_index: dict[str, int] | None = None) -> EdgeColumns:
+                 src_index: dict[str, int] | None = None, src_id: str = "id", dst_id: str = "id",
+                 ts_key: str = "ts", weight_key: str | None = None) -> EdgeColumns:
     """Stream the relationships of ``edge_type`` as index columns.
 
     Source nodes are sent in pages sized so that a page holds about ``page_edges`` relationships
@@ -194,7 +210,7 @@ def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index:
         edge_type: ``(src label, REL_TYPE, dst label)``, all allowlisted.
         src_ids: id map of the source type (page order).
         dst_index: business id → index of the target type.
-        behaviour: also fetch ``split`` (and ``ts``) (default: ``False``).
+        behaviour: also fetch ``split`` (and the timestamp and weight) (default: ``False``).
         expected: expected relationship count, used to size the arrays (default: unknown).
         page_edges: target relationships per query (default: 50000).
         progress: called with the number of relationships after each page.
@@ -203,21 +219,29 @@ def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index:
         src_index: business id → index of the source type; when given and the type is known to
             hold at most ``page_edges`` relationships, one relationship-type scan replaces the
             source pages (a sparse KG relation would otherwise seek every source node).
+        src_id: the source type's id property (default: ``id``).
+        dst_id: the target type's id property (default: ``id``).
+        ts_key: the behaviour's timestamp property (default: ``ts``).
+        weight_key: the behaviour's weight property, read into ``weight`` (default: none).
 
     Raises:
         DatabaseError: a relationship whose target is not in ``dst_index``.
     """
     if src_index is not None and expected is not None and expected <= page_edges:
-        cols = scan_edges(driver, edge_type, src_index, dst_index, behaviour, with_ts)
+        cols = scan_edges(driver, edge_type, src_index, dst_index, behaviour, with_ts, src_id, dst_id, ts_key,
+                          weight_key)
         if progress:
             progress(len(cols.src))
         return cols
     s, rtype, d = edge_type
-    query = render("extract/behaviour_page" if behaviour else "extract/edge_page", src=s, type=rtype, dst=d)
-    params = {"split_key": "split", "ts_key": "ts", "with_ts": with_ts}
+    query = render("extract/behaviour_page" if behaviour else "extract/edge_page", src=s, type=rtype, dst=d,
+                   src_id=src_id, dst_id=dst_id)
+    params = _edge_params(with_ts, ts_key, weight_key)
+    with_weight = behaviour and weight_key is not None
     cap = expected if expected is not None else 1024
     src, dst = Column(np.int64, cap), Column(np.int64, cap)
     split, ts = Column(np.int8, cap if behaviour else 1), Column(np.int64, cap if behaviour else 1)
+    weight = Column(np.float64, cap if with_weight else 1)
     avg_degree = max(1.0, (expected or len(src_ids)) / max(len(src_ids), 1))
     per_page = max(1, int(page_edges / avg_degree))
 
@@ -250,8 +274,11 @@ def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index:
             if behaviour:
                 split.extend(rec["split"])
                 ts.extend(rec["ts"])
+                if with_weight:
+                    weight.extend(_weights(rec["weight"]))
             if progress:
                 progress(len(k))
     return EdgeColumns(src=src.array().astype(np.int64), dst=dst.array().astype(np.int64),
                        split=split.array().astype(np.int8) if behaviour else None,
-                       ts=ts.array().astype(np.int64) if behaviour else None)
+                       ts=ts.array().astype(np.int64) if behaviour else None,
+                       weight=weight.array().astype(np.float64) if with_weight else None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import torch
 from torch import Tensor
 from torch_geometric.data import HeteroData
 
@@ -28,6 +29,11 @@ class RecGraph:
         train: ``[2, E]`` long tensor of (user index, item index) training positives.
         valid: ``[2, E]`` validation positives (may be empty).
         test: ``[2, E]`` test positives (may be empty).
+        train_weight: ``[E]`` float32 weight of each ``train`` pair (the mapped weight property, the
+            greatest over the pair's relationships; NaN where none has one), or ``None`` when no
+            interaction type has a weight property. Models may use it; none does yet.
+        below_min_weight: ``[2, E]`` (user, item) pairs whose relationships were below their
+            behaviour's ``min_weight``: not positives and not in ``data``, but seen by the user.
     """
 
     data: HeteroData
@@ -38,6 +44,14 @@ class RecGraph:
     user_type: NodeType = "User"
     item_type: NodeType = "Item"
     behaviours: list[str] = field(default_factory=list)
+    train_weight: Tensor | None = None
+    below_min_weight: Tensor = field(default_factory=lambda: torch.empty(2, 0, dtype=torch.long))
+
+    @property
+    def seen(self) -> Tensor:
+        """``[2, E]`` every (user, item) pair the user has in the graph: train, valid, test and
+        below-``min_weight`` pairs (what published recommendations exclude)."""
+        return torch.cat([self.train, self.valid, self.test, self.below_min_weight.to(self.train.dtype)], dim=1)
 
     @property
     def num_users(self) -> int:

@@ -1,5 +1,8 @@
 """The recommendation API: each function runs one query of ``cypher/recommend/`` and returns typed
-results, telling an unknown user or item (``NotFoundError``, exit code 2) from an empty answer."""
+results, telling an unknown user or item (``NotFoundError``, exit code 2) from an empty answer.
+
+Every function takes the graph ``mapping`` (default: graphrec's own ``User``/``Item``/``Entity``),
+already checked against the schema (:func:`graphrec.db.names.check_mapping`)."""
 
 from __future__ import annotations
 
@@ -9,12 +12,14 @@ from neo4j import Driver
 
 from graphrec.db import load_query, read
 from graphrec.errors import InputError, NotFoundError
+from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 from graphrec.recommend.library import run_query
 from graphrec.recommend.results import Explanation, Recommendation
 
 
-def _lookup(driver: Driver, user: str | None = None, item: str | None = None, need_run: bool = True) -> None:
-    rec = run_query(driver, "lookup", {"user": user, "item": item})[0]
+def _lookup(driver: Driver, user: str | None = None, item: str | None = None, need_run: bool = True,
+            mapping: GraphMapping = DEFAULT_MAPPING) -> None:
+    rec = run_query(driver, "lookup", {"user": user, "item": item}, mapping)[0]
     if user is not None and not rec["user"]:
         raise NotFoundError(f"unknown user {user!r}")
     if item is not None and not rec["item"]:
@@ -28,7 +33,7 @@ def _check_k(k: int) -> None:
         raise InputError("-k", None, "k", f"must be >= 1, got {k}")
 
 
-def text_index(driver: Driver, label: str = "Item") -> str | None:
+def text_index(driver: Driver, label: str = DEFAULT_MAPPING.item.label) -> str | None:
     """Name of the vector index on ``label.text_embedding``, if there is one."""
     for rec in read(driver, load_query("writeback/vector_indexes")):
         if rec["label"] == label and rec["property"] == "text_embedding":
@@ -36,7 +41,8 @@ def text_index(driver: Driver, label: str = "Item") -> str | None:
     return None
 
 
-def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None) -> list[Recommendation]:
+def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None,
+              mapping: GraphMapping = DEFAULT_MAPPING) -> list[Recommendation]:
     """The active run's precomputed top-``k`` for ``user``, optionally only items linked to ``entity``.
 
     Raises:
@@ -44,18 +50,20 @@ def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None)
     """
     _check_k(k)
     if entity is None:
-        rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend", {"user": user, "k": k})]
+        rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend", {"user": user, "k": k},
+                                                                mapping)]
     else:
-        rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend_by_entity",
-                                                                {"user": user, "k": k, "entity": entity})]
+        rows = [Recommendation.from_record(r) for r in run_query(
+            driver, "recommend_by_entity", {"user": user, "k": k, "entity": entity}, mapping)]
     if not rows:
-        _lookup(driver, user=user)
-        if entity is not None and not read(driver, load_query("recommend/entity_exists"), {"entity": entity}):
+        _lookup(driver, user=user, mapping=mapping)
+        if entity is not None and not run_query(driver, "entity_exists", {"entity": entity}, mapping):
             raise NotFoundError(f"unknown entity {entity!r}")
     return rows
 
 
-def recommend_realtime(driver: Driver, user: str, k: int = 10, candidates: int = 100) -> list[Recommendation]:
+def recommend_realtime(driver: Driver, user: str, k: int = 10, candidates: int = 100,
+                       mapping: GraphMapping = DEFAULT_MAPPING) -> list[Recommendation]:
     """Top-``k`` unseen items for ``user`` from the active run's embeddings via the vector index.
 
     ``candidates`` (default: 100) is the least number of index neighbours asked for: the HNSW beam,
@@ -66,15 +74,16 @@ def recommend_realtime(driver: Driver, user: str, k: int = 10, candidates: int =
     """
     _check_k(k)
     params: dict[str, object] = {"user": user, "k": k, "candidates": candidates}
-    rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend_realtime", params)]
+    rows = [Recommendation.from_record(r) for r in run_query(driver, "recommend_realtime", params, mapping)]
     if not rows:
-        _lookup(driver, user=user)
+        _lookup(driver, user=user, mapping=mapping)
         raise NotFoundError(f"user {user!r} has no (non-zero) embedding in the active run (new since training, "
                             "or no interactions?); try `graphrec recommend` or `graphrec cold-start`")
     return rows
 
 
-def similar_items(driver: Driver, item: str, k: int = 10) -> list[Recommendation]:
+def similar_items(driver: Driver, item: str, k: int = 10,
+                  mapping: GraphMapping = DEFAULT_MAPPING) -> list[Recommendation]:
     """Items most like ``item`` (active run's embeddings, else text embeddings).
 
     Raises:
@@ -82,13 +91,14 @@ def similar_items(driver: Driver, item: str, k: int = 10) -> list[Recommendation
     """
     _check_k(k)
     rows = [Recommendation.from_record(r) for r in run_query(
-        driver, "similar_items", {"item": item, "k": k, "text_index": text_index(driver)})]
+        driver, "similar_items", {"item": item, "k": k, "text_index": text_index(driver, mapping.item.label)},
+        mapping)]
     if not rows:
-        _lookup(driver, item=item, need_run=False)
+        _lookup(driver, item=item, need_run=False, mapping=mapping)
     return rows
 
 
-def find_item(driver: Driver, title: str, limit: int = 10) -> str:
+def find_item(driver: Driver, title: str, limit: int = 10, mapping: GraphMapping = DEFAULT_MAPPING) -> str:
     """The id of the one item titled ``title`` (case-insensitive; else the one whose title contains it).
 
     Raises:
@@ -97,7 +107,7 @@ def find_item(driver: Driver, title: str, limit: int = 10) -> str:
     """
     if not title.strip():
         raise InputError("item title", None, repr(title), "empty title")
-    rows = run_query(driver, "item_by_title", {"title": title, "limit": limit})
+    rows = run_query(driver, "item_by_title", {"title": title, "limit": limit}, mapping)
     if not rows:
         raise NotFoundError(f"no item titled {title!r} (nor with it in its title)")
     if len(rows) == 1:
@@ -110,7 +120,7 @@ def find_item(driver: Driver, title: str, limit: int = 10) -> str:
 
 
 def cold_start(driver: Driver, items: Sequence[str] = (), vector: Sequence[float] | None = None,
-               k: int = 10) -> list[Recommendation]:
+               k: int = 10, mapping: GraphMapping = DEFAULT_MAPPING) -> list[Recommendation]:
     """Recommendations for a new user from liked ``items`` or a text ``vector``.
 
     Raises:
@@ -121,25 +131,26 @@ def cold_start(driver: Driver, items: Sequence[str] = (), vector: Sequence[float
     if not items and vector is None:
         raise InputError("cold-start", None, "items", "give liked item ids or a text")
     for item in items:
-        _lookup(driver, item=item, need_run=False)
+        _lookup(driver, item=item, need_run=False, mapping=mapping)
     return [Recommendation.from_record(r) for r in run_query(driver, "cold_start_user", {
         "items": list(items), "vector": list(vector) if vector is not None else None, "k": k,
-        "text_index": text_index(driver)})]
+        "text_index": text_index(driver, mapping.item.label)}, mapping)]
 
 
-def explain(driver: Driver, user: str, item: str, limit: int = 5) -> list[Explanation]:
+def explain(driver: Driver, user: str, item: str, limit: int = 5,
+            mapping: GraphMapping = DEFAULT_MAPPING) -> list[Explanation]:
     """Paths from ``user`` to ``item`` through friends, shared entities and co-users, shortest first.
 
     Raises:
         NotFoundError: unknown user or item.
     """
-    _lookup(driver, user=user, item=item, need_run=False)
-    return [Explanation.from_record(r) for r in run_query(driver, "explain",
-                                                         {"user": user, "item": item, "limit": limit})]
+    _lookup(driver, user=user, item=item, need_run=False, mapping=mapping)
+    return [Explanation.from_record(r, mapping) for r in run_query(
+        driver, "explain", {"user": user, "item": item, "limit": limit}, mapping)]
 
 
 def diverse(driver: Driver, user: str, k: int = 10, n: int = 50, cap: int = 2,
-            kinds: Sequence[str] | None = None) -> list[Recommendation]:
+            kinds: Sequence[str] | None = None, mapping: GraphMapping = DEFAULT_MAPPING) -> list[Recommendation]:
     """The active run's top-``n`` for ``user`` re-ranked with at most ``cap`` picks per entity.
 
     Raises:
@@ -147,7 +158,7 @@ def diverse(driver: Driver, user: str, k: int = 10, n: int = 50, cap: int = 2,
     """
     _check_k(k)
     rows = [Recommendation.from_record(r) for r in run_query(driver, "diverse", {
-        "user": user, "k": k, "n": n, "cap": cap, "kinds": list(kinds) if kinds else None})]
+        "user": user, "k": k, "n": n, "cap": cap, "kinds": list(kinds) if kinds else None}, mapping)]
     if not rows:
-        _lookup(driver, user=user)
+        _lookup(driver, user=user, mapping=mapping)
     return rows

@@ -16,9 +16,12 @@ from typing import Any
 import neo4j
 from neo4j import READ_ACCESS, Driver
 
-from graphrec.db import load_query, query_names
+from graphrec.db import load_query, query_names, render
 from graphrec.db.driver import META, translated
+from graphrec.db.names import ensure_checked, mapping_names, mapping_params
+from graphrec.db.queries import placeholders
 from graphrec.errors import InputError, NotFoundError
+from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 
 GROUP = "recommend"
 _PARAM = re.compile(r"^\s*//\s*:param\s+(\w+)\s*=>\s*(.+?)\s*$")
@@ -98,8 +101,21 @@ def _jsonish(raw: str) -> bool:
     return True
 
 
-def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None) -> list[neo4j.Record]:
+def query_text(name: str, mapping: GraphMapping = DEFAULT_MAPPING) -> str:
+    """The text of ``cypher/recommend/<name>.cypher`` with the mapping's labels and id properties pasted
+    in (backtick-quoted; a mapping's names must be schema-checked first)."""
+    wanted = placeholders(load_query(f"{GROUP}/{name}"))
+    return render(f"{GROUP}/{name}", **{k: v for k, v in mapping_names(mapping).items() if k in wanted})
+
+
+def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None,
+              mapping: GraphMapping = DEFAULT_MAPPING) -> list[neo4j.Record]:
     """Run ``cypher/recommend/<name>.cypher`` as a read with ``params`` (every parameter it names).
+
+    The labels and id properties come from ``mapping`` (checked against the schema first unless
+    :func:`graphrec.db.names.check_mapping` made it), as do the ``entity_keys``, ``title_key`` and
+    ``name_keys`` parameters the query names, unless ``params`` gives them; every other parameter
+    must be in ``params``.
 
     Server notifications (unknown labels/properties on a fresh graph) are switched off so that
     command output stays clean.
@@ -112,8 +128,10 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
     """
     if name not in names():
         raise NotFoundError(f"no query {name!r} in cypher/{GROUP}/ (have: {', '.join(names())})")
-    text = load_query(f"{GROUP}/{name}")
-    values = dict(params or {})
+    mapping = ensure_checked(driver, mapping)
+    text = query_text(name, mapping)
+    used = parameters(name)
+    values = {**{k: v for k, v in mapping_params(mapping).items() if k in used}, **dict(params or {})}
     missing = [p for p in parameters(name) if p not in values]
     if missing:
         shown = ", ".join(f"{p}={json.dumps(examples(name).get(p))}" for p in missing)

@@ -8,6 +8,8 @@ from typing import Any
 import neo4j
 from neo4j.graph import Node, Path
 
+from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
+
 
 @dataclass(frozen=True)
 class Recommendation:
@@ -45,10 +47,12 @@ class Recommendation:
         return {k: v for k, v in asdict(self).items() if v is not None and v != []}
 
 
-def node_dict(node: Node) -> dict[str, Any]:
-    """A node as ``{labels, id, name}`` (name: title, else name, else id)."""
-    return {"labels": sorted(node.labels), "id": node.get("id"),
-            "name": node.get("title") or node.get("name") or node.get("id")}
+def node_dict(node: Node, mapping: GraphMapping = DEFAULT_MAPPING) -> dict[str, Any]:
+    """A node as ``{labels, id, name}``: id from its label's mapped id property, name from the first
+    of the mapping's display-name properties it has (title, name, id by default)."""
+    key = next((mapping.id_key(lab) for lab in sorted(node.labels) if mapping.node(lab) is not None), "id")
+    name = next((node.get(k) for k in mapping.name_keys if node.get(k) is not None), None)
+    return {"labels": sorted(node.labels), "id": node.get(key), "name": name if name is not None else node.get(key)}
 
 
 @dataclass(frozen=True)
@@ -72,13 +76,14 @@ class Explanation:
     forward: list[bool] = field(default_factory=list)
 
     @classmethod
-    def from_record(cls, rec: neo4j.Record) -> Explanation:
+    def from_record(cls, rec: neo4j.Record, mapping: GraphMapping = DEFAULT_MAPPING) -> Explanation:
         path: Path = rec["path"]
         nodes = list(path.nodes)
         forward = [r.start_node is not None and r.start_node.element_id == nodes[i].element_id
                    for i, r in enumerate(path.relationships)]
         return cls(kind=rec["kind"], hops=int(rec["hops"]), via=[str(v) for v in rec["via"]],
-                   nodes=[node_dict(n) for n in nodes], rels=[r.type for r in path.relationships], forward=forward)
+                   nodes=[node_dict(n, mapping) for n in nodes], rels=[r.type for r in path.relationships],
+                   forward=forward)
 
     def sentence(self) -> str:
         """The path as one line: ``1 -[RATED]-> Toy Story -[HAS_GENRE]-> Comedy <-[HAS_GENRE]- Heat``."""

@@ -8,7 +8,8 @@ The protocol (DESIGN §5), the same for every registry model:
    ``graphrec evaluate`` scores on the test pairs) or on every interaction (``holdout=False``: what
    ``graphrec train`` deploys);
 3. the artefact carries the final model's vectors, its exact top-K where the vectors only approximate the
-   scores, the exclusion pairs (every interaction the users have), metrics and ``train_pairs``.
+   scores, the exclusion pairs (every interaction the users have, below-``min_weight`` ones included),
+   metrics and ``train_pairs``.
 """
 
 from __future__ import annotations
@@ -118,7 +119,9 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
         t2 = time.perf_counter()
         metrics["test"] = rank_scored(fitted.scorer, ni, graph.test, [pairs], ks, cfg.eval_batch_size)
         report.seconds["test"] = time.perf_counter() - t2
-    exclude = union_pairs(graph.train, graph.valid, graph.test, num_items=ni)
+    below = getattr(graph, "below_min_weight", None)   # seen by the user, but under its behaviour's min_weight
+    exclude = union_pairs(graph.train, graph.valid, graph.test, *([below] if below is not None else []),
+                          num_items=ni)
     top_items = top_scores = None
     if not fitted.exact:
         t3 = time.perf_counter()

@@ -13,6 +13,8 @@ from torch import Tensor
 
 from graphrec.artefact import Artefact
 from graphrec.db import load_query, render, write
+from graphrec.db.labels import is_allowed
+from graphrec.db.names import schema_names
 from graphrec.errors import GraphRecError, InputError
 from graphrec.types import NodeType, Row
 from graphrec.writeback.batches import parallel_batches
@@ -21,6 +23,7 @@ from graphrec.writeback.topk import TopK, top_k
 from graphrec.writeback.vectors import (
     await_index,
     create_run_index,
+    ensure_id_indexes,
     mips_augment,
     write_vectors,
 )
@@ -134,6 +137,7 @@ def publish(
     activate_run: bool = True,
     progress: Progress | None = None,
     top: tuple[Tensor, Tensor] | None = None,
+    id_keys: Mapping[NodeType, str] | None = None,
 ) -> PublishResult:
     """Write a model's output as a new run and (by default) switch readers to it atomically.
 
@@ -161,6 +165,10 @@ def publish(
         progress: ``progress(stage, done, total)`` callback for progress bars.
         top: ``([U, K] item indices, [U, K] scores)``: exact recommendations of a model whose vectors only
             approximate its scores (``Artefact.top_items``/``top_scores``); ``None`` ranks by the vectors.
+        id_keys: id property per node type, from the graph mapping (default: ``id`` for each;
+            mapped names must be schema-checked, :func:`graphrec.db.names.check_mapping`). A
+            range index ``graphrec_<label>_<key>`` is created on each mapped one first (none when
+            the property already has an index).
 
     Returns:
         A :class:`PublishResult` with the run id, counts and per-stage timings.
@@ -178,6 +186,7 @@ def publish(
     labels = [user_type, item_type] + ([entity_type] if entity_emb is not None else [])
     names = {"prop": f"embedding_{key}", "mips_prop": f"mips_{key}",
              "item_index": f"item_embedding_{key}", "mips_index": f"item_mips_{key}"}
+    ensure_id_indexes(driver, {t: key for t, key in (id_keys or {}).items() if t in labels})
     write(driver, load_query("writeback/run_create"), {
         "run": run_id, "key": key, "model": run.model, "params": json.dumps(run.params, default=str),
         "metrics": json.dumps(run.metrics, default=str), "dim": dim, "k": k, "labels": labels,
@@ -186,7 +195,7 @@ def publish(
     t_all = time.perf_counter()
     try:
         _write_run(driver, result, names, labels, ids, user_emb, item_emb, mips, entity_emb, exclude, k,
-                   user_type, item_type, entity_type, batch_size, workers, progress, top)
+                   user_type, item_type, entity_type, batch_size, workers, progress, top, dict(id_keys or {}))
         write(driver, load_query("writeback/run_ready"), {"run": run_id, "counts": json.dumps(
             {"vectors": result.vectors, "recommended": result.recommended, "users": len(user_ids),
              "items": len(item_ids)})})
@@ -209,7 +218,9 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
                ids: Mapping[NodeType, Sequence[str]], user_emb: Tensor, item_emb: Tensor, mips: Tensor,
                entity_emb: Tensor | None, exclude: Tensor | None, k: int, user_type: NodeType,
                item_type: NodeType, entity_type: NodeType, batch_size: int, workers: int,
-               progress: Progress | None, top: tuple[Tensor, Tensor] | None = None) -> None:
+               progress: Progress | None, top: tuple[Tensor, Tensor] | None = None,
+               id_keys: dict[NodeType, str] | None = None) -> None:
+    id_keys = id_keys or {}
     user_ids, item_ids = list(ids[user_type]), list(ids[item_type])
     total_vec = len(user_ids) + len(item_ids) + (len(ids[entity_type]) if entity_emb is not None else 0)
     done = [0]
@@ -221,12 +232,14 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
 
     t = time.perf_counter()
     n = write_vectors(driver, item_type, item_ids, item_emb, names["prop"], mips=mips,
-                      mips_key=names["mips_prop"], batch_size=batch_size, on_batch=vec_tick, workers=workers)
+                      mips_key=names["mips_prop"], batch_size=batch_size, on_batch=vec_tick, workers=workers,
+                      id_key=id_keys.get(item_type, "id"))
     n += write_vectors(driver, user_type, user_ids, user_emb, names["prop"], batch_size=batch_size,
-                       on_batch=vec_tick, workers=workers)
+                       on_batch=vec_tick, workers=workers, id_key=id_keys.get(user_type, "id"))
     if entity_emb is not None:
         n += write_vectors(driver, entity_type, list(ids[entity_type]), entity_emb, names["prop"],
-                           batch_size=batch_size, on_batch=vec_tick, workers=workers)
+                           batch_size=batch_size, on_batch=vec_tick, workers=workers,
+                           id_key=id_keys.get(entity_type, "id"))
     result.vectors = n
     result.seconds["vectors"] = time.perf_counter() - t
 
@@ -238,7 +251,8 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
     result.seconds["index"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    query = render("writeback/write_recommended", src=user_type, dst=item_type)
+    query = render("writeback/write_recommended", src=user_type, dst=item_type,
+                   src_id=id_keys.get(user_type, "id"), dst_id=id_keys.get(item_type, "id"))
     rec_done = [0]
     total_rec = len(user_ids) * min(k, len(item_ids))
 
@@ -260,15 +274,42 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
     result.seconds["recommended"] = time.perf_counter() - t
 
 
+def _checked_labels(driver: Driver, labels: Iterable[str]) -> dict[str, str]:
+    """Each of ``labels`` as a name that may be pasted: graphrec's own as they are, any other (a graph
+    mapping's, read back from a saved artefact) only if the database has it (a schema-checked name).
+
+    Raises:
+        InputError: a label the database does not have.
+    """
+    wanted = list(dict.fromkeys(labels))
+    out = {name: name for name in wanted if is_allowed(name)}
+    others = [name for name in wanted if name not in out]
+    if others:
+        out.update({str(name): name for name in schema_names(driver, others)})
+        missing = [name for name in others if name not in out]
+        if missing:
+            raise InputError("publish", None, "label", f"the artefact's node label(s) {', '.join(map(repr, missing))} "
+                             f"are not labels in the database; publish it into the graph it was fitted on")
+    return out
+
+
 def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activate_run: bool = True,
                      batch_size: int = 5000, workers: int = 2, progress: Progress | None = None,
-                     run_id: str | None = None) -> PublishResult:
+                     run_id: str | None = None, id_keys: Mapping[NodeType, str] | None = None) -> PublishResult:
     """Publish a fitted :class:`~graphrec.artefact.Artefact` whole: :func:`publish` with its vectors, its exact
     top-K when it has one, its exclusion pairs, params, metrics and ``train_pairs``.
 
+    The artefact's node labels (its user, item and entity types; a graph mapping's for a mapped graph)
+    are checked against the database schema again before they are pasted into any query, as a saved
+    artefact is only a file.
+
+    Args:
+        id_keys: id property per node type, from the graph mapping (default: ``id`` for each; mapped
+            names must be schema-checked, :func:`graphrec.db.names.check_mapping`).
+
     Raises:
-        InputError: the artefact's shapes or values are wrong (checked before anything is written), or
-            ``k`` exceeds the top-K it kept.
+        InputError: the artefact's shapes or values are wrong, or one of its labels is not in the
+            database (checked before anything is written), or ``k`` exceeds the top-K it kept.
         DatabaseError: Neo4j failed; nothing of the run is left behind.
     """
     top = None
@@ -278,9 +319,12 @@ def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activat
                              f"items per user; refit with a larger top_k to publish {k}")
         top = (artefact.top_items, artefact.top_scores)
     entity = next(iter(artefact.entity_emb), "Entity")
+    checked = _checked_labels(driver, [artefact.user_type, artefact.item_type]
+                              + ([entity] if artefact.entity_emb else []))
     spec = RunSpec(model=artefact.model, params=artefact.params, run_id=run_id, train_pairs=artefact.train_pairs,
                    metrics={"test": artefact.metrics.get("test", {}), "valid": artefact.metrics.get("valid", {})})
     return publish(driver, spec, artefact.ids, artefact.user_emb, artefact.item_emb, artefact.exclude, k=k,
-                   entity_emb=artefact.entity_emb.get(entity), user_type=artefact.user_type,
-                   item_type=artefact.item_type, entity_type=entity, batch_size=batch_size, workers=workers,
-                   activate_run=activate_run, progress=progress, top=top)
+                   entity_emb=artefact.entity_emb.get(entity), user_type=checked[artefact.user_type],
+                   item_type=checked[artefact.item_type], entity_type=checked.get(entity, entity),
+                   batch_size=batch_size, workers=workers, activate_run=activate_run, progress=progress, top=top,
+                   id_keys=id_keys)

@@ -40,6 +40,7 @@ from neo4j import Driver, ManagedTransaction
 from graphrec.db import load_query, read, render, write
 from graphrec.db.driver import translated
 from graphrec.db.lease import WRITER, default_owner, lease
+from graphrec.db.names import schema_names
 from graphrec.db.queries import statements
 from graphrec.errors import GraphRecError, InputError, NotFoundError
 from graphrec.writeback.vectors import create_mirror_index, drop_index, ensure_mirror_index
@@ -167,6 +168,13 @@ def _not_activatable(run_id: str, status: str) -> GraphRecError:
     return GraphRecError(f"model run {run_id!r} is {status!r}, not ready or retired: {why}; it cannot be activated")
 
 
+def _run_labels(driver: Driver, run: RunInfo) -> list[str]:
+    """The labels the run wrote vectors on (user, item[, entity]), as stored on its node, checked
+    against the database's labels (they may be a graph mapping's, which only the schema allows)."""
+    stored = [str(x) for x in run.props.get("labels") or []]
+    return [name for name in schema_names(driver, stored)] if stored else []
+
+
 def check_counts(driver: Driver, run: RunInfo) -> None:
     """Check that the graph still holds what was recorded for ``run`` at publish.
 
@@ -185,7 +193,7 @@ def check_counts(driver: Driver, run: RunInfo) -> None:
     prop = run.props.get("prop")
     if want_vec is not None and prop:
         have = sum(int(read(driver, render("writeback/run_vector_count", label=label), {"prop": prop})[0]["n"])
-                   for label in run.props.get("labels") or [])
+                   for label in _run_labels(driver, run))
         if have != int(want_vec):
             raise GraphRecError(f"model run {run.id!r} has {have} embedding vectors, {want_vec} were published: it "
                                 f"is incomplete and is not activated (`graphrec runs prune` removes it)")
@@ -203,11 +211,13 @@ def activate(driver: Driver, run_id: str) -> RunInfo:
         raise _not_activatable(run_id, run.status)
     check_counts(driver, run)
     dim = int(run.dim or 0)
-    ensure_mirror_index(driver, dim)
+    labels = _run_labels(driver, run)
+    item_label = labels[1] if len(labels) > 1 else "Item"
+    ensure_mirror_index(driver, dim, item_label)
     stmts = statements(load_query("writeback/activate"))
     lock = load_query("writeback/run_lock")
     key = str(run.props.get("prop"))
-    mirrors = [render("writeback/mirror_embedding", label=label) for label in run.props.get("labels") or []]
+    mirrors = [render("writeback/mirror_embedding", label=label) for label in labels]
 
     def work(tx: ManagedTransaction) -> None:
         row = tx.run(lock, {"run": run_id}).single()
@@ -223,7 +233,7 @@ def activate(driver: Driver, run_id: str) -> RunInfo:
     with translated(getattr(driver, "graphrec_uri", "Neo4j")), driver.session(
             database=_database(driver), notifications_min_severity="OFF") as s:
         s.execute_write(work)
-    create_mirror_index(driver, dim)
+    create_mirror_index(driver, dim, item_label)
     return get_run(driver, run_id)
 
 
@@ -241,7 +251,7 @@ def delete_run(driver: Driver, run_id: str, batch: int = 10_000) -> None:
     keys = [k for k in (run.props.get("prop"), run.props.get("mips_prop")) if k]
     with translated(getattr(driver, "graphrec_uri", "Neo4j")), driver.session(database=_database(driver)) as s:
         s.run(load_query("writeback/prune_rels"), {"run": run_id, "batch": batch}).consume()
-        for label in run.props.get("labels") or []:
+        for label in _run_labels(driver, run):
             s.run(render("writeback/prune_props", label=label), {"keys": keys, "batch": batch}).consume()
     for name in (run.props.get("item_index"), run.props.get("mips_index")):
         if name:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import torch
 from neo4j import Driver
@@ -63,19 +63,41 @@ def write_vectors(
     batch_size: int = 5000,
     on_batch: Callable[[int], None] | None = None,
     workers: int = 1,
+    id_key: str = "id",
 ) -> int:
     """Write ``emb[i]`` to property ``key`` of the ``label`` node with id ``ids[i]`` (and ``mips``).
+
+    ``id_key`` is the label's id property (default: ``id``; a mapped one must be schema-checked).
 
     Returns:
         The number of vectors written.
     """
     if mips is not None:
-        query = render("writeback/write_item_vectors", label=label)
+        query = render("writeback/write_item_vectors", label=label, id=id_key)
         params = {"key": key, "mips_key": mips_key}
     else:
-        query = render("writeback/write_vectors", label=label)
+        query = render("writeback/write_vectors", label=label, id=id_key)
         params = {"key": key}
     return parallel_batches(driver, query, vector_rows(ids, emb, mips), batch_size, params, workers, on_batch)
+
+
+def ensure_id_indexes(driver: Driver, id_keys: Mapping[str, str], seconds: int = 300) -> list[str]:
+    """A range index on each ``label.id_key`` of ``id_keys`` that is not graphrec's own ``id`` (a
+    mapped graph's id properties), named ``graphrec_<label>_<key>``; waits until they are online.
+
+    Returns:
+        The index names asked for (an existing index on the same property is kept instead).
+    """
+    names = []
+    for label, key in id_keys.items():
+        if key == "id":
+            continue
+        name = "graphrec_" + re.sub(r"[^a-z0-9]+", "_", f"{label}_{key}".lower()).strip("_")
+        write(driver, render("writeback/id_index", label=label, id=key), {"name": name})
+        names.append(name)
+    if names:
+        write(driver, load_query("writeback/await_indexes"), {"seconds": seconds})
+    return names
 
 
 def vector_indexes(driver: Driver) -> dict[str, Row]:
@@ -102,20 +124,20 @@ def create_run_index(driver: Driver, name: str, label: str, key: str, dim: int, 
     write(driver, text, {"name": name, "dim": dim, "m": m, "ef_construction": ef_construction})
 
 
-def ensure_mirror_index(driver: Driver, dim: int) -> None:
-    """The ``item_embedding`` vector index on ``Item.embedding`` with dimension ``dim``.
+def ensure_mirror_index(driver: Driver, dim: int, label: str = "Item") -> None:
+    """The ``item_embedding`` vector index on ``<label>.embedding`` with dimension ``dim``.
 
-    An existing one with another dimension is dropped first (call this before the switch, and
-    :func:`create_mirror_index` after it).
+    An existing one with another dimension or label is dropped first (call this before the switch,
+    and :func:`create_mirror_index` after it).
     """
     existing = vector_indexes(driver).get("item_embedding")
-    if existing is not None and existing.get("dim") != dim:
+    if existing is not None and (existing.get("dim") != dim or existing.get("label") != label):
         drop_index(driver, "item_embedding")
 
 
-def create_mirror_index(driver: Driver, dim: int) -> None:
-    """Create ``item_embedding`` (if missing)."""
-    write(driver, load_query("writeback/mirror_index"), {"dim": dim})
+def create_mirror_index(driver: Driver, dim: int, label: str = "Item") -> None:
+    """Create ``item_embedding`` on ``<label>.embedding`` (if missing)."""
+    write(driver, render("writeback/mirror_index", label=label), {"dim": dim})
 
 
 def drop_index(driver: Driver, name: str) -> None:

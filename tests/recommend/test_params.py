@@ -3,8 +3,9 @@
 Neo4j refuses a statement that lacks a parameter it names (``Neo.ClientError.Statement.ParameterMissing``),
 whatever the client. So the files name only parameters they need (``recommend`` has no optional
 ``$entity``: the filter is ``recommend_by_entity``), every one is documented by a ``:param`` line, and
-graphrec never fills one in from those example lines. Checked over Neo4j's HTTP Query API as a client
-without a driver would send them, and through ``run_query`` / ``graphrec query``.
+graphrec never fills one in from those example lines (only the graph mapping's own ``title_key``,
+``entity_keys``, ``name_keys``, which are the mapping's values, not examples). Checked over Neo4j's HTTP
+Query API as a client without a driver would send them, and through ``run_query`` / ``graphrec query``.
 """
 
 from __future__ import annotations
@@ -21,7 +22,9 @@ from neo4j import Driver
 
 from graphrec.cli.main import cli
 from graphrec.config import Settings
+from graphrec.db.names import mapping_params
 from graphrec.errors import InputError, NotFoundError
+from graphrec.mapping import DEFAULT_MAPPING
 from graphrec.recommend import examples, find_item, names, parameters, recommend, run_query
 from tests.ingest.conftest import cli_args
 from tests.recommend.conftest import Published
@@ -32,7 +35,7 @@ pytestmark = pytest.mark.neo4j
 def test_every_parameter_is_documented() -> None:
     for name in names():
         assert set(parameters(name)) == set(examples(name)), f"{name}: :param lines differ from the $parameters"
-    assert "entity" not in parameters("recommend") and parameters("recommend") == ("k", "user")
+    assert "entity" not in parameters("recommend") and parameters("recommend") == ("k", "title_key", "user")
     assert "entity" in parameters("recommend_by_entity")
 
 
@@ -51,9 +54,10 @@ def _http(settings: Settings, statement: str, params: dict[str, Any]) -> tuple[i
 
 
 def _query(name: str) -> str:
-    from graphrec.db import load_query
+    """The query as ``graphrec query NAME --cypher`` prints it for graphrec's own schema."""
+    from graphrec.recommend.library import query_text
 
-    return load_query(f"recommend/{name}")
+    return query_text(name)
 
 
 def _toy_params(name: str, published: Published) -> dict[str, Any]:
@@ -61,6 +65,10 @@ def _toy_params(name: str, published: Published) -> dict[str, Any]:
     toy = {"user": "u2", "item": "i10", "items": ["i1", "i2"], "entity": "genre:Comedy", "title": "title of i10",
            "text_index": None}
     return {p: toy.get(p, examples(name)[p]) for p in parameters(name)}
+
+
+MAPPED = mapping_params(DEFAULT_MAPPING)
+"""``title_key``, ``entity_keys``, ``name_keys`` of graphrec's own schema (what ``--cypher`` prints)."""
 
 
 def test_documented_parameters_suffice_over_http(settings: Settings, published: Published) -> None:
@@ -71,12 +79,14 @@ def test_documented_parameters_suffice_over_http(settings: Settings, published: 
 
 
 def test_recommend_without_entity_over_http(settings: Settings, driver: Driver, published: Published) -> None:
-    status, body = _http(settings, _query("recommend"), {"user": "u2", "k": 5})
+    status, body = _http(settings, _query("recommend"), {"user": "u2", "k": 5, "title_key": MAPPED["title_key"]})
     assert status in (200, 202), body
     fields = body["data"]["fields"]
     items = [dict(zip(fields, row, strict=True))["item"] for row in body["data"]["values"]]
     assert items == published.expected("u2", 5) == [r.item for r in recommend(driver, "u2", k=5)]
-    status, body = _http(settings, _query("recommend_by_entity"), {"user": "u3", "k": 8, "entity": "genre:Drama"})
+    status, body = _http(settings, _query("recommend_by_entity"), {"user": "u3", "k": 8, "entity": "genre:Drama",
+                                                                   "title_key": MAPPED["title_key"],
+                                                                   "entity_keys": MAPPED["entity_keys"]})
     assert status in (200, 202), body
     filtered = [dict(zip(body["data"]["fields"], row, strict=True))["item"] for row in body["data"]["values"]]
     assert filtered == [r.item for r in recommend(driver, "u3", k=8, entity="genre:Drama")]
@@ -91,7 +101,7 @@ def test_run_query_never_fills_in_examples(driver: Driver, published: Published)
     assert [r["item"] for r in rows] == published.expected("u2", 3)
     with pytest.raises(InputError) as e:
         run_query(driver, "recommend", {})
-    assert e.value.field == "k, user" and "required parameters missing" in e.value.problem
+    assert e.value.field == "k, user" and "required parameters missing" in e.value.problem   # title_key: the mapping's
     with pytest.raises(InputError, match="required parameter missing"):
         run_query(driver, "diverse", {"user": "u2", "k": 3, "n": 8, "cap": 1})  # kinds: null is a value
     assert run_query(driver, "diverse", {"user": "u2", "k": 3, "n": 8, "cap": 1, "kinds": None})
@@ -102,7 +112,7 @@ def test_run_query_never_fills_in_examples(driver: Driver, published: Published)
 def test_query_command_requires_parameters(settings: Settings, published: Published) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, [*cli_args(settings), "query", "recommend"])
-    assert result.exit_code == 1
+    assert result.exit_code == 2   # bad input
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("graphrec: error: cypher/recommend/recommend.cypher: k, user: "
                                                    "required parameters missing"), result.output
@@ -129,7 +139,7 @@ def test_similar_by_title_cli(settings: Settings, published: Published) -> None:
     assert by_id.exit_code == 0 and by_title.exit_code == 0, by_title.output
     assert json.loads(by_title.output) == json.loads(by_id.output) and len(json.loads(by_id.output)) == 3
     ambiguous = runner.invoke(cli, [*cli_args(settings), "similar", "--title", "of i5"])
-    assert ambiguous.exit_code == 1
+    assert ambiguous.exit_code == 2   # bad input: several items have the title
     assert ambiguous.output.count("\n") == 1 and "i59: Title of i59" not in ambiguous.output
     assert ambiguous.output.startswith("graphrec: error: item title: 'of i5': 11 items have it in their title")
     both = runner.invoke(cli, [*cli_args(settings), "similar", "i10", "--title", "x"])

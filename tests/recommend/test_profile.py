@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from graphrec.db import load_query
 from graphrec.recommend import examples
+from graphrec.recommend.library import query_text
 from graphrec.writeback import RunSpec, publish
 from tests.conftest import clear_graph
 from tests.recommend.toygraph import build
@@ -28,7 +28,7 @@ def _profile(driver: Driver, name: str, user: str) -> int:
     params = {**examples(name), "user": user, "item": "i3", "items": ["i1", "i2"], "k": K, "entity": None,
               "text_index": None, "n": K, "limit": 5}
     with driver.session() as s:
-        summary = s.run("PROFILE " + load_query(f"recommend/{name}"), params).consume()
+        summary = s.run("PROFILE " + query_text(name), params).consume()
     assert summary.profile is not None
     return _hits(summary.profile)
 

@@ -74,6 +74,25 @@ def test_refit_learns_from_everything_it_may(graph_with_valid: RecGraph) -> None
     assert deployed.exclude.size(1) == deployed.train_pairs
 
 
+def test_below_min_weight_pairs_are_excluded_not_learnt(graph_with_valid: RecGraph) -> None:
+    g = graph_with_valid
+    n = g.num_items
+    had = union_pairs(g.train, g.valid, g.test, num_items=n)
+    have = set(map(tuple, had.T.tolist()))
+    # pairs the users have, but under their behaviour's min_weight (a mapped graph's low ratings)
+    below = torch.tensor([p for p in ((u, i) for u in range(g.num_users) for i in range(n)) if p not in have][::7]).T
+    assert below.size(1) > 0
+    plain = fit(g, replace(FAST, model="ease", top_k=5), progress=False, holdout=False)
+    art = fit(replace(g, below_min_weight=below), replace(FAST, model="ease", top_k=5), progress=False,
+              holdout=False)
+    assert art.train_pairs == plain.train_pairs == had.size(1)   # what the model learnt from: unchanged
+    assert torch.equal(art.user_emb, plain.user_emb)
+    excluded = set(map(tuple, art.exclude.T.tolist()))
+    assert excluded == have | set(map(tuple, below.T.tolist()))
+    assert art.top_items is not None
+    assert not any((u, i) in excluded for u, row in enumerate(art.top_items.tolist()) for i in row)
+
+
 def test_bpr_refit_uses_the_chosen_epochs(graph_with_valid: RecGraph) -> None:
     art = fit(graph_with_valid, replace(FAST, model="lightgcn", epochs=9, eval_every=3), progress=False)
     chosen = art.info["selection"]["params"]["epochs"]

@@ -1,0 +1,2 @@
+// Wait until every index is online (after creating id indexes). Parameters: $seconds.
+CALL db.awaitIndexes($seconds)
