@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from graphrec.artefact import Artefact
     from graphrec.ingest.writer import LoadReport
     from graphrec.loaders.types import RecGraph
+    from graphrec.mapping import GraphMapping
     from graphrec.recommend import Explanation, Recommendation
     from graphrec.train.config import TrainConfig
     from graphrec.writeback import PublishResult
@@ -52,6 +53,16 @@ class Session:
         self.driver: Driver = driver if driver is not None else db_connect(settings)
         if driver is not None:   # a driver the caller made: give it the database explicitly
             setattr(driver, "graphrec_database", settings.database)  # noqa: B010 - what graphrec.db reads
+        self._mapping: GraphMapping | None = None
+
+    @property
+    def mapping(self) -> GraphMapping:
+        """The settings' ``[graph]`` mapping, checked against the database schema on first use."""
+        if self._mapping is None:
+            from graphrec.db.names import check_mapping
+
+            self._mapping = check_mapping(self.driver, self.settings.graph)
+        return self._mapping
 
     def __enter__(self) -> Session:
         return self
@@ -81,7 +92,8 @@ class Session:
         """Stream the recommendation graph out of Neo4j (``split``: auto, stored, temporal or random)."""
         from graphrec.loaders import discover_spec, load_graph
 
-        spec = discover_spec(self.driver, interactions=list(interactions) if interactions else None)
+        spec = discover_spec(self.driver, interactions=list(interactions) if interactions else None,
+                             mapping=self.mapping)
         return load_graph(self.driver, spec, split=split, seed=seed)  # type: ignore[arg-type]
 
     # -- model out ------------------------------------------------------------------------------------
@@ -91,26 +103,33 @@ class Session:
         from graphrec.writeback import publish_artefact
 
         art = artefact if isinstance(artefact, Artefact) else Artefact.load(artefact)
-        return publish_artefact(self.driver, art, k=k, activate_run=activate, batch_size=min(
-            self.settings.batch_size, 5000))
+        m = self.mapping
+        if (art.user_type, art.item_type) != (m.user.label, m.item.label):
+            raise ConfigError(f"the artefact's users and items are {art.user_type}/{art.item_type}, the mapping's "
+                              f"{m.user.label}/{m.item.label}: publish it with the mapping it was fitted with")
+        return publish_artefact(self.driver, art, k=k, activate_run=activate,
+                                batch_size=min(self.settings.batch_size, 5000),
+                                id_keys={n.label: n.id for n in m.nodes})
 
     def recommend(self, user: str, k: int = 10, realtime: bool = False) -> list[Recommendation]:
         """The active run's top-``k`` for ``user`` (``realtime``: from the vector index, not RECOMMENDED)."""
         from graphrec import recommend as rec
 
-        return rec.recommend_realtime(self.driver, user, k) if realtime else rec.recommend(self.driver, user, k)
+        if realtime:
+            return rec.recommend_realtime(self.driver, user, k, mapping=self.mapping)
+        return rec.recommend(self.driver, user, k, mapping=self.mapping)
 
     def similar(self, item: str, k: int = 10) -> list[Recommendation]:
         """Items nearest ``item`` in the active run's vector index."""
         from graphrec.recommend import similar_items
 
-        return similar_items(self.driver, item, k)
+        return similar_items(self.driver, item, k, mapping=self.mapping)
 
     def explain(self, user: str, item: str, limit: int = 5) -> list[Explanation]:
         """Paths in the graph from ``user`` to ``item``, strongest first."""
         from graphrec.recommend import explain
 
-        return explain(self.driver, user, item, limit)
+        return explain(self.driver, user, item, limit, mapping=self.mapping)
 
 
 def connect(target: Settings | str | None = None, *, auth: tuple[str, str] | None = None,
