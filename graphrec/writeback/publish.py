@@ -14,6 +14,7 @@ from torch import Tensor
 from graphrec.artefact import Artefact
 from graphrec.db import load_query, render, write
 from graphrec.db.labels import is_allowed
+from graphrec.db.lease import WRITER, default_owner, lease
 from graphrec.db.names import schema_names
 from graphrec.errors import GraphRecError, InputError
 from graphrec.types import NodeType, Row
@@ -176,42 +177,44 @@ def publish(
     Raises:
         InputError: shapes or values are wrong (checked before anything is written).
         DatabaseError: Neo4j failed; nothing of the run is left behind.
+        LeaseError: another writer (a load, publish or prune) holds the database; nothing is written.
     """
     validate(ids, user_emb, item_emb, exclude, k, entity_emb, user_type, item_type, entity_type)
-    run_id = run.run_id or new_run_id(run.model)
-    key = run_key(run_id)
-    user_ids, item_ids = list(ids[user_type]), list(ids[item_type])
-    dim = int(user_emb.size(1))
-    mips, norm = mips_augment(item_emb)
-    labels = [user_type, item_type] + ([entity_type] if entity_emb is not None else [])
-    names = {"prop": f"embedding_{key}", "mips_prop": f"mips_{key}",
-             "item_index": f"item_embedding_{key}", "mips_index": f"item_mips_{key}"}
-    ensure_id_indexes(driver, {t: key for t, key in (id_keys or {}).items() if t in labels})
-    write(driver, load_query("writeback/run_create"), {
-        "run": run_id, "key": key, "model": run.model, "params": json.dumps(run.params, default=str),
-        "metrics": json.dumps(run.metrics, default=str), "dim": dim, "k": k, "labels": labels,
-        "mips_norm": norm, "train_pairs": run.train_pairs, **names})
-    result = PublishResult(run_id=run_id, active=False)
-    t_all = time.perf_counter()
-    try:
-        _write_run(driver, result, names, labels, ids, user_emb, item_emb, mips, entity_emb, exclude, k,
-                   user_type, item_type, entity_type, batch_size, workers, progress, top, dict(id_keys or {}))
-        write(driver, load_query("writeback/run_ready"), {"run": run_id, "counts": json.dumps(
-            {"vectors": result.vectors, "recommended": result.recommended, "users": len(user_ids),
-             "items": len(item_ids)})})
-        if activate_run:
-            t = time.perf_counter()
-            activate(driver, run_id)
-            result.seconds["activate"] = time.perf_counter() - t
-            result.active = True
-    except BaseException:
+    with lease(driver, WRITER, owner=default_owner(f"graphrec publish {run.model}")):   # one writer at a time
+        run_id = run.run_id or new_run_id(run.model)
+        key = run_key(run_id)
+        user_ids, item_ids = list(ids[user_type]), list(ids[item_type])
+        dim = int(user_emb.size(1))
+        mips, norm = mips_augment(item_emb)
+        labels = [user_type, item_type] + ([entity_type] if entity_emb is not None else [])
+        names = {"prop": f"embedding_{key}", "mips_prop": f"mips_{key}",
+                 "item_index": f"item_embedding_{key}", "mips_index": f"item_mips_{key}"}
+        ensure_id_indexes(driver, {t: key for t, key in (id_keys or {}).items() if t in labels})
+        write(driver, load_query("writeback/run_create"), {
+            "run": run_id, "key": key, "model": run.model, "params": json.dumps(run.params, default=str),
+            "metrics": json.dumps(run.metrics, default=str), "dim": dim, "k": k, "labels": labels,
+            "mips_norm": norm, "train_pairs": run.train_pairs, **names})
+        result = PublishResult(run_id=run_id, active=False)
+        t_all = time.perf_counter()
         try:
-            delete_run(driver, run_id)
-        except GraphRecError:
-            pass
-        raise
-    result.seconds["total"] = time.perf_counter() - t_all
-    return result
+            _write_run(driver, result, names, labels, ids, user_emb, item_emb, mips, entity_emb, exclude, k,
+                       user_type, item_type, entity_type, batch_size, workers, progress, top, dict(id_keys or {}))
+            write(driver, load_query("writeback/run_ready"), {"run": run_id, "counts": json.dumps(
+                {"vectors": result.vectors, "recommended": result.recommended, "users": len(user_ids),
+                 "items": len(item_ids)})})
+            if activate_run:
+                t = time.perf_counter()
+                activate(driver, run_id)
+                result.seconds["activate"] = time.perf_counter() - t
+                result.active = True
+        except BaseException:
+            try:
+                delete_run(driver, run_id)
+            except GraphRecError:
+                pass
+            raise
+        result.seconds["total"] = time.perf_counter() - t_all
+        return result
 
 
 def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], labels: list[str],

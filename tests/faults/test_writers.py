@@ -121,3 +121,22 @@ def test_header_only_csv_records_nothing(db: Driver, run_cli: RunCli, tmp_path: 
     assert graph_stats(db)["nodes"] == {}
     after = run_cli("--quiet", "load", "csv", "--path", str(FIXTURES / "csv"))  # nothing blocks a real dataset
     assert after.exit_code == 0, after.output
+
+
+def test_publish_waits_for_no_one_while_another_writer_holds_the_lease(db: Driver) -> None:
+    from graphrec.writeback import RunSpec, publish
+    from tests.recommend.toygraph import build
+
+    graph = build(db, users=6, items=8, degree=2)
+    user_emb, item_emb = graph.embeddings(dim=4)
+    other = acquire(db, "writer", owner="graphrec load (another writer)")   # not re-entrant: another holder
+    try:
+        t0 = time.perf_counter()
+        with pytest.raises(LeaseError, match="graphrec load"):
+            publish(db, RunSpec("lightgcn"), graph.ids, user_emb, item_emb, graph.exclude, k=2)
+        assert time.perf_counter() - t0 < 10
+    finally:
+        other.release()
+    assert int(db.execute_query("MATCH (r:ModelRun) RETURN count(r) AS n").records[0]["n"]) == 0
+    res = publish(db, RunSpec("lightgcn"), graph.ids, user_emb, item_emb, graph.exclude, k=2)
+    assert res.active and _locks(db) == 0
