@@ -24,7 +24,7 @@ def serve(app: AppContext, host: str, port: int) -> None:
     require_extra()
     import uvicorn
 
-    api = create_app(app.driver())
+    api = create_app(app.driver(), app.mapping())
     app.echo(f"graphrec API on http://{host}:{port} (docs: http://{host}:{port}/docs); Ctrl-C stops it")
     uvicorn.run(api, host=host, port=port, log_level="warning" if app.quiet else "info")
 

@@ -19,6 +19,7 @@ from neo4j import Driver
 
 from graphrec.db import load_query, read
 from graphrec.errors import ConfigError, DatabaseError, GraphRecError, InputError, NotFoundError
+from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 from graphrec.recommend import Explanation, Recommendation
 
 if TYPE_CHECKING:
@@ -51,8 +52,9 @@ def _run(recs: list[Recommendation]) -> str | None:
     return next((r.run for r in recs if r.run), None)
 
 
-def create_app(driver: Driver, title: str = "graphrec") -> FastAPI:
-    """The API over ``driver`` (which the caller owns and closes).
+def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: str = "graphrec") -> FastAPI:
+    """The API over ``driver`` (which the caller owns and closes) and the graph ``mapping``, already
+    checked against the schema (:func:`graphrec.db.names.check_mapping`), as the CLI passes it.
 
     Raises:
         ConfigError: FastAPI/uvicorn are not installed (the ``[serve]`` extra).
@@ -118,14 +120,15 @@ def create_app(driver: Driver, title: str = "graphrec") -> FastAPI:
 
         if realtime and entity is not None:
             raise InputError("recommend", None, "realtime", "cannot be combined with entity")
-        recs = recommend_realtime(driver, user, k) if realtime else rec_precomputed(driver, user, k, entity=entity)
+        recs = (recommend_realtime(driver, user, k, mapping=mapping) if realtime
+                else rec_precomputed(driver, user, k, entity=entity, mapping=mapping))
         return {"user": user, "run": _run(recs), "items": _items(recs)}
 
     @app.get("/similar/{item}", summary="Items most similar to an item")
     def similar(item: str = Path(description="Item id."), k: int = k_param) -> dict[str, Any]:
         from graphrec.recommend import similar_items
 
-        recs = similar_items(driver, item, k)
+        recs = similar_items(driver, item, k, mapping=mapping)
         return {"item": item, "run": _run(recs), "items": _items(recs)}
 
     @app.get("/explain/{user}/{item}", summary="Paths in the graph from a user to an item, shortest first")
@@ -133,7 +136,7 @@ def create_app(driver: Driver, title: str = "graphrec") -> FastAPI:
                 limit: int = Query(5, ge=1, le=100, description="How many paths.")) -> dict[str, Any]:
         from graphrec.recommend import explain as rec_explain
 
-        paths: list[Explanation] = rec_explain(driver, user, item, limit)
+        paths: list[Explanation] = rec_explain(driver, user, item, limit, mapping=mapping)
         return {"user": user, "item": item,
                 "paths": [{**p.to_dict(), "sentence": p.sentence()} for p in paths]}
 

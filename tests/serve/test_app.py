@@ -9,11 +9,13 @@ import urllib.parse
 import urllib.request
 from dataclasses import replace
 
+from click.testing import CliRunner
 from neo4j import Driver
 
 from graphrec import recommend as rec
+from graphrec.cli.main import cli
 from graphrec.config import Settings
-from graphrec.db import connect, load_query
+from graphrec.db import connect
 from graphrec.server.local import free_port
 from tests.recommend.conftest import K, Published
 from tests.serve.conftest import get, serving
@@ -112,7 +114,11 @@ def test_database_down_is_503(neo4j_settings: Settings) -> None:
 
 def test_cypher_file_through_neo4j_query_api(base_url: str, neo4j_settings: Settings, published: Published) -> None:
     """The README's curl example: a cypher/ file POSTed to Neo4j's own HTTP Query API gives what /recommend gives."""
-    body = json.dumps({"statement": load_query("recommend/recommend"), "parameters": {"user": "u4", "k": 5}})
+    res = CliRunner().invoke(cli, ["--uri", neo4j_settings.uri, "--password", neo4j_settings.password or "",
+                                   "query", "recommend", "--cypher"])
+    assert res.exit_code == 0, res.output
+    statement = "\n".join(ln for ln in res.output.splitlines() if not ln.startswith(":param"))  # grep -v '^:param'
+    body = json.dumps({"statement": statement, "parameters": {"user": "u4", "k": 5, "title_key": "title"}})
     req = urllib.request.Request(
         f"http://127.0.0.1:{neo4j_settings.http_port}/db/{neo4j_settings.database}/query/v2", data=body.encode(),
         method="POST", headers={"Content-Type": "application/json", "Accept": "application/json",
