@@ -8,7 +8,8 @@ Every error has one JSON shape, ``{"error": {"code": ..., "message": ...}}``:
 * 503 ``database_unavailable``: Neo4j cannot be reached or refused the credentials;
 * 500 ``internal``: anything else (the message names the exception, no traceback).
 
-FastAPI and uvicorn are the optional ``[serve]`` extra, imported only when an app is built.
+FastAPI and uvicorn are the optional ``[serve]`` extra, imported only when an app is built. From a
+:class:`graphrec.Session` ``gr``: ``create_app(gr.driver, gr.mapping)``, then serve it with uvicorn.
 """
 
 from __future__ import annotations
@@ -61,6 +62,17 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
     """
     require_extra()
     from fastapi import FastAPI, Path, Query, Request
+
+    from graphrec.db.names import ensure_checked
+
+    checked: list[GraphMapping] = []
+
+    def graph() -> GraphMapping:
+        """The mapping, checked against the schema once (not per request); retried while Neo4j is down."""
+        if not checked:
+            checked.append(ensure_checked(driver, mapping))
+        return checked[0]
+
     from fastapi.exceptions import RequestValidationError
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException
@@ -120,15 +132,15 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
 
         if realtime and entity is not None:
             raise InputError("recommend", None, "realtime", "cannot be combined with entity")
-        recs = (recommend_realtime(driver, user, k, mapping=mapping) if realtime
-                else rec_precomputed(driver, user, k, entity=entity, mapping=mapping))
+        recs = (recommend_realtime(driver, user, k, mapping=graph()) if realtime
+                else rec_precomputed(driver, user, k, entity=entity, mapping=graph()))
         return {"user": user, "run": _run(recs), "items": _items(recs)}
 
     @app.get("/similar/{item}", summary="Items most similar to an item")
     def similar(item: str = Path(description="Item id."), k: int = k_param) -> dict[str, Any]:
         from graphrec.recommend import similar_items
 
-        recs = similar_items(driver, item, k, mapping=mapping)
+        recs = similar_items(driver, item, k, mapping=graph())
         return {"item": item, "run": _run(recs), "items": _items(recs)}
 
     @app.get("/explain/{user}/{item}", summary="Paths in the graph from a user to an item, shortest first")
@@ -136,7 +148,7 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
                 limit: int = Query(5, ge=1, le=100, description="How many paths.")) -> dict[str, Any]:
         from graphrec.recommend import explain as rec_explain
 
-        paths: list[Explanation] = rec_explain(driver, user, item, limit, mapping=mapping)
+        paths: list[Explanation] = rec_explain(driver, user, item, limit, mapping=graph())
         return {"user": user, "item": item,
                 "paths": [{**p.to_dict(), "sentence": p.sentence()} for p in paths]}
 
