@@ -91,9 +91,14 @@ def http_client(port: int) -> Callable[[], Callable[[str], None]]:
 
 
 def bolt_client(driver: Driver) -> Callable[[], Callable[[str], None]]:
+    from graphrec.db.names import check_mapping
+    from graphrec.mapping import DEFAULT_MAPPING
+
+    mapping = check_mapping(driver, DEFAULT_MAPPING)  # once, as graphrec serve does at start
+
     def make() -> Callable[[str], None]:
         def call(user: str) -> None:
-            if not recommend(driver, user, 10):
+            if not recommend(driver, user, 10, mapping=mapping):
                 raise RuntimeError(f"recommend({user!r}) is empty")
         return call
     return make
