@@ -28,6 +28,8 @@ ALLOWED: dict[str, set[str]] = {
     "graphrec.ranking": set(),
     "graphrec.train": {"graphrec.nn", "graphrec.loaders.types", "graphrec.types", "graphrec.errors",
                        "graphrec.artefact", "graphrec.ranking"},
+    "graphrec.serve": {"graphrec.mapping", "graphrec.db", "graphrec.config", "graphrec.errors", "graphrec.types",
+                       "graphrec.recommend"},
     "graphrec.bench": {"*"},
     "graphrec.cli": {"*"},
     "graphrec.api": {"*"},

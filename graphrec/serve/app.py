@@ -1,0 +1,160 @@
+"""The HTTP API: ``create_app(driver)`` builds a FastAPI app whose endpoints call the same library
+functions as the CLI (:mod:`graphrec.recommend`), so HTTP and CLI answers are the same.
+
+Every error has one JSON shape, ``{"error": {"code": ..., "message": ...}}``:
+
+* 404 ``not_found``: unknown user, item or entity, no active run, unknown path;
+* 422 ``bad_parameter``: a parameter of the wrong type or out of range (``k=0``, ``k=abc``);
+* 503 ``database_unavailable``: Neo4j cannot be reached or refused the credentials;
+* 500 ``internal``: anything else (the message names the exception, no traceback).
+
+FastAPI and uvicorn are the optional ``[serve]`` extra, imported only when an app is built. From a
+:class:`graphrec.Session` ``gr``: ``create_app(gr.driver, gr.mapping)``, then serve it with uvicorn.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from neo4j import Driver
+
+from graphrec.db import load_query, read
+from graphrec.errors import ConfigError, DatabaseError, GraphRecError, InputError, NotFoundError
+from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
+from graphrec.recommend import Explanation, Recommendation
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+EXTRA = "serve"
+MAX_K = 1000
+
+
+def require_extra() -> None:
+    """Import FastAPI and uvicorn, or raise :class:`ConfigError` saying which extra to install."""
+    try:
+        import fastapi  # noqa: F401
+        import uvicorn  # noqa: F401
+    except ImportError as e:
+        raise ConfigError(f"graphrec serve needs FastAPI and uvicorn ({e.name} is missing): "
+                          f"pip install 'graphrec[{EXTRA}]'") from e
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    """The one error shape of the API."""
+    return {"error": {"code": code, "message": " ".join(message.split())}}
+
+
+def _items(recs: list[Recommendation]) -> list[dict[str, Any]]:
+    return [r.to_dict() for r in recs]
+
+
+def _run(recs: list[Recommendation]) -> str | None:
+    return next((r.run for r in recs if r.run), None)
+
+
+def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: str = "graphrec") -> FastAPI:
+    """The API over ``driver`` (which the caller owns and closes) and the graph ``mapping``, already
+    checked against the schema (:func:`graphrec.db.names.check_mapping`), as the CLI passes it.
+
+    Raises:
+        ConfigError: FastAPI/uvicorn are not installed (the ``[serve]`` extra).
+    """
+    require_extra()
+    from fastapi import FastAPI, Path, Query, Request
+
+    from graphrec.db.names import ensure_checked
+
+    checked: list[GraphMapping] = []
+
+    def graph() -> GraphMapping:
+        """The mapping, checked against the schema once (not per request); retried while Neo4j is down."""
+        if not checked:
+            checked.append(ensure_checked(driver, mapping))
+        return checked[0]
+
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException
+
+    app = FastAPI(title=title, version="1", description=(
+        "Recommendations from the Neo4j graph (the active model run). Errors are always "
+        '`{"error": {"code": ..., "message": ...}}`: 404 `not_found`, 422 `bad_parameter`, '
+        "503 `database_unavailable`."))
+
+    def reply(status: int, code: str, message: str) -> JSONResponse:
+        return JSONResponse(status_code=status, content=error_body(code, message))
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(_: Request, e: NotFoundError) -> JSONResponse:
+        return reply(404, "not_found", str(e))
+
+    @app.exception_handler(InputError)
+    async def _bad_input(_: Request, e: InputError) -> JSONResponse:
+        return reply(422, "bad_parameter", f"{e.field}: {e.problem}")
+
+    @app.exception_handler(DatabaseError)
+    async def _db_down(_: Request, e: DatabaseError) -> JSONResponse:
+        return reply(503, "database_unavailable", str(e))
+
+    @app.exception_handler(GraphRecError)
+    async def _graphrec(_: Request, e: GraphRecError) -> JSONResponse:
+        return reply(500, "internal", str(e))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_: Request, e: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in e.errors():
+            where = ".".join(str(p) for p in err.get("loc", ())[1:]) or "request"
+            parts.append(f"{where}: {err.get('msg', 'invalid')}")
+        return reply(422, "bad_parameter", "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, e: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(e.status_code, "http_error")
+        return reply(e.status_code, code, str(e.detail))
+
+    @app.exception_handler(Exception)
+    async def _internal(_: Request, e: Exception) -> JSONResponse:
+        return reply(500, "internal", f"{type(e).__name__}: {e}")
+
+    k_param = Query(10, ge=1, le=MAX_K, description="How many items.")
+
+    # plain `def` endpoints: FastAPI runs them in its thread pool, so the blocking driver calls run in parallel
+    @app.get("/recommend/{user}", summary="Top-k items for a user from the active model run")
+    def recommend(user: str = Path(description="User id."), k: int = k_param,
+                  entity: str | None = Query(None, description="Only items linked to this entity id, "
+                                                               "e.g. genre:Comedy."),
+                  realtime: bool = Query(False, description="From the vector index, not the precomputed top-k."),
+                  ) -> dict[str, Any]:
+        from graphrec.recommend import recommend as rec_precomputed
+        from graphrec.recommend import recommend_realtime
+
+        if realtime and entity is not None:
+            raise InputError("recommend", None, "realtime", "cannot be combined with entity")
+        recs = (recommend_realtime(driver, user, k, mapping=graph()) if realtime
+                else rec_precomputed(driver, user, k, entity=entity, mapping=graph()))
+        return {"user": user, "run": _run(recs), "items": _items(recs)}
+
+    @app.get("/similar/{item}", summary="Items most similar to an item")
+    def similar(item: str = Path(description="Item id."), k: int = k_param) -> dict[str, Any]:
+        from graphrec.recommend import similar_items
+
+        recs = similar_items(driver, item, k, mapping=graph())
+        return {"item": item, "run": _run(recs), "items": _items(recs)}
+
+    @app.get("/explain/{user}/{item}", summary="Paths in the graph from a user to an item, shortest first")
+    def explain(user: str = Path(description="User id."), item: str = Path(description="Item id."),
+                limit: int = Query(5, ge=1, le=100, description="How many paths.")) -> dict[str, Any]:
+        from graphrec.recommend import explain as rec_explain
+
+        paths: list[Explanation] = rec_explain(driver, user, item, limit, mapping=graph())
+        return {"user": user, "item": item,
+                "paths": [{**p.to_dict(), "sentence": p.sentence()} for p in paths]}
+
+    @app.get("/health", summary="The database is reachable; the active model run")
+    def health() -> dict[str, Any]:
+        rows = read(driver, load_query("serve/health"))
+        return {"status": "ok", "database": "reachable", "active_run": rows[0]["run"] if rows else None}
+
+    return app
