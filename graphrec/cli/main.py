@@ -71,3 +71,7 @@ def main() -> None:
     # torch_geometric's import triggers torch's own deprecation notice about torch.jit; not actionable here
     warnings.filterwarnings("ignore", message=".*torch.jit.script.*", category=FutureWarning)
     cli(prog_name="graphrec")
+
+
+if __name__ == "__main__":
+    main()
