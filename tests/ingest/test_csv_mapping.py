@@ -127,7 +127,7 @@ def test_bad_row_one_line_nothing_written(db: Driver, run_cli: RunCli, ml_dir: P
     lines[line - 1] = new
     (ml_dir / file).write_text("\n".join(lines))
     result = run_cli("--quiet", "load", "csv", "--path", str(ml_dir), "--mapping", str(ml_dir / "movielens.toml"))
-    assert result.exit_code == 1
+    assert result.exit_code == 2   # bad input: exit 2, nothing written
     out = result.output.strip().splitlines()
     assert len(out) == 1, result.output
     m = ERROR_LINE.match(out[0])
