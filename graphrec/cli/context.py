@@ -91,10 +91,10 @@ class GraphRecGroup(click.Group):
 
 
 def table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
-    """A plain-text table of ``rows`` (for human-readable output)."""
+    """A plain-text table of ``rows`` (for human-readable output); columns: every key of any row, in order."""
     if not rows:
         return "(no rows)"
-    cols = columns or list(rows[0])
+    cols = columns or list(dict.fromkeys(k for r in rows for k in r))
     cells = [[_fmt(r.get(c)) for c in cols] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     line = "  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))
