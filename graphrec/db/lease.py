@@ -33,6 +33,7 @@ from neo4j import Driver
 from graphrec.db.driver import read, translated, write
 from graphrec.db.queries import load_query
 from graphrec.errors import DatabaseError, GraphRecError, LeaseError
+from graphrec.process import process_alive
 
 WRITER = "writer"
 """The lease every command that writes graph data takes."""
@@ -104,23 +105,6 @@ def default_owner(what: str) -> str:
     return f"{what} (pid {os.getpid()} on {socket.gethostname()})"
 
 
-def _process_alive(pid: object) -> bool:
-    """Whether process ``pid`` of this host exists (``True`` when unsure)."""
-    if not isinstance(pid, int) or pid <= 0:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (killed, not yet reaped) is gone
-        with open(f"/proc/{pid}/stat") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True
-
-
 def holder(driver: Driver, name: str = WRITER) -> dict[str, object] | None:
     """The current holder of lease ``name`` (owner, started, expires, expired), or ``None``."""
     rows = read(driver, load_query("lease/holder"), {"name": name})
@@ -146,7 +130,7 @@ def acquire(driver: Driver, name: str = WRITER, owner: str | None = None,
     if not rows:
         raise DatabaseError(f"taking the database lease {name!r} returned nothing")
     row: dict[str, Any] = rows[0].data()
-    if not row["acquired"] and row["host"] == params["host"] and not _process_alive(row["pid"]):
+    if not row["acquired"] and row["host"] == params["host"] and not process_alive(row["pid"]):
         taken = write(driver, load_query("lease/take_over"), {**params, "old": row["token"]}).records
         if taken:
             row = {**row, "acquired": True, "expires": taken[0]["expires"]}

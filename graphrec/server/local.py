@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graphrec.errors import ServerError
+from graphrec.process import process_alive
 from graphrec.server.runtime import NEO4J_VERSION, check_java, ensure_jars
 
 JVM_OPTS = [
@@ -46,19 +47,6 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie child of this process counts as gone
-        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
-    except OSError:
-        return True
 
 
 @dataclass
@@ -111,7 +99,7 @@ class LocalNeo4j:
             pid = int(self.pid_file.read_text().strip())
         except (OSError, ValueError):
             return None
-        return pid if _alive(pid) else None
+        return pid if process_alive(pid) else None
 
     def _private_dirs(self) -> None:
         """Create the home and server directories 0700; tighten the server directory and auth file of a
@@ -276,7 +264,7 @@ class LocalNeo4j:
                 os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:
                 pass
-            if not _alive(pid):
+            if not process_alive(pid):
                 break
             time.sleep(0.2)
         else:
