@@ -41,6 +41,9 @@ class SchemaName(str):
         obj.kind = kind
         return obj
 
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return (str(self), self.kind)           # pickling (a RecGraph sent to a worker, saved for later)
+
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 

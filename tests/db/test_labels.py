@@ -83,3 +83,13 @@ def test_own_properties_quote_but_are_not_labels() -> None:
     from graphrec.db.labels import is_allowed
 
     assert quote("id") == "`id`" and not is_allowed("id")   # an id placeholder, never a label to write
+
+
+def test_schema_name_survives_pickling() -> None:
+    import pickle
+
+    from graphrec.db.labels import SchemaName
+
+    back = pickle.loads(pickle.dumps(SchemaName("Person", "label")))
+    assert isinstance(back, SchemaName)
+    assert (str(back), back.kind) == ("Person", "label")
