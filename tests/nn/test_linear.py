@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from graphrec.nn.linear import ease, ease_bytes, ideal_lowpass, neighbourhood_ease
+from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ideal_lowpass, neighbourhood_ease, woodbury
 
 
 def _gram(seed: int = 0) -> torch.Tensor:
@@ -46,3 +46,24 @@ def test_ideal_lowpass_is_the_gfcf_filter() -> None:
 
 def test_dense_memory_bound_formula() -> None:
     assert ease_bytes(25_000) == 3 * 4 * 25_000 ** 2   # 7.5 GB: the gram, its inverse and B in float32
+    assert ease_bytes(25_000, buffers=4) == 4 * 4 * 25_000 ** 2
+
+
+def test_woodbury_adds_a_low_rank_channel_without_a_new_solve() -> None:
+    g, lam = _gram(3), 2.0
+    u = torch.randn(12, 3, generator=torch.Generator().manual_seed(4), dtype=torch.float64)
+    p = ease_inverse(g.clone(), lam)
+    before = p.clone()
+    direct = ease_inverse(g + u @ u.T, lam)
+    assert torch.allclose(woodbury(p, u), direct, atol=1e-10)
+    assert torch.equal(p, before)                      # the base inverse is left as it was
+    assert not torch.allclose(direct, p, atol=1e-3)    # the channel changes the model
+
+
+def test_ease_inverse_is_the_inverse_across_blocks() -> None:
+    a = torch.randn(2100, 300, generator=torch.Generator().manual_seed(5))
+    g = a @ a.T                                       # 2100 items: three blocks of the triangle mirror
+    p = ease_inverse(g.clone(), 4.0)
+    direct = torch.linalg.inv(g.double() + 4.0 * torch.eye(2100, dtype=torch.float64))
+    assert torch.allclose(p.double(), direct, atol=1e-5)
+    assert torch.equal(p, p.T)
