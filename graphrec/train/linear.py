@@ -28,7 +28,7 @@ from torch import Tensor
 
 from graphrec.errors import ConfigError
 from graphrec.loaders.types import RecGraph
-from graphrec.nn.linear import ease, ease_bytes, ideal_lowpass, neighbourhood_ease
+from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ease_weights, ideal_lowpass, neighbourhood_ease, woodbury
 from graphrec.train.base import Fitted, Recommender, Selection
 from graphrec.train.matrices import SideInfo, interactions, rows_of, side_info, to_torch
 from graphrec.train.metrics import rank_scored
@@ -87,9 +87,10 @@ class _ItemItem(Recommender):
             stack.append(side.entities * weights["entities"])
         return inp, sp.vstack(stack).tocsr()
 
-    def _gram(self, stacked: sp.csr_matrix, side: SideInfo | None, weights: dict[str, float]) -> Tensor:
+    def _gram(self, stacked: sp.csr_matrix, side: SideInfo | None, weights: dict[str, float],
+              buffers: int = 3) -> Tensor:
         n = stacked.shape[1]
-        need = ease_bytes(n)
+        need = ease_bytes(n, buffers)
         budget = int(self.cfg.memory_gb * (1 << 30)) if self.cfg.memory_gb else _available_memory() // 2
         if need > budget and not self.cfg.neighbours:
             raise ConfigError(
@@ -198,50 +199,112 @@ class GraphRecommender(_ItemItem):
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         side = side_info(graph)
-        channels = self._channels(side)
-        weights: dict[str, float] = {}
         search: list[dict[str, Any]] = []
 
-        def trial(w: dict[str, float], lam: float) -> tuple[dict[str, float], Tensor, sp.csr_matrix,
-                                                              sp.csr_matrix]:
-            inp, stacked = self._inputs(graph, train, side, w)
-            b = self._solve(self._gram(stacked, side, w), lam)
+        def scored(b: Tensor, inp: sp.csr_matrix, entry: dict[str, Any]) -> dict[str, float]:
             m = self._metrics(self._operator(b, None, None, 0.0, inp), inp, train, valid)
-            search.append({"lam": lam, **{f"w_{k}": v for k, v in w.items()}, "valid_recall@20": m["recall@20"]})
-            return m, b, inp, stacked
+            search.append({**entry, "valid_recall@20": m["recall@20"]})
+            return m
 
         # 1. λ on the interactions alone; 2. each side channel's weight, greedily; 3. the filter's rank and blend
-        g0 = self._gram(interactions(train, graph.num_users, graph.num_items), None, {})
+        inp = interactions(train, graph.num_users, graph.num_items)
+        g0 = self._gram(inp, None, {}, buffers=4)
         lams = self._lambdas(g0)
-        del g0
-        best_m, best_b, best_inp, best_stacked = trial({}, lams[0])
+        if self.cfg.neighbours:             # sparse variant: every trial is its own (cheap) solve
+            del g0
+            return self._select_sparse(graph, side, train, valid, lams, scored, search)
+        best_p: Tensor | None = None
+        best_m: dict[str, float] = {"recall@20": -1.0}
         lam = lams[0]
-        for cand in lams[1:]:
-            m, b, inp, stacked = trial({}, cand)
+        for cand in lams:
+            p = ease_inverse(g0.clone().to(self.device), cand)
+            m = scored(ease_weights(p.clone()).cpu(), inp, {"lam": cand})
             if m["recall@20"] > best_m["recall@20"]:
-                best_m, best_b, best_inp, best_stacked, lam = m, b, inp, stacked, cand
-        large = graph.num_items > self.cfg.search_items   # one weight per channel: each trial is an n³ solve
-        for ch in channels:
+                best_m, best_p, lam = m, p, cand
+            del p
+        del g0
+        assert best_p is not None
+        weights: dict[str, float] = {}
+        large = graph.num_items > self.cfg.search_items
+        for ch in self._channels(side):
             cands = SIDE_WEIGHTS[ch]
-            for wv in (cands[len(cands) // 2],) if large else cands:
+            low_rank = self._rank(side, ch) <= graph.num_items // 4
+            for wv in cands if (low_rank or not large) else (cands[len(cands) // 2],):
                 w = {**weights, ch: wv}
-                m, b, inp, stacked = trial(w, lam)
+                if low_rank:            # (A + UUᵀ)⁻¹ from A⁻¹: no new cubic solve (Woodbury)
+                    p = woodbury(best_p, self._factor(side, ch, wv).to(self.device))
+                else:
+                    _, stacked = self._inputs(graph, train, side, w)
+                    p = ease_inverse(self._gram(stacked, side, w, buffers=4).to(self.device), lam)
+                m = scored(ease_weights(p.clone()).cpu(), inp, {"lam": lam, **{f"w_{k}": v for k, v in w.items()}})
                 if m["recall@20"] > best_m["recall@20"]:
-                    best_m, best_b, best_inp, best_stacked, chosen_w = m, b, inp, stacked, w
-                    weights = chosen_w
-        rank, blend = 0, 0.0
-        if self.cfg.filter:
-            best_op = best_m
-            for k in FILTER_RANKS:
-                left, right = self._lowrank_for(best_stacked, k)
-                for bl in FILTER_BLENDS[1:]:
-                    m = self._metrics(self._operator(best_b, left, right, bl, best_inp), best_inp, train, valid)
-                    search.append({"filter_rank": k, "blend": bl, "valid_recall@20": m["recall@20"]})
-                    if m["recall@20"] > best_op["recall@20"]:
-                        best_op, rank, blend = m, k, bl
-            best_m = best_op
+                    best_m, best_p, weights = m, p, w
+                del p
+        best_b = ease_weights(best_p).cpu()
+        del best_p
+        _, best_stacked = self._inputs(graph, train, side, weights)
+        rank, blend, best_m = self._select_filter(best_b, best_stacked, inp, train, valid, best_m, search)
         params = {"lam": lam, "weights": weights, "filter_rank": rank, "blend": blend}
         return Selection(params=params, valid=best_m, info={"search": search, "side": side.describe()})
+
+    @staticmethod
+    def _rank(side: SideInfo, ch: str) -> int:
+        """Rows a channel adds to the stacked matrix (text: its embedding width)."""
+        m = {"behaviours": side.behaviours, "entities": side.entities}.get(ch)
+        if ch == "text":
+            return int(side.text.size(1)) if side.text is not None else 0
+        return int(m.shape[0]) if m is not None else 0
+
+    @staticmethod
+    def _factor(side: SideInfo, ch: str, weight: float) -> Tensor:
+        """``U`` (``[I, k]``) with ``UUᵀ`` the channel's term of the Gram matrix at ``weight``."""
+        if ch == "text":
+            assert side.text is not None
+            return side.text * weight
+        m = side.behaviours if ch == "behaviours" else side.entities
+        assert m is not None
+        return torch.from_numpy(np.asarray((m.T * weight).toarray(), dtype=np.float32))
+
+    def _select_sparse(self, graph: RecGraph, side: SideInfo, train: Tensor, valid: Tensor, lams: list[float],
+                       scored: Any, search: list[dict[str, Any]]) -> Selection:
+        """The same greedy search with the neighbourhood solver (each trial solves afresh)."""
+        def trial(w: dict[str, float], lam: float) -> tuple[dict[str, float], Tensor, sp.csr_matrix]:
+            inp, stacked = self._inputs(graph, train, side, w)
+            b = self._solve(self._gram(stacked, side, w), lam)
+            return scored(b, inp, {"lam": lam, **{f"w_{k}": v for k, v in w.items()}}), b, inp
+
+        best_m, best_b, inp = trial({}, lams[0])
+        lam = lams[0]
+        for cand in lams[1:]:
+            m, b, _ = trial({}, cand)
+            if m["recall@20"] > best_m["recall@20"]:
+                best_m, best_b, lam = m, b, cand
+        weights: dict[str, float] = {}
+        for ch in self._channels(side):
+            for wv in SIDE_WEIGHTS[ch]:
+                w = {**weights, ch: wv}
+                m, b, _ = trial(w, lam)
+                if m["recall@20"] > best_m["recall@20"]:
+                    best_m, best_b, weights = m, b, w
+        _, stacked = self._inputs(graph, train, side, weights)
+        rank, blend, best_m = self._select_filter(best_b, stacked, inp, train, valid, best_m, search)
+        params = {"lam": lam, "weights": weights, "filter_rank": rank, "blend": blend}
+        return Selection(params=params, valid=best_m, info={"search": search, "side": side.describe()})
+
+    def _select_filter(self, b: Tensor, stacked: sp.csr_matrix, inp: sp.csr_matrix, train: Tensor, valid: Tensor,
+                       best: dict[str, float], search: list[dict[str, Any]]) -> tuple[int, float, dict[str, float]]:
+        """The low-pass filter's rank and blend (``(0, 0.0)``: no filter) and the best validation metrics."""
+        rank, blend = 0, 0.0
+        if not self.cfg.filter:
+            return rank, blend, best
+        for k in FILTER_RANKS:
+            left, right = self._lowrank_for(stacked, k)
+            for bl in FILTER_BLENDS[1:]:
+                m = self._metrics(self._operator(b, left, right, bl, inp), inp, train, valid)
+                search.append({"filter_rank": k, "blend": bl, "valid_recall@20": m["recall@20"]})
+                if m["recall@20"] > best["recall@20"]:
+                    best, rank, blend = m, k, bl
+        return rank, blend, best
 
     def _lowrank_for(self, stacked: sp.csr_matrix, k: int) -> tuple[Tensor, Tensor]:
         du = np.asarray(stacked.sum(1)).ravel()
