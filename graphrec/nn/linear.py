@@ -64,13 +64,14 @@ def _mirror_lower(m: Tensor, block: int = 1024) -> Tensor:
     return m
 
 
-def woodbury(p: Tensor, u: Tensor) -> Tensor:
+def woodbury(p: Tensor, u: Tensor, pu: Tensor | None = None) -> Tensor:
     """``(A + UUᵀ)⁻¹`` from ``P = A⁻¹`` (``[n, n]``) and ``U`` (``[n, k]``, ``k ≪ n``): ``P - PU(I + UᵀPU)⁻¹UᵀP``.
 
     ``O(n²k)`` instead of a new ``O(n³)`` inverse: how a side channel of low rank (item text, ``k`` = the
-    embedding width) is weighed without another solve. ``p`` is not modified.
+    embedding width) is weighed without another solve. ``p`` is not modified; ``pu`` is ``P @ U`` when the
+    caller has it (several weights of one channel: ``P(wU) = w·PU``).
     """
-    pu = p @ u
+    pu = p @ u if pu is None else pu
     inner = torch.eye(u.size(1), dtype=p.dtype, device=p.device).addmm_(u.T, pu)
     return p.clone().addmm_(pu, torch.linalg.solve(inner, pu.T), alpha=-1.0)   # peak: two n² buffers
 

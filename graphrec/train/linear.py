@@ -229,10 +229,14 @@ class GraphRecommender(_ItemItem):
         for ch in self._channels(side):
             cands = SIDE_WEIGHTS[ch]
             low_rank = self._rank(side, ch) <= graph.num_items // 4
+            base, before = best_p, weights       # every weight of this channel starts from the same inverse
+            if low_rank:
+                u = self._factor(side, ch, 1.0).to(self.device)
+                pu = base @ u
             for wv in cands if (low_rank or not large) else (cands[len(cands) // 2],):
-                w = {**weights, ch: wv}
+                w = {**before, ch: wv}
                 if low_rank:            # (A + UUᵀ)⁻¹ from A⁻¹: no new cubic solve (Woodbury)
-                    p = woodbury(best_p, self._factor(side, ch, wv).to(self.device))
+                    p = woodbury(base, u * wv, pu * wv)
                 else:
                     _, stacked = self._inputs(graph, train, side, w)
                     p = ease_inverse(self._gram(stacked, side, w, buffers=4).to(self.device), lam)
@@ -240,6 +244,9 @@ class GraphRecommender(_ItemItem):
                 if m["recall@20"] > best_m["recall@20"]:
                     best_m, best_p, weights = m, p, w
                 del p
+            if low_rank:
+                del u, pu
+            del base
         best_b = ease_weights(best_p).cpu()
         del best_p
         _, best_stacked = self._inputs(graph, train, side, weights)
