@@ -288,7 +288,7 @@ def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_
                           runs=len(runs), epochs=round(sum(epochs) / len(epochs)),
                           seconds=round((time.perf_counter() - t0) / len(runs), 1))
         rows.append(row)
-        if not as_json:   # visible progress: a stopped evaluation keeps the rows that finished
+        if not app.quiet:   # visible progress on stderr (stdout stays one table or one JSON document)
             k = max(ks)
             std = f" ± {row[f'recall@{k}_std']:.4f}" if f"recall@{k}_std" in row else ""
             click.echo(f"{label}: recall@{k} {row.get(f'recall@{k}', 0):.4f}{std}, ndcg@{k} "

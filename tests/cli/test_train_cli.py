@@ -50,6 +50,7 @@ def test_evaluate_prints_one_table_for_every_model(communities: Driver, neo4j_se
     assert [r["runs"] for r in rows.values()] == [1, 2, 2, 2, 2, 2]
     assert all("recall@10_std" in r for r in list(rows.values())[1:])
     assert "split stored" in res.stderr and "16 test" in res.stderr
+    assert "ease: recall@10" in res.stderr      # rows on stderr as they finish, with --json too
 
     table = _run(neo4j_settings, "evaluate", "--models", "popularity,ease", "--k", "5")
     assert table.exit_code == 0 and "recall@5" in table.stdout and "ease" in table.stdout
