@@ -18,7 +18,7 @@ K = 10
 DEGREE = 6
 USERS = ["u1", "u5", "u9", "u13"]
 QUERIES = ["recommend", "recommend_realtime", "recommend_by_entity", "similar_items", "cold_start_user", "explain",
-           "diverse"]
+           "explain_text", "diverse"]
 
 
 def _hits(plan: dict[str, Any]) -> int:
