@@ -27,16 +27,19 @@ WITH u, COLLECT {
           weight: head([key IN $weight_keys WHERE r[key] IS NOT NULL | r[key]]),
           weight_key: head([key IN $weight_keys WHERE r[key] IS NOT NULL | key])} AS h
 } AS history
-WITH u, history, [h IN history | h.item] AS seen
+WITH u, history, COLLECT { UNWIND history AS h RETURN DISTINCT elementId(h.item) AS s } AS seen
+// co-users of every (item, history item) pair at once: each side expanded once, joined on the user
+CALL (u, seen) {
+  OPTIONAL MATCH (x:{{item}})<-[:!RECOMMENDED]-(v:{{user}})-[:!RECOMMENDED]->(j:{{item}})
+  USING JOIN ON v
+  WHERE x.{{item_id}} IN $items AND elementId(j) IN seen AND v <> u AND j <> x
+  WITH x, j, count(DISTINCT v) AS co
+  RETURN collect({x: x, item: j, co: co}) AS pairs
+}
 UNWIND range(0, size(coalesce($items, [])) - 1) AS pos
 MATCH (x:{{item}})
 WHERE x.{{item_id}} = $items[pos]
-CALL (u, x, seen) {
-  OPTIONAL MATCH (x)<-[:!RECOMMENDED]-(v:{{user}})-[:!RECOMMENDED]->(j:{{item}})
-  WHERE v <> u AND j <> x AND j IN seen
-  WITH j, count(DISTINCT v) AS co
-  RETURN collect({item: j, co: co}) AS cos
-}
+WITH u, x, pos, history, [c IN pairs WHERE c.x = x] AS cos
 WITH u, x, pos, history, cos,
      COLLECT { MATCH (x)--(e:{{entity}}) RETURN DISTINCT e } AS xents,
      COLLECT { MATCH (u)-[:FRIEND]-(f:{{user}}) WHERE EXISTS { (f)-[:!RECOMMENDED]->(x) }
