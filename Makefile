@@ -78,3 +78,4 @@ bench: venv
 	$(PY) -m graphrec.bench.train_bench
 	$(PY) -m graphrec.bench.model_bench
 	$(PY) -m graphrec.bench.serve_bench
+	$(PY) -m graphrec.bench.http_bench

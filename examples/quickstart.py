@@ -36,8 +36,10 @@ def main(argv: list[str]) -> None:
         if recs:
             item = recs[0].item
             print(f"similar to {item}: {[s.item for s in gr.similar(item, k=3)]}")
+            for reason in gr.explain_text(user, [item]):
+                print(f"  why: {reason.sentence()}")
             for e in gr.explain(user, item, limit=2):
-                print(f"  why: {e}")
+                print(f"  path: {e.sentence()}")
 
 
 if __name__ == "__main__":

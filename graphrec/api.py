@@ -11,7 +11,8 @@
         run = gr.publish(artefact)                # vectors, RECOMMENDED, ModelRun; the run becomes active
         gr.recommend("1", k=10)
         gr.similar("50")
-        gr.explain("1", "181")
+        gr.explain("1", "181")                    # the paths
+        gr.explain_text("1")[0].sentence()        # "Because you rated ... 5★ — same genre ...; 212 people who ..."
 
 The CLI is a thin layer over the same library calls.
 """
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from graphrec.ingest.writer import LoadReport
     from graphrec.loaders.types import RecGraph
     from graphrec.mapping import GraphMapping
-    from graphrec.recommend import Explanation, Recommendation
+    from graphrec.recommend import Explanation, Reason, Recommendation
     from graphrec.train.config import TrainConfig
     from graphrec.writeback import PublishResult
 
@@ -130,6 +131,13 @@ class Session:
         from graphrec.recommend import explain
 
         return explain(self.driver, user, item, limit, mapping=self.mapping)
+
+    def explain_text(self, user: str, items: Sequence[str] | None = None, k: int = 10) -> list[Reason]:
+        """Why each of ``items`` (default: the user's top-``k``) for ``user``; ``reason.sentence()`` reads
+        "Because you rated Star Wars (1977) 5★ — same genre Sci-Fi; 212 people who rated it also rated this."."""
+        from graphrec.recommend import explain_text
+
+        return explain_text(self.driver, user, items, k, mapping=self.mapping)
 
 
 def connect(target: Settings | str | None = None, *, auth: tuple[str, str] | None = None,

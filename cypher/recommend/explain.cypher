@@ -1,20 +1,25 @@
-// explain: why item $item for user $user: the shortest meaningful paths between them, each returned
-// as a path so Neo4j Browser draws it.
+// explain: why item $item for user $user: the shortest meaningful paths between them.
 //
 // Kinds, each anchored on the user and the item (index seeks) and expanded only from them:
 //   friend         (user)-[:FRIEND]-(friend)-[interacted]->(item)                    2 hops
 //   shared_entity  (user)-[interacted]->(other item)--(genre/tag/KG entity)--(item)  3 hops
 //   co_user        (user)-[interacted]->(other item)<-(another user)-[interacted]->(item)  3 hops
 // "interacted" is any user→item relationship except RECOMMENDED. Shortest first, then in the
-// order above; at most $limit paths in all. {{user}}/{{item}}/{{entity}} are the graph mapping's
-// labels, {{user_id}}/{{item_id}} the id properties; `via` names each node by the first of $name_keys
-// it has.
+// order above; at most $limit paths in all. Each path comes back as plain values, only what a
+// reader needs (never the nodes' embeddings): `nodes` ({labels, id, name}, user first, item last),
+// `rels` ({type, forward: whether it points along the path, weight: the first of $weight_keys it
+// has}), `via` (the nodes' names). {{user}}/{{item}}/{{entity}} are the graph mapping's labels,
+// {{user_id}}/{{item_id}} the id properties, $entity_keys the entities' id properties; a node's name
+// is the first of $name_keys it has. cypher/browser/explain_graph.cypher draws the same paths in
+// Neo4j Browser.
 //
 // Parameters (Neo4j Browser):
 //   :param user => '1'
 //   :param item => '50'
 //   :param limit => 5
 //   :param name_keys => ['title', 'name', 'id']
+//   :param entity_keys => ['id']
+//   :param weight_keys => ['rating', 'weight']
 MATCH (u:{{user}}), (x:{{item}})
 WHERE u.{{user_id}} = $user AND x.{{item_id}} = $item
 CALL (u, x) {
@@ -32,7 +37,17 @@ CALL (u, x) {
   RETURN p, 'co_user' AS kind, 3 AS pref
   LIMIT $limit
 }
-RETURN kind, p AS path, length(p) AS hops,
-       [n IN nodes(p) | head([key IN $name_keys WHERE n[key] IS NOT NULL | toString(n[key])])] AS via
+WITH kind, pref, p ORDER BY length(p), pref LIMIT $limit
+WITH kind, pref, p, [n IN nodes(p) | {
+       labels: labels(n),
+       id: CASE WHEN n:{{user}} THEN n.{{user_id}} WHEN n:{{item}} THEN n.{{item_id}}
+                ELSE head([key IN $entity_keys WHERE n[key] IS NOT NULL | n[key]]) END,
+       name: head([key IN $name_keys WHERE n[key] IS NOT NULL | toString(n[key])])}] AS ns
+RETURN kind, length(p) AS hops, [n IN ns | coalesce(n.name, toString(n.id))] AS via,
+       [n IN ns | {labels: n.labels, id: n.id, name: coalesce(n.name, n.id)}] AS nodes,
+       [i IN range(0, length(p) - 1) | {
+          type: type(relationships(p)[i]),
+          forward: startNode(relationships(p)[i]) = nodes(p)[i],
+          weight: head([key IN $weight_keys WHERE relationships(p)[i][key] IS NOT NULL
+                        | relationships(p)[i][key]])}] AS rels
 ORDER BY hops, pref
-LIMIT $limit

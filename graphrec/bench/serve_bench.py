@@ -8,8 +8,11 @@ depend on their values) and measures:
 * write-back: embedding vectors/s (users + items, the run's own property, batched UNWIND), plus the
   RECOMMENDED relationships/s of the top-20 and the time of the atomic switch;
 * latency p50/p99 of ``recommend`` (precomputed), ``recommend_realtime`` (vector index, exact
-  MIPS) and ``similar_items`` at 1 and 16 concurrent clients (threads sharing one driver), and the
-  recall@20 of ``recommend_realtime`` against exact top-20 computed in torch.
+  MIPS) and ``similar_items`` at 1 and 16 concurrent clients (threads sharing one driver), each next
+  to its peer, the cheapest possible query for the same answer shape (``graphrec/bench/cypher/peer_*``:
+  no run selection, no seen filter), measured in the same run, and the db hits of each (PROFILE,
+  mean and max over sampled users), and the recall@20 of ``recommend_realtime`` against exact top-20
+  computed in torch.
 
 Graphs: ``lastfm-2k`` is the real HetRec dataset loaded with ``graphrec.ingest`` and streamed back
 with ``graphrec.loaders`` (1892 users, 17632 artists, ~93k LISTENED); ``amazon-book-size`` is synthetic with
@@ -69,6 +72,7 @@ class Latency:
     requests: int
     seconds: float
     samples: list[float] = field(default_factory=list)
+    db_hits: tuple[float, int] | None = None   # PROFILE: mean, max over sampled parameters
 
     def pct(self, p: float) -> float:
         s = sorted(self.samples)
@@ -171,8 +175,10 @@ def embeddings(graph: Graph) -> tuple[Tensor, Tensor]:
 
 
 def measure(driver: Driver, name: str, params: Callable[[random.Random], dict[str, Any]], clients: int,
-            requests: int) -> Latency:
-    """Run ``requests`` queries from ``clients`` threads; per-request wall time."""
+            requests: int, call: Callable[[dict[str, Any]], object] | None = None) -> Latency:
+    """Run ``requests`` queries from ``clients`` threads (``call``, default: ``run_query`` of ``name``);
+    per-request wall time."""
+    run = call if call is not None else (lambda p: run_query(driver, name, p))
     samples: list[float] = []
     lock = threading.Lock()
     per = requests // clients
@@ -183,13 +189,13 @@ def measure(driver: Driver, name: str, params: Callable[[random.Random], dict[st
         for _ in range(per):
             p = params(rnd)
             t = time.perf_counter()
-            run_query(driver, name, p)
+            run(p)
             mine.append(time.perf_counter() - t)
         with lock:
             samples.extend(mine)
 
     for s in range(min(50, per)):  # warm the plan cache and the pool
-        run_query(driver, name, params(random.Random(10_000 + s)))
+        run(params(random.Random(10_000 + s)))
     threads = [threading.Thread(target=work, args=(c,)) for c in range(clients)]
     t0 = time.perf_counter()
     for th in threads:
@@ -197,6 +203,57 @@ def measure(driver: Driver, name: str, params: Callable[[random.Random], dict[st
     for th in threads:
         th.join()
     return Latency(name, clients, per * clients, time.perf_counter() - t0, samples)
+
+
+PEERS = {"recommend": "peer_recommend", "recommend_realtime": "peer_realtime", "similar_items": "peer_similar"}
+"""Each measured query's peer in ``graphrec/bench/cypher/``."""
+
+
+def _peer_names(driver: Driver, name: str) -> dict[str, Any]:
+    """The active run's vector property and the index the peer ``name`` asks."""
+    from graphrec.db import load_query, read
+
+    run = read(driver, load_query("active_run", BENCH_CYPHER))[0]
+    return {"prop": run["prop"], "index": run["mips_index"] if name == "peer_realtime" else run["item_index"]}
+
+
+def _peer_params(params: dict[str, Any], names: dict[str, Any]) -> dict[str, Any]:
+    return {**{k: v for k, v in params.items() if k in ("user", "item", "k")}, **names}
+
+
+def peer_runner(driver: Driver, name: str) -> Callable[[dict[str, Any]], object]:
+    """A callable running the bench peer ``name`` with the active run's vector property and index."""
+    from graphrec.db import load_query, read
+
+    names, text = _peer_names(driver, name), load_query(name, BENCH_CYPHER)
+    return lambda params: read(driver, text, _peer_params(params, names))
+
+
+def _plan_hits(plan: dict[str, Any]) -> int:
+    return int(plan.get("dbHits", 0)) + sum(_plan_hits(c) for c in plan.get("children", []))
+
+
+def db_hits(driver: Driver, text: str, params: list[dict[str, Any]]) -> tuple[float, int]:
+    """Mean and max PROFILEd db hits of ``text`` over ``params``."""
+    hits = []
+    with driver.session() as session:
+        for p in params:
+            summary = session.run("PROFILE " + text, p).consume()
+            hits.append(_plan_hits(summary.profile or {}))
+    return sum(hits) / len(hits), max(hits)
+
+
+def query_hits(driver: Driver, name: str, params: list[dict[str, Any]]) -> tuple[float, int]:
+    """:func:`db_hits` of ``cypher/recommend/<name>`` (graphrec's own mapping) or of a bench peer."""
+    from graphrec.db import load_query
+    from graphrec.db.names import mapping_params
+    from graphrec.mapping import DEFAULT_MAPPING
+    from graphrec.recommend.library import query_text
+
+    if name in PEERS.values():
+        names = _peer_names(driver, name)
+        return db_hits(driver, load_query(name, BENCH_CYPHER), [_peer_params(p, names) for p in params])
+    return db_hits(driver, query_text(name), [{**mapping_params(DEFAULT_MAPPING), **p} for p in params])
 
 
 def realtime_recall(driver: Driver, graph: Graph, user_emb: Tensor, item_emb: Tensor, n: int = 100,
@@ -252,9 +309,17 @@ def bench_graph(driver: Driver, graph: Graph, requests: int
     }
     lat: list[Latency] = []
     for q, p in queries.items():
+        peer = PEERS[q]
+        sample = [p(random.Random(20_000 + n)) for n in range(20)]
+        hits = {q: query_hits(driver, q, sample), peer: query_hits(driver, peer, sample)}
+        print(f"{graph.name}: {q} db hits mean {hits[q][0]:,.0f} (max {hits[q][1]:,}), "
+              f"peer {hits[peer][0]:,.0f} (max {hits[peer][1]:,})", flush=True)
         for c in (1, 16):
-            lat.append(measure(driver, q, p, c, requests))
-            print(f"{graph.name}: {q} x{c}: p50 {lat[-1].pct(50):.2f} ms, p99 {lat[-1].pct(99):.2f} ms", flush=True)
+            for name, call in ((q, None), (peer, peer_runner(driver, peer))):
+                lat.append(measure(driver, name, p, c, requests, call))
+                lat[-1].db_hits = hits[name]
+                print(f"{graph.name}: {name} x{c}: p50 {lat[-1].pct(50):.2f} ms, p99 {lat[-1].pct(99):.2f} ms",
+                      flush=True)
     recall = ", ".join(f"{realtime_recall(driver, graph, user_emb, item_emb, candidates=c):.3f} "
                        f"(candidates={c or 'K+degree'})" for c in (0, 100, 400))
     return result, lat, recall, ceiling
@@ -276,11 +341,16 @@ def section(rows: list[tuple[Graph, PublishResult, list[Latency], str, tuple[flo
             "query that writes nothing (`graphrec/bench/cypher/wire_check`), as PackStream float lists (the naive "
             "encoding, whose decoding bounds any write that uses it) and as the decimal strings write-back sends "
             "(parsed server-side with `split`/`toFloat`)."]
-    out += ["", "| graph | query | clients | requests | p50 ms | p99 ms | queries/s |", "|---|---|---|---|---|---|---|"]
+    out += ["", "Each query next to its peer (`graphrec/bench/cypher/peer_*`: the cheapest query for the same answer "
+            "shape, no run selection and no seen filter), measured in the same run; db hits from PROFILE, mean (max) "
+            "over 20 sampled users/items.", "",
+            "| graph | query | clients | requests | p50 ms | p99 ms | queries/s | db hits mean (max) |",
+            "|---|---|---|---|---|---|---|---|"]
     for g, _, lats, _, _ in rows:
         for lt in lats:
+            hits = f"{lt.db_hits[0]:,.0f} ({lt.db_hits[1]:,})" if lt.db_hits else ""
             out.append(f"| {g.name} | {lt.query} | {lt.clients} | {lt.requests} | {lt.pct(50):.2f} | "
-                       f"{lt.pct(99):.2f} | {lt.qps:,.0f} |")
+                       f"{lt.pct(99):.2f} | {lt.qps:,.0f} | {hits} |")
     out += ["", "recall@20 of `recommend_realtime` against exact top-20 (HNSW over the MIPS-augmented item "
             "vectors, unquantised; latency above at the default candidates=100):", ""]
     out += [f"- {g.name}: {rc}" for g, _, _, rc, _ in rows]

@@ -125,21 +125,40 @@ def cold_start(app: AppContext, items: str | None, text: str | None, k: int, as_
 
 @click.command("explain")
 @click.argument("user")
-@click.argument("item")
-@click.option("--limit", default=5, show_default=True, help="How many paths.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.argument("item", required=False)
+@click.option("--limit", default=5, show_default=True, help="How many paths (with ITEM).")
+@click.option("-k", "k", default=10, show_default=True, help="How many recommendations to explain (without ITEM).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (the HTTP API's /explain body).")
 @pass_app
-def explain(app: AppContext, user: str, item: str, limit: int, as_json: bool) -> None:
-    """Why ITEM for USER: paths through friends, shared genres/tags/entities and co-users.
+def explain(app: AppContext, user: str, item: str | None, limit: int, k: int, as_json: bool) -> None:
+    """Why ITEM for USER: one sentence from the strongest link in USER's history (shared genres/tags/entities,
+    co-users, friends), then the paths. Without ITEM: one sentence for each of USER's top-K recommendations.
 
-    Example: graphrec explain 1 50
+    Example: graphrec explain 1 50   |   graphrec explain 1 -k 5
     """
     from graphrec.recommend import explain as run_explain
+    from graphrec.recommend import explain_text
 
-    paths: list[Explanation] = run_explain(app.driver(), user, item, limit, mapping=app.mapping())
-    if as_json:
-        click.echo(json.dumps([p.to_dict() for p in paths], indent=2))
+    driver, mapping = app.driver(), app.mapping()
+    if item is None:
+        reasons = explain_text(driver, user, k=k, mapping=mapping)
+        if as_json:
+            click.echo(json.dumps({"user": user, "items": [r.to_dict() for r in reasons]}, indent=2))
+            return
+        app.echo(f"why these recommendations for user {user}")
+        click.echo(table([{"item": r.item, "title": r.title, "why": r.sentence()} for r in reasons],
+                         ["item", "title", "why"]))
         return
+    paths: list[Explanation] = run_explain(driver, user, item, limit, mapping=mapping)
+    found = explain_text(driver, user, [item], mapping=mapping)
+    reason = found[0] if found else None
+    if as_json:
+        click.echo(json.dumps({"user": user, "item": item, "sentence": reason.sentence() if reason else None,
+                               "reason": reason.to_dict() if reason else None,
+                               "paths": [{**p.to_dict(), "sentence": p.sentence()} for p in paths]}, indent=2))
+        return
+    if reason is not None:
+        click.echo(reason.sentence())
     if not paths:
         click.echo(f"no path between user {user} and item {item} through friends, entities or co-users")
     for p in paths:

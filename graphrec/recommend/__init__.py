@@ -4,6 +4,7 @@ from graphrec.recommend.api import (
     cold_start,
     diverse,
     explain,
+    explain_text,
     find_item,
     recommend,
     recommend_realtime,
@@ -11,7 +12,8 @@ from graphrec.recommend.api import (
     text_index,
 )
 from graphrec.recommend.library import coerce, examples, names, parameters, run_query
-from graphrec.recommend.results import Explanation, Recommendation
+from graphrec.recommend.results import Explanation, Reason, Recommendation
 
-__all__ = ["Explanation", "Recommendation", "coerce", "cold_start", "diverse", "examples", "explain", "find_item",
+__all__ = ["Explanation", "Reason", "Recommendation", "coerce", "cold_start", "diverse", "examples", "explain",
+           "explain_text", "find_item",
            "names", "parameters", "recommend", "recommend_realtime", "run_query", "similar_items", "text_index"]

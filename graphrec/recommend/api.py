@@ -14,7 +14,7 @@ from graphrec.db import load_query, read
 from graphrec.errors import InputError, NotFoundError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 from graphrec.recommend.library import run_query
-from graphrec.recommend.results import Explanation, Recommendation
+from graphrec.recommend.results import Explanation, Reason, Recommendation
 
 
 def _lookup(driver: Driver, user: str | None = None, item: str | None = None, need_run: bool = True,
@@ -145,8 +145,32 @@ def explain(driver: Driver, user: str, item: str, limit: int = 5,
         NotFoundError: unknown user or item.
     """
     _lookup(driver, user=user, item=item, need_run=False, mapping=mapping)
-    return [Explanation.from_record(r, mapping) for r in run_query(
+    return [Explanation.from_record(r) for r in run_query(
         driver, "explain", {"user": user, "item": item, "limit": limit}, mapping)]
+
+
+def explain_text(driver: Driver, user: str, items: Sequence[str] | None = None, k: int = 10,
+                 mapping: GraphMapping = DEFAULT_MAPPING) -> list[Reason]:
+    """Why each of ``items`` for ``user``, as :class:`Reason` (its :meth:`~Reason.sentence` reads
+    "Because you rated Star Wars (1977) 5★ — same genre Sci-Fi; 212 people who rated it also rated this.").
+
+    ``items`` default to the user's precomputed top-``k`` (:func:`recommend`); the reasons come back in
+    their order.
+
+    Raises:
+        NotFoundError: unknown user or item (or, without ``items``, no active run).
+    """
+    if items is None:
+        _check_k(k)
+        items = [r.item for r in recommend(driver, user, k, mapping=mapping)]
+    else:
+        items = list(items)
+        for item in items:
+            _lookup(driver, user=user, item=item, need_run=False, mapping=mapping)
+    if not items:
+        return []
+    return [Reason.from_record(r) for r in run_query(driver, "explain_text", {"user": user, "items": items},
+                                                     mapping)]
 
 
 def diverse(driver: Driver, user: str, k: int = 10, n: int = 50, cap: int = 2,

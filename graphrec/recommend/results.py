@@ -6,7 +6,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import neo4j
-from neo4j.graph import Node, Path
+from neo4j.graph import Node
 
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 
@@ -66,6 +66,7 @@ class Explanation:
         nodes: the nodes (``{labels, id, name}``), in path order.
         rels: relationship types, in path order.
         forward: for each relationship, whether it points along the path (user → item).
+        weights: for each relationship, its weight (rating, play count…; ``None`` when it has none).
     """
 
     kind: str
@@ -74,16 +75,14 @@ class Explanation:
     nodes: list[dict[str, Any]]
     rels: list[str]
     forward: list[bool] = field(default_factory=list)
+    weights: list[Any] = field(default_factory=list)
 
     @classmethod
-    def from_record(cls, rec: neo4j.Record, mapping: GraphMapping = DEFAULT_MAPPING) -> Explanation:
-        path: Path = rec["path"]
-        nodes = list(path.nodes)
-        forward = [r.start_node is not None and r.start_node.element_id == nodes[i].element_id
-                   for i, r in enumerate(path.relationships)]
+    def from_record(cls, rec: neo4j.Record) -> Explanation:
+        rels = list(rec["rels"])
         return cls(kind=rec["kind"], hops=int(rec["hops"]), via=[str(v) for v in rec["via"]],
-                   nodes=[node_dict(n, mapping) for n in nodes], rels=[r.type for r in path.relationships],
-                   forward=forward)
+                   nodes=[dict(n) for n in rec["nodes"]], rels=[str(r["type"]) for r in rels],
+                   forward=[bool(r["forward"]) for r in rels], weights=[r["weight"] for r in rels])
 
     def sentence(self) -> str:
         """The path as one line: ``1 -[RATED]-> Toy Story -[HAS_GENRE]-> Comedy <-[HAS_GENRE]- Heat``."""
@@ -95,3 +94,108 @@ class Explanation:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+_VERBS = {"RATED": ("rated", "rated"), "LISTENED": ("listened to", "listened to"), "VIEWED": ("viewed", "viewed"),
+          "BOUGHT": ("bought", "bought"), "CLICKED": ("clicked", "clicked"), "TAGGED": ("tagged", "tagged"),
+          "INTERACTED": ("interacted with", "interacted with"), "LIKED": ("liked", "liked"),
+          "PURCHASED": ("bought", "bought"), "WATCHED": ("watched", "watched"), "REVIEWED": ("reviewed", "reviewed")}
+
+
+def _verb(rel: str | None) -> str:
+    """How a behaviour reads in a sentence: ``RATED`` → ``rated``, ``LISTENED`` → ``listened to``."""
+    if rel is None:
+        return "interacted with"
+    return _VERBS.get(rel, (rel.lower().replace("_", " "),))[0]
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def _weight(rel: str | None, key: str | None, value: Any) -> str:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return ""
+    if key in ("rating", "stars") or rel == "RATED":
+        return f" {_number(value)}★"
+    if rel == "LISTENED":
+        return f" ({_number(value)} plays)"
+    return f" ({key or 'weight'} {_number(value)})"
+
+
+def _join(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why one item is recommended to a user, from ``explain_text.cypher``, with :meth:`sentence`.
+
+    Attributes:
+        item: the recommended item's id.
+        title: its title (``None`` when it has none).
+        anchor: the id of the user's history item that links most strongly to it (``None``: no history).
+        anchor_title: that item's title.
+        anchor_rel: the user's relationship type to it (``RATED``, ``LISTENED``…).
+        anchor_weight: that relationship's weight (rating, play count…), if it has one.
+        anchor_weight_key: the property the weight came from (``rating``, ``weight``…).
+        shared: entities the anchor and the item share, ``{kind, name}`` (at most 3).
+        co_users: how many other users interacted with both the anchor and the item.
+        friends: names of (up to 3) friends of the user who interacted with the item.
+        friend_count: how many friends did.
+    """
+
+    item: str
+    title: str | None
+    anchor: str | None = None
+    anchor_title: str | None = None
+    anchor_rel: str | None = None
+    anchor_weight: Any = None
+    anchor_weight_key: str | None = None
+    shared: list[dict[str, Any]] = field(default_factory=list)
+    co_users: int = 0
+    friends: list[str] = field(default_factory=list)
+    friend_count: int = 0
+
+    @classmethod
+    def from_record(cls, rec: neo4j.Record) -> Reason:
+        d = rec.data()
+        anchor = d.get("anchor")
+        return cls(item=str(d["item"]), title=d.get("title"), anchor=None if anchor is None else str(anchor),
+                   anchor_title=d.get("anchor_title"), anchor_rel=d.get("anchor_rel"),
+                   anchor_weight=d.get("anchor_weight"), anchor_weight_key=d.get("anchor_weight_key"),
+                   shared=[dict(e) for e in d.get("shared") or []], co_users=int(d.get("co_users") or 0),
+                   friends=[str(f) for f in d.get("friends") or []], friend_count=int(d.get("friend_count") or 0))
+
+    def sentence(self) -> str:
+        """One sentence a person reads, e.g. ``Because you rated Star Wars (1977) 5★ — same genre Sci-Fi;
+        212 people who rated it also rated this.``"""
+        clauses: list[str] = []
+        if self.anchor is not None and (self.co_users or self.shared):
+            verb = _verb(self.anchor_rel)
+            name = self.anchor_title if self.anchor_title is not None else self.anchor
+            head = f"Because you {verb} {name}{_weight(self.anchor_rel, self.anchor_weight_key, self.anchor_weight)}"
+            kinds: dict[str, list[str]] = {}
+            for e in self.shared:
+                kinds.setdefault(str(e.get("kind") or "entity"), []).append(str(e.get("name")))
+            if kinds:
+                clauses.append("same " + "; ".join(f"{k} {_join(v)}" for k, v in kinds.items()))
+            if self.co_users:
+                people = "person" if self.co_users == 1 else "people"
+                clauses.append(f"{self.co_users:,} {people} who {verb} it also {verb} this")
+            text = head + (" — " + "; ".join(clauses) if clauses else "")
+        else:
+            text = ""
+        if self.friend_count:
+            names = _join(self.friends + ([f"{self.friend_count - len(self.friends)} more"]
+                                          if self.friend_count > len(self.friends) else []))
+            friend = f"your friend{'s' if self.friend_count > 1 else ''} {names} {_verb(self.anchor_rel)} it too"
+            text = f"{text}; {friend}" if text else friend[0].upper() + friend[1:]
+        if not text:
+            return "Recommended by the model's score: nothing in your history links to it through shared entities, " \
+                   "co-users or friends."
+        return text + "."
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict with the sentence (for JSON output)."""
+        return {**asdict(self), "sentence": self.sentence()}

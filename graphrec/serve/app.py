@@ -143,14 +143,23 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
         recs = similar_items(driver, item, k, mapping=graph())
         return {"item": item, "run": _run(recs), "items": _items(recs)}
 
-    @app.get("/explain/{user}/{item}", summary="Paths in the graph from a user to an item, shortest first")
+    @app.get("/explain/{user}/{item}", summary="Why an item for a user: one sentence, and the paths behind it")
     def explain(user: str = Path(description="User id."), item: str = Path(description="Item id."),
                 limit: int = Query(5, ge=1, le=100, description="How many paths.")) -> dict[str, Any]:
         from graphrec.recommend import explain as rec_explain
+        from graphrec.recommend import explain_text
 
         paths: list[Explanation] = rec_explain(driver, user, item, limit, mapping=graph())
-        return {"user": user, "item": item,
+        reasons = explain_text(driver, user, [item], mapping=graph())
+        return {"user": user, "item": item, "sentence": reasons[0].sentence() if reasons else None,
+                "reason": reasons[0].to_dict() if reasons else None,
                 "paths": [{**p.to_dict(), "sentence": p.sentence()} for p in paths]}
+
+    @app.get("/explain/{user}", summary="One sentence for each of a user's top-k recommendations")
+    def explain_top(user: str = Path(description="User id."), k: int = k_param) -> dict[str, Any]:
+        from graphrec.recommend import explain_text
+
+        return {"user": user, "items": [r.to_dict() for r in explain_text(driver, user, k=k, mapping=graph())]}
 
     @app.get("/health", summary="The database is reachable; the active model run")
     def health() -> dict[str, Any]:

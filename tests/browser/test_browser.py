@@ -92,7 +92,7 @@ def test_browser_recommend_and_explain(chrome: WebDriver, guide_server: GuideSer
 
     page.next_slide(guide)
     text, explain = page.run_block(guide, "graphrec-explain")
-    assert " ".join(text.split()) == " ".join(query_for_browser("recommend/explain").split())
+    assert " ".join(text.split()) == " ".join(query_for_browser("browser/explain_graph").split())
     nodes = page.wait_graph(explain, min_nodes=3)
     drawn = " | ".join(n["caption"] for n in nodes)
     assert "user 1" in drawn and "Star Wars (1977)" in drawn, f"no path from the user to the item: {drawn}"

@@ -17,11 +17,14 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 from neo4j import Driver
+from neo4j.graph import Node, Relationship
+from neo4j.graph import Path as Path_
 
 from graphrec.cli.main import cli
 from graphrec.config import Settings, load_settings
 from graphrec.db.names import check_mapping
 from graphrec.db.queries import statements
+from graphrec.recommend import run_query
 from tests.conftest import DATASETS, clear_graph
 
 HERE = Path(__file__).resolve().parent
@@ -66,6 +69,15 @@ def person_graph(driver: Driver) -> Iterator[dict[str, Any]]:
 def _run(settings: Settings, *args: str, config: Path = HERE / "mapping.toml") -> Result:
     return CliRunner().invoke(cli, ["--uri", settings.uri, "--password", settings.password or "",
                                     "--config", str(config), *args])
+
+
+def _wire(value: Any) -> Any:
+    """A graph value as a client gets it: every property of each node and relationship."""
+    if isinstance(value, Path_):
+        return {"nodes": list(value.nodes), "rels": list(value.relationships)}
+    if isinstance(value, Node | Relationship):
+        return dict(value)
+    raise TypeError(type(value).__name__)
 
 
 def _json(res: Result) -> Any:
@@ -176,14 +188,32 @@ def test_recommend_excludes_every_reviewed_movie(trained: dict[str, Any], neo4j_
     assert unknown.exit_code == 2 and "unknown user 'no-such-person'" in unknown.stderr
 
 
-def test_similar_explain_cold_start(trained: dict[str, Any], neo4j_settings: Settings, driver: Driver) -> None:
+def test_similar_explain_cold_start(trained: dict[str, Any], person_graph: dict[str, Any], neo4j_settings: Settings,
+                                    driver: Driver) -> None:
     similar = _json(_run(neo4j_settings, "similar", "50", "-k", "5", "--json"))
     assert len(similar) == 5 and "50" not in {r["item"] for r in similar}
     assert {r["source"] for r in similar} == {"embedding"}
 
     movie = next(r["item"] for r in _json(_run(neo4j_settings, "recommend", "1", "-k", "1", "--json")))
-    paths = _json(_run(neo4j_settings, "explain", "1", movie, "--json"))
+    body = _json(_run(neo4j_settings, "explain", "1", movie, "--json"))
+    paths = body["paths"]
     assert paths and {p["kind"] for p in paths} <= {"shared_entity", "co_user"}
+    # only what a reader needs: no 384-float text embedding or run vector rides along with the 5 paths
+    assert len(paths) == 5 and len(json.dumps(paths)) < 10_000, len(json.dumps(paths))
+    # what any Bolt/HTTP client receives from the query itself, every value as it comes over the wire
+    mapping = check_mapping(driver, load_settings(toml_path=HERE / "mapping.toml", env={}).graph)
+    raw = [r.data() for r in run_query(driver, "explain", {"user": "1", "item": movie, "limit": 5}, mapping)]
+    assert len(raw) == 5 and len(json.dumps(raw, default=_wire)) < 10_000, len(json.dumps(raw, default=_wire))
+    titles = {m["id"]: m["title"] for m in person_graph["movies"]}
+    reviewed = {r["movie"] for r in person_graph["ratings"] if r["user"] == "1"}
+    reason = body["reason"]
+    assert reason["anchor"] in reviewed and reason["anchor_title"] == titles[reason["anchor"]]
+    assert body["sentence"].startswith(f"Because you reviewed {titles[reason['anchor']]} ")
+    assert reason["co_users"] > 0 and f"{reason['co_users']:,} people who reviewed it" in body["sentence"]
+    top = _json(_run(neo4j_settings, "explain", "1", "-k", "3", "--json"))["items"]
+    assert [r["item"] for r in top] == [r["item"] for r in _json(_run(neo4j_settings, "recommend", "1", "-k", "3",
+                                                                          "--json"))]
+    assert all(r["anchor"] in reviewed and titles[r["anchor"]] in r["sentence"] for r in top)
     for p in paths:
         assert p["nodes"][0]["labels"] == ["Person"] and p["nodes"][0]["id"] == "1"
         assert p["nodes"][-1]["labels"] == ["Movie"] and p["nodes"][-1]["id"] == movie

@@ -10,6 +10,7 @@ from neo4j import Driver
 
 from graphrec.cli.main import cli
 from graphrec.config import Settings
+from graphrec.recommend import explain_text, recommend
 from tests.recommend.conftest import Published
 
 
@@ -53,10 +54,17 @@ def test_similar_cold_start_explain(driver: Driver, published: Published, neo4j_
     assert code == 0 and {r["item"] for r in json.loads(out)}.isdisjoint({"i1", "i2"})
     item = published.expected("u4", 1)[0]
     code, out = _run(neo4j_settings, "explain", "u4", item, "--json")
-    paths = json.loads(out)
+    body = json.loads(out)
+    paths = body["paths"]
     assert code == 0 and paths and paths[0]["nodes"][0]["id"] == "u4" and paths[0]["nodes"][-1]["id"] == item
+    assert body["sentence"] == explain_text(driver, "u4", [item])[0].sentence()
     code, out = _run(neo4j_settings, "explain", "u4", item)
-    assert code == 0 and out.split()[0] in ("friend", "shared_entity", "co_user")
+    lines = out.splitlines()
+    assert code == 0 and lines[0] == body["sentence"] and lines[1].split()[0] in ("friend", "shared_entity", "co_user")
+    code, out = _run(neo4j_settings, "explain", "u4", "-k", "3", "--json")
+    top = json.loads(out)["items"]
+    assert code == 0 and [r["item"] for r in top] == [r.item for r in recommend(driver, "u4", 3)]
+    assert all(r["sentence"] for r in top)
 
 
 def test_query_any_named_file(driver: Driver, published: Published, neo4j_settings: Settings) -> None:
@@ -70,6 +78,6 @@ def test_query_any_named_file(driver: Driver, published: Published, neo4j_settin
     item = published.expected("u4", 1)[0]
     code, out = _run(neo4j_settings, "query", "explain", "-p", "user=u4", "-p", f"item={item}", "-p", "limit=5",
                      "--json")
-    assert code == 0 and json.loads(out)[0]["path"]["nodes"][0]["id"] == "u4"
+    assert code == 0 and json.loads(out)[0]["nodes"][0]["id"] == "u4"
     code, out = _run(neo4j_settings, "query", "recommend", "-p", "nope=1")
     assert code == 2 and "not a parameter" in out

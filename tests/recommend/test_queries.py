@@ -10,6 +10,7 @@ from graphrec.recommend import (
     cold_start,
     diverse,
     explain,
+    explain_text,
     recommend,
     recommend_realtime,
     similar_items,
@@ -93,6 +94,37 @@ def test_explain_friend_path(driver: Driver, published: Published) -> None:
     item = sorted(g.seen[friend] - g.seen[user])[0]
     paths = explain(driver, user, item)
     assert paths[0].kind == "friend" and paths[0].hops == 2 and paths[0].nodes[1]["id"] in g.friends[user]
+
+
+def test_explain_text_one_sentence_per_item_from_the_users_history(driver: Driver, published: Published) -> None:
+    g = published.graph
+    user = "u4"
+    items = published.expected(user, 5)
+    reasons = explain_text(driver, user, items)
+    assert [r.item for r in reasons] == items
+    for r in reasons:
+        assert r.anchor in g.seen[user] and r.anchor_rel == "RATED" and isinstance(r.anchor_weight, float)
+        assert {e["name"] for e in r.shared} <= {n.split(":", 1)[1] for n in g.item_entities[r.anchor]
+                                                 & g.item_entities[r.item]}
+        raters = {v for v, s in g.seen.items() if v != user}
+        assert r.co_users == len({v for v in raters if {r.anchor, r.item} <= g.seen[v]})
+        sentence = r.sentence()
+        if r.co_users or r.shared:
+            assert sentence.startswith(f"Because you rated Title of {r.anchor} {r.anchor_weight:.0f}★ — ")
+        assert sentence.endswith(".") and "None" not in sentence
+    assert any(r.co_users or r.shared for r in reasons)
+    assert [r.item for r in explain_text(driver, user, k=3)] == published.expected(user, 3)
+
+
+def test_explain_text_names_friends(driver: Driver, published: Published) -> None:
+    g = published.graph
+    user = "u6"
+    friend = sorted(g.friends[user])[0]
+    item = sorted(g.seen[friend] - g.seen[user])[0]
+    (reason,) = explain_text(driver, user, [item])
+    assert friend in reason.friends and f"your friend{'s' if reason.friend_count > 1 else ''} " in reason.sentence()
+    with pytest.raises(NotFoundError, match="item"):
+        explain_text(driver, user, ["nothing"])
 
 
 def test_explain_unknown_ids(driver: Driver, published: Published) -> None:

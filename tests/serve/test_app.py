@@ -69,6 +69,15 @@ def test_explain(base_url: str, driver: Driver, published: Published) -> None:
     assert [p["via"] for p in r.body["paths"]] == [p.via for p in lib]
     assert r.body["paths"][0]["sentence"] == lib[0].sentence()
     assert r.body["paths"][0]["nodes"][0]["id"] == user and r.body["paths"][0]["nodes"][-1]["id"] == item
+    reason = rec.explain_text(driver, user, [item])[0]
+    assert r.body["sentence"] == reason.sentence() and r.body["reason"]["anchor"] == reason.anchor
+    assert reason.anchor in published.graph.seen[user] and f"Title of {reason.anchor}" in r.body["sentence"]
+    r = get(f"{base_url}/explain/{user}?k=3")
+    assert r.status == 200, r.body
+    assert [x["item"] for x in r.body["items"]] == published.expected(user, 3)
+    assert all(x["sentence"] and x["anchor"] in published.graph.seen[user] for x in r.body["items"])
+    r = get(f"{base_url}/explain/nobody?k=3")
+    assert r.status == 404 and "nobody" in _error(r.body, "not_found")
     r = get(f"{base_url}/explain/{user}/nope")
     assert r.status == 404 and "nope" in _error(r.body, "not_found")
 
@@ -93,7 +102,8 @@ def test_health_and_openapi(base_url: str, published: Published) -> None:
     assert r.status == 200 and r.body == {"status": "ok", "database": "reachable",
                                           "active_run": published.result.run_id}
     spec = get(f"{base_url}/openapi.json").body
-    assert {"/recommend/{user}", "/similar/{item}", "/explain/{user}/{item}", "/health"} <= set(spec["paths"])
+    assert {"/recommend/{user}", "/similar/{item}", "/explain/{user}/{item}", "/explain/{user}",
+            "/health"} <= set(spec["paths"])
     params = {p["name"] for p in spec["paths"]["/recommend/{user}"]["get"]["parameters"]}
     assert params == {"user", "k", "entity", "realtime"}
     with urllib.request.urlopen(f"{base_url}/docs", timeout=30) as resp:
