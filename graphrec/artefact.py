@@ -38,6 +38,10 @@ class Artefact:
         top_items: ``[U, K]`` item indices best first (``-1`` pads), for models whose exact scores are not a
             dot product of the vectors (item–item models); ``None`` = rank by the vectors.
         top_scores: ``[U, K]`` the exact scores of ``top_items``.
+        item_fold: ``[I, d]`` item query factors of an item–item model: a user's vector is the sum of the rows
+            of the items the user has (``user_emb = X @ item_fold``), which is how ``graphrec refresh`` folds in
+            a user the model never saw; ``None`` for factor models (their user vectors are solved from the
+            item vectors instead).
         exclude: ``[2, E]`` (user, item) pairs never recommended (what the users already have).
         params: hyper-parameters as chosen (JSON-ready).
         metrics: ``{"valid": {...}, "test": {...}}``.
@@ -56,6 +60,7 @@ class Artefact:
     entity_emb: dict[NodeType, Tensor] = field(default_factory=dict)
     top_items: Tensor | None = None
     top_scores: Tensor | None = None
+    item_fold: Tensor | None = None
     params: dict[str, Any] = field(default_factory=dict)
     metrics: dict[str, dict[str, float]] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
@@ -73,6 +78,9 @@ class Artefact:
             if self.top_items.shape != self.top_scores.shape or self.top_items.size(0) != self.user_emb.size(0):
                 raise ValueError(f"top_items {tuple(self.top_items.shape)} and top_scores "
                                  f"{tuple(self.top_scores.shape)} must both be [{self.user_emb.size(0)}, K]")
+        if self.item_fold is not None and self.item_fold.shape != self.item_emb.shape:
+            raise ValueError(f"item_fold must be {tuple(self.item_emb.shape)} like item_emb, "
+                             f"got {tuple(self.item_fold.shape)}")
 
     @property
     def dim(self) -> int:
@@ -91,7 +99,7 @@ class Artefact:
                 "ids": {str(t): [str(x) for x in v] for t, v in self.ids.items()},
                 "user_emb": self.user_emb, "item_emb": self.item_emb, "exclude": self.exclude,
                 "entity_emb": {str(t): v for t, v in self.entity_emb.items()},
-                "top_items": self.top_items, "top_scores": self.top_scores}
+                "top_items": self.top_items, "top_scores": self.top_scores, "item_fold": self.item_fold}
         tmp = path.with_name(path.name + ".partial")
         torch.save(blob, tmp)
         tmp.replace(path)   # never a half-written artefact under the real name
@@ -119,7 +127,8 @@ class Artefact:
                        ids={str(k): [str(x) for x in v] for k, v in blob["ids"].items()},
                        user_emb=blob["user_emb"], item_emb=blob["item_emb"], exclude=blob["exclude"],
                        train_pairs=int(meta["train_pairs"]), entity_emb=dict(blob["entity_emb"]),
-                       top_items=blob["top_items"], top_scores=blob["top_scores"], params=meta["params"],
+                       top_items=blob["top_items"], top_scores=blob["top_scores"],
+                       item_fold=blob.get("item_fold"), params=meta["params"],
                        metrics=meta["metrics"], info=meta["info"])
         except (KeyError, ValueError) as e:
             raise InputError(path, None, "artefact", str(e)) from e

@@ -49,6 +49,8 @@ class Fitted:
         exact: whether ``user_emb @ item_emb.T`` *is* the score (else the vectors approximate it and
             write-back takes the top-K from the scorer).
         entity_emb: vectors of other node types.
+        item_fold: ``[I, d]`` item query factors (``user_emb = X @ item_fold``) of an item–item model, so a
+            new user's vector is folded in from the items they have (see ``Artefact.item_fold``).
         info: anything worth reporting.
     """
 
@@ -57,6 +59,7 @@ class Fitted:
     item_emb: Tensor
     exact: bool = True
     entity_emb: dict[str, Tensor] = field(default_factory=dict)
+    item_fold: Tensor | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
 

@@ -125,8 +125,9 @@ class _ItemItem(Recommender):
             torch.random.set_rng_state(state)
         root = s.clamp(min=0).sqrt()
         item_emb = (v * root).contiguous()
-        user_emb = (to_torch(inp) @ (u * root)).contiguous()
-        return Fitted(scorer=score, user_emb=user_emb, item_emb=item_emb, exact=False, info=info)
+        fold = (u * root).contiguous()   # a user's vector is the sum of these rows over the items they have
+        user_emb = (to_torch(inp) @ fold).contiguous()
+        return Fitted(scorer=score, user_emb=user_emb, item_emb=item_emb, exact=False, item_fold=fold, info=info)
 
     def _lambdas(self, g: Tensor) -> list[float]:
         if self.cfg.lam:
