@@ -139,6 +139,8 @@ def publish(
     progress: Progress | None = None,
     top: tuple[Tensor, Tensor] | None = None,
     id_keys: Mapping[NodeType, str] | None = None,
+    fold: Tensor | None = None,
+    interactions: Sequence[str] | None = None,
 ) -> PublishResult:
     """Write a model's output as a new run and (by default) switch readers to it atomically.
 
@@ -170,6 +172,10 @@ def publish(
             mapped names must be schema-checked, :func:`graphrec.db.names.check_mapping`). A
             range index ``graphrec_<label>_<key>`` is created on each mapped one first (none when
             the property already has an index).
+        fold: ``[I, d]`` item query factors of an item–item model (``Artefact.item_fold``), written under
+            the run's ``fold_<key>`` property so ``graphrec refresh`` can fold in new users (default: none).
+        interactions: the relationship types the model learnt from (recorded for ``graphrec refresh``;
+            default: none recorded, refresh then counts every user→item behaviour).
 
     Returns:
         A :class:`PublishResult` with the run id, counts and per-stage timings.
@@ -180,6 +186,8 @@ def publish(
         LeaseError: another writer (a load, publish or prune) holds the database; nothing is written.
     """
     validate(ids, user_emb, item_emb, exclude, k, entity_emb, user_type, item_type, entity_type)
+    if fold is not None:
+        _check("fold", fold, ids.get(item_type))
     with lease(driver, WRITER, owner=default_owner(f"graphrec publish {run.model}")):   # one writer at a time
         run_id = run.run_id or new_run_id(run.model)
         key = run_key(run_id)
@@ -199,6 +207,8 @@ def publish(
         try:
             _write_run(driver, result, names, labels, ids, user_emb, item_emb, mips, entity_emb, exclude, k,
                        user_type, item_type, entity_type, batch_size, workers, progress, top, dict(id_keys or {}))
+            _write_fold_state(driver, result, key, run.model, user_type, item_type, user_ids, item_ids, exclude,
+                              fold, interactions, batch_size, workers, dict(id_keys or {}))
             write(driver, load_query("writeback/run_ready"), {"run": run_id, "counts": json.dumps(
                 {"vectors": result.vectors, "recommended": result.recommended, "users": len(user_ids),
                  "items": len(item_ids)})})
@@ -277,6 +287,30 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
     result.seconds["recommended"] = time.perf_counter() - t
 
 
+def _write_fold_state(driver: Driver, result: PublishResult, key: str, model: str, user_type: NodeType,
+                      item_type: NodeType, user_ids: list[str], item_ids: list[str], exclude: Tensor | None,
+                      fold: Tensor | None, interactions: Sequence[str] | None, batch_size: int, workers: int,
+                      id_keys: dict[NodeType, str]) -> None:
+    """What ``graphrec refresh`` needs later: per user the number of distinct items the run learnt them
+    from (``seen_<key>``), the item query factors of an item–item model (``fold_<key>``), and on the run
+    how users are folded in and from which relationship types."""
+    t = time.perf_counter()
+    kind = "sum" if fold is not None else ("als" if model == "als" else "ridge")
+    write(driver, load_query("writeback/run_fold_state"), {
+        "run": result.run_id, "fold": kind, "fold_prop": f"fold_{key}" if fold is not None else None,
+        "seen_prop": f"seen_{key}", "interactions": list(interactions) if interactions else None})
+    pairs = exclude if exclude is not None and exclude.numel() else torch.empty(2, 0, dtype=torch.long)
+    counts = torch.bincount(pairs[0].long().cpu(), minlength=len(user_ids)).tolist() if pairs.numel() \
+        else [0] * len(user_ids)
+    rows = ({"id": u, "n": int(n)} for u, n in zip(user_ids, counts, strict=True))
+    parallel_batches(driver, render("writeback/write_seen", label=user_type, id=id_keys.get(user_type, "id")),
+                     rows, batch_size, {"key": f"seen_{key}"}, workers)
+    if fold is not None:
+        write_vectors(driver, item_type, item_ids, fold, f"fold_{key}", batch_size=batch_size, workers=workers,
+                      id_key=id_keys.get(item_type, "id"))
+    result.seconds["fold_state"] = time.perf_counter() - t
+
+
 def _checked_labels(driver: Driver, labels: Iterable[str]) -> dict[str, str]:
     """Each of ``labels`` as a name that may be pasted: graphrec's own as they are, any other (a graph
     mapping's, read back from a saved artefact) only if the database has it (a schema-checked name).
@@ -330,4 +364,4 @@ def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activat
                    entity_emb=artefact.entity_emb.get(entity), user_type=checked[artefact.user_type],
                    item_type=checked[artefact.item_type], entity_type=checked.get(entity, entity),
                    batch_size=batch_size, workers=workers, activate_run=activate_run, progress=progress, top=top,
-                   id_keys=id_keys)
+                   id_keys=id_keys, fold=artefact.item_fold, interactions=artefact.info.get("behaviours"))

@@ -248,7 +248,8 @@ def delete_run(driver: Driver, run_id: str, batch: int = 10_000) -> None:
     run = get_run(driver, run_id)
     if run.active or not write(driver, load_query("writeback/run_mark_deleting"), {"run": run_id}).records:
         raise GraphRecError(f"model run {run_id!r} is active; activate another run before deleting it")
-    keys = [k for k in (run.props.get("prop"), run.props.get("mips_prop")) if k]
+    keys = [k for k in (run.props.get("prop"), run.props.get("mips_prop"), run.props.get("fold_prop"),
+                        run.props.get("seen_prop")) if k]
     with translated(getattr(driver, "graphrec_uri", "Neo4j")), driver.session(database=_database(driver)) as s:
         s.run(load_query("writeback/prune_rels"), {"run": run_id, "batch": batch}).consume()
         for label in _run_labels(driver, run):
