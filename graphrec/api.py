@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from graphrec.mapping import GraphMapping
     from graphrec.recommend import Explanation, Reason, Recommendation
     from graphrec.train.config import TrainConfig
-    from graphrec.writeback import PublishResult
+    from graphrec.writeback import PublishResult, RefreshResult
 
 
 class Session:
@@ -111,6 +111,14 @@ class Session:
         return publish_artefact(self.driver, art, k=k, activate_run=activate,
                                 batch_size=min(self.settings.batch_size, 5000),
                                 id_keys={n.label: n.id for n in m.nodes})
+
+    def refresh(self) -> RefreshResult:
+        """Bring the active run up to date without retraining, like ``graphrec refresh``: users with new
+        interactions and new users get vectors folded in from their items and fresh RECOMMENDED lists; new
+        items get vectors from their KG/text neighbours (see :mod:`graphrec.writeback.refresh`)."""
+        from graphrec.writeback import refresh
+
+        return refresh(self.driver, self.mapping, batch_size=min(self.settings.batch_size, 1000))
 
     def recommend(self, user: str, k: int = 10, realtime: bool = False) -> list[Recommendation]:
         """The active run's top-``k`` for ``user`` (``realtime``: from the vector index, not RECOMMENDED)."""

@@ -8,8 +8,9 @@ Takes tensors and id maps, never a model (DESIGN §1)::
 """
 
 from graphrec.writeback.publish import PublishResult, publish, publish_artefact
+from graphrec.writeback.refresh import RefreshResult, refresh
 from graphrec.writeback.runs import RunInfo, RunSpec, activate, active_run, delete_run, get_run, list_runs, prune
 from graphrec.writeback.topk import top_k
 
-__all__ = ["PublishResult", "RunInfo", "RunSpec", "activate", "active_run", "delete_run", "get_run", "list_runs",
-           "prune", "publish", "publish_artefact", "top_k"]
+__all__ = ["PublishResult", "RefreshResult", "RunInfo", "RunSpec", "activate", "active_run", "delete_run", "get_run",
+           "list_runs", "prune", "publish", "publish_artefact", "refresh", "top_k"]

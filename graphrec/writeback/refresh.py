@@ -1,0 +1,377 @@
+"""``graphrec refresh``: bring the active run up to date with the graph without retraining.
+
+What changed since the run was published is read from the graph itself: publish records, per user, how
+many distinct items the run saw them with (``seen_<key>``), so a user whose count differs now, or who has
+no vector of the run (a new user), is *changed*. Users with no interactions are left alone (they keep the
+cold-start path). Items without a vector of the run are *new*.
+
+How a changed user's vector is solved depends on the model, as recorded on the run at publish (``fold``):
+
+- ``sum`` — item–item models (``graph``, ``ease``): the published vectors are a rank-``d`` factorisation
+  ``M ≈ L Rᵀ`` of the item–item operator and a user's vector is ``x_u L`` (``Artefact.item_fold``, stored
+  as ``fold_<key>`` on the items), so a new user's vector is the sum of the ``L`` rows of their items:
+  exactly what the run would have given them, had it seen them.
+- ``als`` — ALS's own user solve with the run's regularisation and alpha (Hu et al. 2008):
+  ``u = (VᵀV + λI + (α−1)V_sᵀV_s)⁻¹ α V_sᵀ1`` over the user's items ``s``, what ``implicit`` computes.
+- ``ridge`` — any other factor model (LightGCN, hetero, popularity): the least-squares user vector for
+  the fixed item vectors, ``u = (VᵀV + λI)⁻¹ Vᵀx_u``.
+
+A new item's vector is the weighted mean of the run vectors of its neighbours: items sharing KG entities
+with it (weight: entities shared) and, when it has a ``text_embedding`` and there is a text vector index,
+its nearest items by text (weight: cosine); the two means are averaged. An item with neither keeps no
+vector (``similar_items`` falls back to its text). A mean of vectors never exceeds the longest of them,
+so the MIPS norm ``M`` of the run still holds and the realtime query ranks new items correctly.
+
+Changed users get fresh ``RECOMMENDED`` relationships (top-``k`` of the run, unseen only, over every
+item with a vector, new ones included), replaced in one transaction per batch; other users' lists are
+not touched (new items reach them through ``recommend_realtime``). Everything is written under the run's
+own properties and id, under the writer lease; the run's counts are updated so it can still be
+re-activated later.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from neo4j import Driver
+from torch import Tensor
+
+from graphrec.db import load_query, read, render, write
+from graphrec.db.lease import WRITER, default_owner, lease
+from graphrec.db.names import mapping_names
+from graphrec.db.queries import placeholders
+from graphrec.errors import ConfigError, GraphRecError, InputError
+from graphrec.mapping import GraphMapping
+from graphrec.ranking import top_unseen
+from graphrec.types import Row
+from graphrec.writeback.batches import parallel_batches
+from graphrec.writeback.runs import RunInfo, _run_labels, active_run
+from graphrec.writeback.vectors import vector_indexes, write_vectors
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``; stages: ``items`` (new items), ``users`` (changed users)."""
+
+NEIGHBOURS = 50
+"""Neighbours a new item's vector is averaged from, per route (entities, text) (default)."""
+RIDGE = 0.1
+"""λ of the ``ridge`` fold-in as a multiple of the mean eigenvalue of ``VᵀV`` (default)."""
+
+
+@dataclass
+class RefreshResult:
+    """What :func:`refresh` did.
+
+    Attributes:
+        run_id: the run that was refreshed (the active one).
+        users: changed users whose vectors and RECOMMENDED lists were rewritten.
+        items: new items that got a vector.
+        items_without_neighbours: new items with no entity or text neighbour (no vector written).
+        recommended: RECOMMENDED relationships written for the changed users.
+        seconds: wall time per stage (``scan``, ``items``, ``users``, ``counts``, ``total``).
+    """
+
+    run_id: str
+    users: int = 0
+    items: int = 0
+    items_without_neighbours: int = 0
+    recommended: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"run": self.run_id, "users": self.users, "items": self.items,
+                "items_without_neighbours": self.items_without_neighbours, "recommended": self.recommended,
+                "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
+
+
+def fold_users(kind: str, item_emb: Tensor, items: Sequence[Sequence[int]], fold: Tensor | None = None,
+               params: dict[str, Any] | None = None) -> Tensor:
+    """User vectors ``[len(items), d]`` for users who have the given item indices (see the module docstring).
+
+    Args:
+        kind: ``sum``, ``als`` or ``ridge``.
+        item_emb: ``[I, d]`` the run's item vectors.
+        items: per user, the indices of their positive items.
+        fold: ``[I, d]`` item query factors (``sum`` only).
+        params: the run's chosen hyper-parameters (``als``: ``regularization``, ``alpha``).
+
+    Raises:
+        ValueError: unknown ``kind``, or ``sum`` without ``fold``.
+    """
+    d = item_emb.size(1)
+    v = item_emb.double()
+    x = torch.zeros(len(items), item_emb.size(0), dtype=torch.float64)
+    for row, idx in enumerate(items):
+        if idx:
+            x[row, torch.tensor(list(idx), dtype=torch.long)] = 1.0
+    if kind == "sum":
+        if fold is None:
+            raise ValueError("the 'sum' fold-in needs the item query factors")
+        return (x @ fold.double()).float()
+    gram = v.T @ v
+    eye = torch.eye(d, dtype=torch.float64)
+    if kind == "als":
+        p = params or {}
+        reg, alpha = float(p.get("regularization", 0.05)), float(p.get("alpha", 1.0))
+        # implicit's solve with confidence alpha on every positive: A = VᵀV + λI + (α−1)·V_sᵀV_s, b = α·V_sᵀ1
+        a = gram + reg * eye + (alpha - 1.0) * torch.einsum("bi,id,ie->bde", x, v, v)
+        b = alpha * (x @ v)
+        out: Tensor = torch.linalg.solve(a, b.unsqueeze(-1)).squeeze(-1).float()
+        return out
+    if kind == "ridge":
+        lam = RIDGE * float(torch.trace(gram)) / max(d, 1)
+        solved: Tensor = torch.linalg.solve(gram + max(lam, 1e-9) * eye, (x @ v).T).T.float()
+        return solved
+    raise ValueError(f"unknown fold-in {kind!r} (sum, als or ridge)")
+
+
+def neighbour_mean(near: Sequence[Sequence[tuple[int, float]]], emb: Tensor) -> Tensor | None:
+    """The mean over routes of the weighted mean of ``emb`` rows of each route's ``(index, weight)``
+    neighbours; ``None`` when no route has a neighbour of positive weight."""
+    parts = []
+    for route in near:
+        pairs = [(i, w) for i, w in route if w > 0]
+        if pairs:
+            idx = torch.tensor([i for i, _ in pairs], dtype=torch.long)
+            w = torch.tensor([w for _, w in pairs], dtype=torch.float32)
+            parts.append((emb[idx] * w[:, None]).sum(0) / w.sum())
+    return torch.stack(parts).mean(0) if parts else None
+
+
+@dataclass
+class _Run:
+    info: RunInfo
+    prop: str
+    mips_prop: str
+    mips_norm: float
+    fold: str
+    fold_prop: str | None
+    seen_prop: str
+    types: list[str] | None
+    k: int
+    params: dict[str, Any]
+
+
+def _active(driver: Driver) -> _Run:
+    run = active_run(driver)
+    if run is None:
+        raise GraphRecError("no active model run to refresh: train and publish one first (`graphrec train`)")
+    p = run.props
+    if not p.get("seen_prop") or not p.get("fold"):
+        raise GraphRecError(f"the active run {run.id!r} was published before refresh was supported (it records no "
+                            f"per-user counts): publish it again (`graphrec train`) to refresh it later")
+    if p.get("fold") == "sum" and not p.get("fold_prop"):
+        raise GraphRecError(f"the active run {run.id!r} records no item query factors; publish it again")
+    chosen = run.params.get("chosen") if isinstance(run.params.get("chosen"), dict) else {}
+    return _Run(info=run, prop=str(p["prop"]), mips_prop=str(p["mips_prop"]), mips_norm=float(p["mips_norm"] or 1.0),
+                fold=str(p["fold"]), fold_prop=str(p["fold_prop"]) if p.get("fold_prop") else None,
+                seen_prop=str(p["seen_prop"]), types=[str(t) for t in p["interactions"]] if p.get("interactions")
+                else None, k=int(run.k or 20), params=dict(chosen or {}))
+
+
+def _render(name: str, mapping: GraphMapping) -> str:
+    wanted = placeholders(load_query(f"refresh/{name}"))
+    return render(f"refresh/{name}", **{k: v for k, v in mapping_names(mapping).items() if k in wanted})
+
+
+def _text_index(driver: Driver, label: str) -> str | None:
+    for name, row in vector_indexes(driver).items():
+        if row.get("label") == label and row.get("property") == "text_embedding":
+            return name
+    return None
+
+
+def _vec(v: Any, d: int) -> list[float]:
+    out = [float(z) for z in v] if v is not None else []
+    return out if len(out) == d else [0.0] * d
+
+
+def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: int = 1000, workers: int = 2,
+            progress: Progress | None = None, neighbours: int = NEIGHBOURS) -> RefreshResult:
+    """Fold the users and items that changed since the active run was published into it (module docstring).
+
+    Args:
+        driver: an open driver.
+        mapping: the graph mapping, schema-checked (default: graphrec's own labels).
+        batch_size: users solved and written per transaction (default: 1000).
+        workers: concurrent write transactions (default: 2).
+        progress: ``progress(stage, done, total)`` callback for progress bars.
+        neighbours: neighbours per route a new item's vector is averaged from (default: 50).
+
+    Returns:
+        What was refreshed, with per-stage timings.
+
+    Raises:
+        InputError: ``batch_size`` or ``neighbours`` below 1.
+        ConfigError: the mapping's user/item labels are not the run's.
+        GraphRecError: no active run, or one published without what refresh needs.
+        LeaseError: another graphrec writer holds the database.
+    """
+    from graphrec.mapping import DEFAULT_MAPPING
+
+    if batch_size < 1:
+        raise InputError("refresh", None, "batch_size", f"must be >= 1, got {batch_size}")
+    if neighbours < 1:
+        raise InputError("refresh", None, "neighbours", f"must be >= 1, got {neighbours}")
+    mapping = mapping or DEFAULT_MAPPING
+    t_all = time.perf_counter()
+    with lease(driver, WRITER, owner=default_owner("graphrec refresh")) as held:
+        run = _active(driver)
+        labels = _run_labels(driver, run.info)
+        if labels[:2] != [mapping.user.label, mapping.item.label]:
+            raise ConfigError(f"the active run {run.info.id!r} holds {'/'.join(labels[:2])} vectors but the mapping's "
+                              f"users and items are {mapping.user.label}/{mapping.item.label}")
+        result = RefreshResult(run_id=run.info.id)
+
+        # 1. what the run already has: every item vector (and query factors)
+        t = time.perf_counter()
+        rows = read(driver, _render("item_vectors", mapping), {"prop": run.prop, "fold_prop": run.fold_prop})
+        d = int(run.info.dim or (len(rows[0]["v"]) if rows else 0))
+        item_ids = [str(r["id"]) for r in rows]
+        item_emb = torch.tensor([_vec(r["v"], d) for r in rows], dtype=torch.float32).reshape(-1, d)
+        fold = (torch.tensor([_vec(r["f"], d) for r in rows], dtype=torch.float32).reshape(-1, d)
+                if run.fold_prop else None)
+        changed = [(str(r["id"]), int(r["n"])) for r in read(driver, _render("changed_users", mapping), {
+            "prop": run.prop, "seen_prop": run.seen_prop, "types": run.types})]
+        new_items = [str(r["id"]) for r in read(driver, _render("new_items", mapping), {"prop": run.prop})]
+        result.seconds["scan"] = time.perf_counter() - t
+
+        # 2. new items: the weighted mean of their entity and text neighbours' vectors
+        t = time.perf_counter()
+        if new_items:
+            item_emb, fold = _new_items(driver, mapping, run, result, new_items, item_ids, item_emb, fold,
+                                        neighbours, batch_size, workers, progress)
+            held.check()
+        result.seconds["items"] = time.perf_counter() - t
+
+        # 3. changed users: solve their vectors, rank every item with a vector, replace their RECOMMENDED
+        t = time.perf_counter()
+        if changed:
+            _users(driver, mapping, run, result, changed, item_ids, item_emb, fold, batch_size, workers, progress,
+                   held.check)
+        result.seconds["users"] = time.perf_counter() - t
+
+        # 4. the run's counts, checked again when it is (re-)activated
+        t = time.perf_counter()
+        if changed or result.items:
+            _recount(driver, run, labels)
+        result.seconds["counts"] = time.perf_counter() - t
+    result.seconds["total"] = time.perf_counter() - t_all
+    return result
+
+
+def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResult, new_items: list[str],
+               item_ids: list[str], item_emb: Tensor, fold: Tensor | None, neighbours: int, batch_size: int,
+               workers: int, progress: Progress | None) -> tuple[Tensor, Tensor | None]:
+    index = {x: i for i, x in enumerate(item_ids)}
+    text_index = _text_index(driver, mapping.item.label)
+    near: dict[str, list[list[tuple[int, float]]]] = {x: [] for x in new_items}
+    for start in range(0, len(new_items), batch_size):
+        ids = new_items[start:start + batch_size]
+        queries: list[tuple[str, dict[str, Any]]] = [("entity_neighbours", {})]
+        if text_index:
+            queries.append(("text_neighbours", {"text_index": text_index}))
+        for name, extra in queries:
+            for r in read(driver, _render(name, mapping), {"ids": ids, "prop": run.prop, "limit": neighbours, **extra}):
+                near[str(r["id"])].append([(index[str(n["id"])], float(n["w"])) for n in r["near"]
+                                           if str(n["id"]) in index])
+    got_ids, got_v, got_f = [], [], []
+    for x in new_items:
+        v = neighbour_mean(near[x], item_emb)
+        if v is None:
+            result.items_without_neighbours += 1
+            continue
+        norm = float(v.norm())
+        if norm > run.mips_norm > 0:   # a mean never exceeds the longest vector; guard rounding
+            v = v * (run.mips_norm / norm)
+        got_ids.append(x)
+        got_v.append(v)
+        if fold is not None:
+            f = neighbour_mean(near[x], fold)
+            got_f.append(f if f is not None else torch.zeros_like(v))
+    if not got_ids:
+        return item_emb, fold
+    new_v = torch.stack(got_v)
+    norms = new_v.norm(dim=1)
+    extra = (run.mips_norm ** 2 - norms ** 2).clamp(min=0).sqrt()
+    mips = torch.cat([new_v, extra[:, None]], dim=1)
+    label, key = mapping.item.label, mapping.item.id
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        if progress:
+            progress("items", done[0], len(got_ids))
+
+    write_vectors(driver, label, got_ids, new_v, run.prop, mips=mips, mips_key=run.mips_prop, batch_size=5000,
+                  workers=workers, id_key=key, on_batch=tick)
+    if fold is not None and run.fold_prop:
+        new_f = torch.stack(got_f)
+        write_vectors(driver, label, got_ids, new_f, run.fold_prop, batch_size=5000, workers=workers, id_key=key)
+        fold = torch.cat([fold, new_f])
+    result.items = len(got_ids)
+    item_ids.extend(got_ids)
+    return torch.cat([item_emb, new_v]), fold
+
+
+def _positive(item: Row, mapping: GraphMapping) -> bool:
+    b = next((b for b in mapping.behaviours if b.type == item["t"]), None)
+    if b is None or b.min_weight is None:
+        return True
+    w = item.get("w")
+    return isinstance(w, int | float) and not math.isnan(float(w)) and float(w) >= b.min_weight
+
+
+def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResult, changed: list[tuple[str, int]],
+           item_ids: list[str], item_emb: Tensor, fold: Tensor | None, batch_size: int, workers: int,
+           progress: Progress | None, check: Callable[[], None]) -> None:
+    index = {x: i for i, x in enumerate(item_ids)}
+    weight_keys = {b.type: b.weight for b in mapping.behaviours if b.weight}
+    items_q = _render("user_items", mapping)
+    replace_q = _render("replace_recommended", mapping)
+    seen_q = render("writeback/write_seen", label=mapping.user.label, id=mapping.user.id)
+    k = min(run.k, len(item_ids))
+    items_t = item_emb.float().T.contiguous()
+    done = 0
+    for start in range(0, len(changed), batch_size):
+        batch = changed[start:start + batch_size]
+        ids = [u for u, _ in batch]
+        have: dict[str, list[Row]] = {str(r["id"]): list(r["items"]) for r in read(
+            driver, items_q, {"ids": ids, "types": run.types, "weight_keys": weight_keys})}
+        pos = [sorted({index[it["i"]] for it in have.get(u, []) if it["i"] in index and _positive(it, mapping)})
+               for u in ids]
+        seen = [sorted({index[it["i"]] for it in have.get(u, []) if it["i"] in index}) for u in ids]
+        user_emb = fold_users(run.fold, item_emb, pos, fold, run.params)
+        rows_m = torch.repeat_interleave(torch.arange(len(ids)), torch.tensor([len(s) for s in seen], dtype=torch.long))
+        cols_m = torch.tensor([i for s in seen for i in s], dtype=torch.long)
+        top_i, top_s = top_unseen(user_emb @ items_t, rows_m, cols_m, k)
+        recs: list[Row] = []
+        for u, row_i, row_s in zip(ids, top_i.tolist(), top_s.tolist(), strict=True):
+            keep = [(item_ids[i], s) for i, s in zip(row_i, row_s, strict=True) if i >= 0]
+            if keep:
+                recs.append({"u": u, "items": [i for i, _ in keep], "s": ",".join(f"{s:.8g}" for _, s in keep)})
+                result.recommended += len(keep)
+        check()
+        write_vectors(driver, mapping.user.label, ids, user_emb, run.prop, batch_size=batch_size, workers=workers,
+                      id_key=mapping.user.id)
+        parallel_batches(driver, replace_q, recs, max(1, 5000 // max(k, 1)), {"run": run.info.id}, workers)
+        parallel_batches(driver, seen_q, [{"id": u, "n": n} for u, n in batch], batch_size,
+                         {"key": run.seen_prop}, workers)
+        result.users += len(ids)
+        done += len(ids)
+        if progress:
+            progress("users", done, len(changed))
+
+
+def _recount(driver: Driver, run: _Run, labels: list[str]) -> None:
+    counts = dict(run.info.counts)
+    counts["recommended"] = int(read(driver, load_query("writeback/run_recommended_count"),
+                                     {"run": run.info.id})[0]["n"])
+    counts["vectors"] = sum(int(read(driver, render("writeback/run_vector_count", label=label),
+                                     {"prop": run.prop})[0]["n"]) for label in labels)
+    write(driver, load_query("refresh/run_refreshed"), {"run": run.info.id, "counts": json.dumps(counts)})
