@@ -79,3 +79,4 @@ bench: venv
 	$(PY) -m graphrec.bench.model_bench
 	$(PY) -m graphrec.bench.serve_bench
 	$(PY) -m graphrec.bench.http_bench
+	$(PY) -m graphrec.bench.refresh_bench
