@@ -108,6 +108,13 @@ def test_artefact_round_trip(graph: RecGraph, tmp_path: Path) -> None:
     assert torch.equal(back.user_emb, art.user_emb) and torch.equal(back.item_emb, art.item_emb)
     assert back.top_items is not None and art.top_items is not None and torch.equal(back.top_items, art.top_items)
     assert back.metrics == art.metrics and back.params == art.params
+    # the item query factors of an item-item model: user vectors are X @ item_fold, and they survive the file
+    assert art.item_fold is not None and back.item_fold is not None and torch.equal(back.item_fold, art.item_fold)
+    deployed = fit(graph, replace(FAST, model="graph"), progress=False, holdout=False)   # learnt every pair
+    assert deployed.item_fold is not None
+    x = torch.zeros(deployed.user_emb.size(0), deployed.item_emb.size(0))
+    x[deployed.exclude[0], deployed.exclude[1]] = 1.0
+    assert torch.allclose(x @ deployed.item_fold, deployed.user_emb, atol=1e-4)
     (tmp_path / "junk").write_bytes(b"not an artefact")
     with pytest.raises(InputError, match="junk: artefact: not a graphrec artefact"):
         Artefact.load(tmp_path / "junk")
