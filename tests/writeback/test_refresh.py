@@ -11,6 +11,7 @@ import torch
 from click.testing import CliRunner
 from neo4j import Driver
 
+import graphrec
 from graphrec.artefact import Artefact
 from graphrec.cli.main import cli
 from graphrec.config import Settings
@@ -162,3 +163,9 @@ def test_refresh_command_reports_what_it_did(db: Driver, neo4j_settings: Setting
     assert out["users"] == 1 and out["items"] == 0 and out["recommended"] == 4
     text = CliRunner().invoke(cli, [*args, "refresh"])
     assert text.exit_code == 0 and "refreshed run" in text.stdout and "0 users" in text.stdout
+    # the Python API's Session.refresh is the same call
+    db.execute_query("CREATE (n:User {id: 'new-b'}) WITH n MATCH (i:Item {id: 'b-i0'}) CREATE (n)-[:RATED]->(i)")
+    with graphrec.connect(neo4j_settings) as gr:
+        again = gr.refresh()
+        assert again.users == 1 and again.run_id == out["run"]
+        assert all(r.item.startswith("b-") for r in gr.recommend("new-b", k=3))
