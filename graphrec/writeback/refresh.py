@@ -2,7 +2,7 @@
 
 What changed since the run was published is read from the graph itself: publish records, per user, how
 many distinct items the run saw them with (``seen_<key>``), so a user whose count differs now, or who has
-no vector of the run (a new user), is *changed*. Users with no interactions are left alone (they keep the
+none recorded (a new user), is *changed*. Users with no interactions are left alone (they keep the
 cold-start path). Items without a vector of the run are *new*.
 
 How a changed user's vector is solved depends on the model, as recorded on the run at publish (``fold``):
@@ -70,6 +70,7 @@ class RefreshResult:
     Attributes:
         run_id: the run that was refreshed (the active one).
         users: changed users whose vectors and RECOMMENDED lists were rewritten.
+        users_without_items: changed users none of whose items has a vector of the run (left to cold start).
         items: new items that got a vector.
         items_without_neighbours: new items with no entity or text neighbour (no vector written).
         recommended: RECOMMENDED relationships written for the changed users.
@@ -78,13 +79,15 @@ class RefreshResult:
 
     run_id: str
     users: int = 0
+    users_without_items: int = 0
     items: int = 0
     items_without_neighbours: int = 0
     recommended: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"run": self.run_id, "users": self.users, "items": self.items,
+        return {"run": self.run_id, "users": self.users, "users_without_items": self.users_without_items,
+                "items": self.items,
                 "items_without_neighbours": self.items_without_neighbours, "recommended": self.recommended,
                 "seconds": {k: round(v, 3) for k, v in self.seconds.items()}}
 
@@ -237,7 +240,7 @@ def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: 
         fold = (torch.tensor([_vec(r["f"], d) for r in rows], dtype=torch.float32).reshape(-1, d)
                 if run.fold_prop else None)
         changed = [(str(r["id"]), int(r["n"])) for r in read(driver, _render("changed_users", mapping), {
-            "prop": run.prop, "seen_prop": run.seen_prop, "types": run.types})]
+            "seen_prop": run.seen_prop, "types": run.types})]
         new_items = [str(r["id"]) for r in read(driver, _render("new_items", mapping), {"prop": run.prop})]
         result.seconds["scan"] = time.perf_counter() - t
 
@@ -346,6 +349,17 @@ def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResu
         pos = [sorted({index[it["i"]] for it in have.get(u, []) if it["i"] in index and _positive(it, mapping)})
                for u in ids]
         seen = [sorted({index[it["i"]] for it in have.get(u, []) if it["i"] in index}) for u in ids]
+        # a user none of whose positives has a vector (only new items without neighbours) gets no vector:
+        # they stay on the cold-start path; their count is recorded, so they are not picked again
+        solvable = [n for n, p in enumerate(pos) if p]
+        ids_all = ids
+        ids, pos, seen = [ids[n] for n in solvable], [pos[n] for n in solvable], [seen[n] for n in solvable]
+        if not ids:
+            parallel_batches(driver, seen_q, [{"id": u, "n": n} for u, n in batch], batch_size,
+                             {"key": run.seen_prop}, workers)
+            result.users_without_items += len(ids_all)
+            done += len(ids_all)
+            continue
         user_emb = fold_users(run.fold, item_emb, pos, fold, run.params)
         rows_m = torch.repeat_interleave(torch.arange(len(ids)), torch.tensor([len(s) for s in seen], dtype=torch.long))
         cols_m = torch.tensor([i for s in seen for i in s], dtype=torch.long)
@@ -363,7 +377,8 @@ def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResu
         parallel_batches(driver, seen_q, [{"id": u, "n": n} for u, n in batch], batch_size,
                          {"key": run.seen_prop}, workers)
         result.users += len(ids)
-        done += len(ids)
+        result.users_without_items += len(ids_all) - len(ids)
+        done += len(ids_all)
         if progress:
             progress("users", done, len(changed))
 

@@ -103,10 +103,17 @@ def test_fold_in_reproduces_what_the_run_gives_users_it_saw(db: Driver) -> None:
     assert run is not None
     db.execute_query("MATCH (u:User {id: 'a-u3'})-[r:RATED]->() WITH u, r LIMIT 1 "
                      "CREATE (x:Item {id: 'tmp'}) CREATE (u)-[:RATED]->(x)")   # a count change, no run vector
-    refresh(db)
+    # and a new user whose only item is 'tmp' (no vector, no entity or text to get one from) stays cold
+    db.execute_query("MATCH (x:Item {id: 'tmp'}) CREATE (:User {id: 'only-tmp'})-[:RATED]->(x)")
+    res = refresh(db)
+    assert (res.users, res.users_without_items, res.items, res.items_without_neighbours) == (1, 1, 0, 1)
     v = db.execute_query(f"MATCH (u:User {{id: 'a-u3'}}) RETURN u.`{run.props['prop']}` AS v").records[0]["v"]
     ui = art.ids["User"].index("a-u3")
     assert v == pytest.approx(art.user_emb[ui].tolist(), abs=1e-4)   # 'tmp' has no vector: it adds nothing
+    cold = db.execute_query(f"MATCH (u:User {{id: 'only-tmp'}}) RETURN u.`{run.props['prop']}` AS v, "
+                            "COUNT {(u)-[:RECOMMENDED]->()} AS n").records[0]
+    assert cold["v"] is None and cold["n"] == 0
+    assert refresh(db).users_without_items == 0   # recorded: not picked again until they have more
 
 
 def test_als_fold_in_is_implicits_own_user_solve() -> None:
