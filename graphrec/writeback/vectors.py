@@ -124,22 +124,6 @@ def create_run_index(driver: Driver, name: str, label: str, key: str, dim: int, 
     write(driver, text, {"name": name, "dim": dim, "m": m, "ef_construction": ef_construction})
 
 
-def ensure_mirror_index(driver: Driver, dim: int, label: str = "Item") -> None:
-    """The ``item_embedding`` vector index on ``<label>.embedding`` with dimension ``dim``.
-
-    An existing one with another dimension or label is dropped first (call this before the switch,
-    and :func:`create_mirror_index` after it).
-    """
-    existing = vector_indexes(driver).get("item_embedding")
-    if existing is not None and (existing.get("dim") != dim or existing.get("label") != label):
-        drop_index(driver, "item_embedding")
-
-
-def create_mirror_index(driver: Driver, dim: int, label: str = "Item") -> None:
-    """Create ``item_embedding`` on ``<label>.embedding`` (if missing)."""
-    write(driver, render("writeback/mirror_index", label=label), {"dim": dim})
-
-
 def drop_index(driver: Driver, name: str) -> None:
     """Drop an index by name if it exists."""
     write(driver, load_query("writeback/drop_index"), {"name": name})
