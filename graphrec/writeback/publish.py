@@ -19,7 +19,16 @@ from graphrec.db.names import schema_names
 from graphrec.errors import GraphRecError, InputError
 from graphrec.types import NodeType, Row
 from graphrec.writeback.batches import parallel_batches
-from graphrec.writeback.runs import RunSpec, activate, check_counts, delete_run, get_run, new_run_id, run_key
+from graphrec.writeback.runs import (
+    RunSpec,
+    activate,
+    check_counts,
+    delete_run,
+    get_run,
+    new_run_id,
+    prepare_switch,
+    run_key,
+)
 from graphrec.writeback.topk import TopK, top_k
 from graphrec.writeback.vectors import (
     await_index,
@@ -206,6 +215,8 @@ def publish(
                  "items": len(item_ids)})})
             t = time.perf_counter()
             check_counts(driver, get_run(driver, run_id))  # what reached the graph is what was sent
+            if activate_run:
+                prepare_switch(driver, run_id)  # plans the switch's queries; changes nothing
             result.seconds["verify"] = time.perf_counter() - t
             if activate_run:
                 t = time.perf_counter()

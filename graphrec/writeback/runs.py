@@ -214,6 +214,17 @@ def switch_statements() -> list[str]:
     return [load_query("writeback/run_lock"), *statements(load_query("writeback/activate"))]
 
 
+def prepare_switch(driver: Driver, run_id: str) -> None:
+    """Run the switch's statements for ``run_id`` in a transaction that is rolled back, so that the server
+    has planned them before the real switch (publish calls it while the run is still staging): the
+    switch itself then only executes, and nothing is changed here."""
+    with translated(getattr(driver, "graphrec_uri", "Neo4j")), driver.session(
+            database=_database(driver), notifications_min_severity="OFF") as s, s.begin_transaction() as tx:
+        for text in [load_query("writeback/run_get"), *switch_statements()]:
+            tx.run(text, {"run": run_id}).consume()
+        tx.rollback()
+
+
 def activate(driver: Driver, run_id: str, *, verify: bool = True) -> RunInfo:
     """Make ``run_id`` the active run, atomically for readers (see the module docstring).
 

@@ -10,7 +10,7 @@ from neo4j import Driver
 
 from graphrec.recommend import recommend_realtime, similar_items
 from graphrec.writeback import RunSpec, activate, get_run, publish
-from graphrec.writeback.runs import switch_statements
+from graphrec.writeback.runs import prepare_switch, switch_statements
 from tests.recommend.toygraph import build
 
 
@@ -51,6 +51,8 @@ def test_switch_db_hits_do_not_grow_with_the_graph(db: Driver) -> None:
         nodes = int(db.execute_query("MATCH (n) RETURN count(n) AS n").records[0]["n"])
         indexes_before = {r["name"] for r in db.execute_query("SHOW INDEXES YIELD name RETURN name").records}
         costs.append((nodes, *_switch_cost(db, b)))
+        prepare_switch(db, b)  # a dry run: plans the statements, changes nothing
+        assert (get_run(db, b).status, get_run(db, a).status) == ("ready", "active")
         activate(db, b, verify=False)
         # the switch wrote no node but ModelRuns and built no index; readers are on run b at once
         assert {r["name"] for r in db.execute_query("SHOW INDEXES YIELD name RETURN name").records} == indexes_before
