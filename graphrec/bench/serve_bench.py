@@ -455,7 +455,8 @@ def hnsw_section(graph: Graph, result: PublishResult, points: list[HnswPoint], s
     from graphrec.writeback.vectors import HNSW_EF_CONSTRUCTION, HNSW_M
 
     out = [f"HNSW parameters by measurement on {graph.name} ({len(graph.ids['Item'])} items, 64-d SVD vectors; "
-           "`python -m graphrec.bench.serve_bench --graphs " + graph.name + " --hnsw`). Each row builds the "
+           "`python -m graphrec.bench.serve_bench --graphs " + graph.name + " --hnsw --grid "
+           + ",".join(f"{p.m}:{p.ef_construction}" for p in points) + "`). Each row builds the "
            "run's two unquantised cosine indexes again (MIPS-augmented 65-d for `recommend_realtime`, 64-d for "
            "`similar_items`), one after the other, and measures recall@20 against exact top-20 over 200 users "
            "(dot product, seen items masked, candidates=100) and 200 items (cosine).", "",
@@ -469,8 +470,9 @@ def hnsw_section(graph: Graph, result: PublishResult, points: list[HnswPoint], s
     out += ["", f"Publish at the default (m={HNSW_M}, ef_construction={HNSW_EF_CONSTRUCTION}) in the same run: "
             f"total {sec.get('total', 0):.1f} s = vectors {sec.get('vectors', 0):.1f} s + both indexes "
             f"{sec.get('index', 0):.1f} s + RECOMMENDED {sec.get('recommended', 0):.1f} s + counts check "
-            f"{sec.get('verify', 0):.1f} s + switch {sec.get('activate', 0):.3f} s (its first, with cold query "
-            f"plans). Then a second run was published and readers switched between the two {len(switches)} times: "
+            f"{sec.get('verify', 0):.1f} s + switch {sec.get('activate', 0):.3f} s (the first; publish plans its "
+            "queries in a rolled-back dry run before). Then a second run was published and readers switched "
+            f"between the two {len(switches)} times: "
             + ", ".join(f"{x:.3f}" for x in switches) + " s (`activate(run, verify=False)`: the run lock and "
             "`writeback/activate` over the ModelRun nodes, plus reading the run before and after)."]
     load = os.getloadavg()
