@@ -454,7 +454,8 @@ def switch_times(driver: Driver, graph: Graph, run_a: str, user_emb: Tensor, ite
 def hnsw_section(graph: Graph, result: PublishResult, points: list[HnswPoint], switches: list[float]) -> str:
     from graphrec.writeback.vectors import HNSW_EF_CONSTRUCTION, HNSW_M
 
-    out = [f"HNSW parameters by measurement on {graph.name} ({len(graph.ids['Item'])} items, 64-d SVD vectors; "
+    out = [f"## HNSW parameters of the run indexes ({graph.name})", "",
+           f"HNSW parameters by measurement on {graph.name} ({len(graph.ids['Item'])} items, 64-d SVD vectors; "
            "`python -m graphrec.bench.serve_bench --graphs " + graph.name + " --hnsw --grid "
            + ",".join(f"{p.m}:{p.ef_construction}" for p in points) + "`). Each row builds the "
            "run's two unquantised cosine indexes again (MIPS-augmented 65-d for `recommend_realtime`, 64-d for "
