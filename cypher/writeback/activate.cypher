@@ -1,6 +1,8 @@
-// THE atomic switch: make run $run the active one, in one transaction. Readers pick the run with the
-// greatest `activated` number, a single property of a single node, so a reader sees the old run or
-// the new one, never a mix. All the new run's data was committed before this runs.
+// THE atomic switch: make run $run the active one, in one transaction that touches (:ModelRun) nodes
+// only, so its cost does not depend on the size of the graph. Readers pick the run with the greatest
+// `activated` number, a single property of a single node, and reach that run's vectors as n[run.prop]
+// and its vector indexes as run.item_index / run.mips_index, all written and brought online while the
+// run was staging: a reader sees the old run or the new one, never a mix.
 // Statement 1 write-locks every ModelRun (serialising concurrent activations), sets the flags and moves
 // the statuses: the run becomes 'active', the one that was active becomes 'retired'.
 MATCH (o:ModelRun)

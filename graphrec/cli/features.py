@@ -20,11 +20,13 @@ from graphrec.cli.context import AppContext, pass_app, table
               help="Texts per forward pass.")
 @click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
               help="Where to run the model (default: the configured device, auto = GPU when present).")
+@click.option("--threads", type=click.IntRange(min=0), default=None,
+              help="Torch threads for the encoder (env GRAPHREC_THREADS).  [default: 0 = the cores available]")
 @click.option("--force", is_flag=True, help="Re-encode nodes whose text is unchanged.")
 @click.option("--json", "as_json", is_flag=True, help="Print the run's figures as JSON.")
 @pass_app
 def embed_text_command(app: AppContext, label: str | None, model: str | None, batch_size: int, device: str | None,
-                       force: bool, as_json: bool) -> None:
+                       threads: int | None, force: bool, as_json: bool) -> None:
     """Encode node text and write `text_embedding` + `text_hash` back, with a cosine vector index.
 
     Re-running only encodes nodes whose text changed.
@@ -35,6 +37,9 @@ def embed_text_command(app: AppContext, label: str | None, model: str | None, ba
     from graphrec.errors import ConfigError
     from graphrec.features import embed_text
     from graphrec.features.embed import text_labels
+    from graphrec.train.threads import set_threads
+
+    set_threads(app.settings.threads if threads is None else threads)
 
     driver, mapping = app.driver(), app.mapping()
     label = label or mapping.item.label

@@ -124,6 +124,31 @@ def _pages(driver: Driver, node: NodeMap, is_item: bool, mapping: GraphMapping, 
             return
 
 
+def _body(title: str, texts: list[str], linked: list[list[str]]) -> str:
+    return compose_text(title, " ".join(t for t in texts if t and t.strip()), linked)
+
+
+def built_texts(driver: Driver, label: str = "Item", mapping: GraphMapping = DEFAULT_MAPPING,
+                page_size: int = 2048, max_linked: int = 32) -> list[tuple[str, str]]:
+    """``(id, text)`` of every ``label`` node with text, in id order: exactly what :func:`embed_text`
+    encodes (for checks and for the embed-text benchmark's bare-encoder peer).
+
+    Raises:
+        ConfigError: ``label`` is not one of the mapping's item and entity labels.
+    """
+    mapping = ensure_checked(driver, mapping)
+    node = mapping.node(label)
+    if label not in text_labels(mapping) or node is None:
+        raise ConfigError(f"--label must be one of {', '.join(text_labels(mapping))}, not {label!r}")
+    out = []
+    for page in _pages(driver, node, node.label == mapping.item.label, mapping, page_size, max_linked):
+        for node_id, title, texts, linked, _, _ in page:
+            body = _body(title, texts, linked)
+            if body:
+                out.append((str(node_id), body))
+    return out
+
+
 def embed_text(
     driver: Driver,
     label: str = "Item",
@@ -191,7 +216,7 @@ def embed_text(
         todo_hashes: list[str] = []
         clear: list[Row] = []
         for node_id, title, texts, linked, old_hash, has_embedding in page:
-            body = compose_text(title, " ".join(t for t in texts if t and t.strip()), linked)
+            body = _body(title, texts, linked)
             if not body:
                 stats.empty += 1
                 if old_hash or has_embedding:

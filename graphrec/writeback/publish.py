@@ -19,7 +19,16 @@ from graphrec.db.names import schema_names
 from graphrec.errors import GraphRecError, InputError
 from graphrec.types import NodeType, Row
 from graphrec.writeback.batches import parallel_batches
-from graphrec.writeback.runs import RunSpec, activate, delete_run, new_run_id, run_key
+from graphrec.writeback.runs import (
+    RunSpec,
+    activate,
+    check_counts,
+    delete_run,
+    get_run,
+    new_run_id,
+    prepare_switch,
+    run_key,
+)
 from graphrec.writeback.topk import TopK, top_k
 from graphrec.writeback.vectors import (
     await_index,
@@ -42,7 +51,8 @@ class PublishResult:
         active: whether the run was activated.
         vectors: embedding vectors written (users + items + entities; MIPS copies not counted).
         recommended: RECOMMENDED relationships written.
-        seconds: wall time per stage (``vectors``, ``index``, ``recommended``, ``activate``, ``total``).
+        seconds: wall time per stage (``vectors``, ``index``, ``recommended``, ``verify`` (the counts check of
+            what reached the graph), ``activate`` (the switch), ``total``).
     """
 
     run_id: str
@@ -146,8 +156,9 @@ def publish(
 
     Order: the ``(:ModelRun)`` node (status ``staging``); every vector under the run's own property
     (plus MIPS-augmented item vectors); the run's vector indexes; top-``k`` ``RECOMMENDED {score,
-    rank, run}`` per user, excluding ``exclude``; status ``ready``; then :func:`activate`. If anything
-    fails, what was written for the run is deleted and the error re-raised.
+    rank, run}`` per user, excluding ``exclude``; status ``ready``; a check that the graph holds what was
+    sent (:func:`~graphrec.writeback.runs.check_counts`); then :func:`activate`, which writes only
+    ``(:ModelRun)`` nodes. If anything fails, what was written for the run is deleted and the error re-raised.
 
     Args:
         driver: an open driver.
@@ -212,9 +223,14 @@ def publish(
             write(driver, load_query("writeback/run_ready"), {"run": run_id, "counts": json.dumps(
                 {"vectors": result.vectors, "recommended": result.recommended, "users": len(user_ids),
                  "items": len(item_ids)})})
+            t = time.perf_counter()
+            check_counts(driver, get_run(driver, run_id))  # what reached the graph is what was sent
+            if activate_run:
+                prepare_switch(driver, run_id)  # plans the switch's queries; changes nothing
+            result.seconds["verify"] = time.perf_counter() - t
             if activate_run:
                 t = time.perf_counter()
-                activate(driver, run_id)
+                activate(driver, run_id, verify=False)  # just verified, under the writer lease
                 result.seconds["activate"] = time.perf_counter() - t
                 result.active = True
         except BaseException:

@@ -6,8 +6,16 @@ relationships carry ``run``; its vectors live in the run's own properties (``emb
 ``staging``. Readers (every ``cypher/recommend`` query) first pick the run with the greatest
 ``activated`` number, a single property of a single node, then read only that run's data. Activation
 writes that number in one transaction, so a reader gets the old run or the new one, never a mix, even
-though Neo4j reads are only read-committed. The same transaction copies the run's vectors to the
-canonical ``embedding`` property (vector index ``item_embedding``) for Browser and ad-hoc clients.
+though Neo4j reads are only read-committed.
+
+The switch is O(1) in the size of the graph: it writes only ``(:ModelRun)`` nodes (the new run's
+``activated``, and the ``active``/``status`` bookkeeping of the runs kept), never a user, item or entity
+node, and builds no index: every index a reader needs was built and brought online while the run was
+staging. Readers (the ``cypher/recommend`` queries, ``graphrec serve``, the Browser guide, any Bolt
+client) reach the active run's vectors as ``n[run.prop]`` and its indexes by name as ``run.item_index``
+and ``run.mips_index``; there is no per-node copy of the active run's vectors (the ``embedding``
+property and ``item_embedding`` index of earlier versions are no longer written; :func:`prune` removes
+them).
 
 A run's ``status`` is a small state machine, each step one transaction:
 
@@ -43,7 +51,7 @@ from graphrec.db.lease import WRITER, default_owner, lease
 from graphrec.db.names import schema_names
 from graphrec.db.queries import statements
 from graphrec.errors import GraphRecError, InputError, NotFoundError
-from graphrec.writeback.vectors import create_mirror_index, drop_index, ensure_mirror_index
+from graphrec.writeback.vectors import drop_index, vector_indexes
 
 _RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,79}$")
 
@@ -199,8 +207,36 @@ def check_counts(driver: Driver, run: RunInfo) -> None:
                                 f"is incomplete and is not activated (`graphrec runs prune` removes it)")
 
 
-def activate(driver: Driver, run_id: str) -> RunInfo:
+def switch_statements() -> list[str]:
+    """The statements of the switch transaction, in order: the run's write lock (``writeback/run_lock``),
+    then ``writeback/activate``. Every one touches ``(:ModelRun)`` nodes only (``tests/writeback`` PROFILEs
+    them on a graph and on one twice its size)."""
+    return [load_query("writeback/run_lock"), *statements(load_query("writeback/activate"))]
+
+
+def prepare_switch(driver: Driver, run_id: str) -> None:
+    """Run the switch's statements for ``run_id`` in a transaction that is rolled back, so that the server
+    has planned them before the real switch (publish calls it while the run is still staging): the
+    switch itself then only executes, and nothing is changed here."""
+    with translated(getattr(driver, "graphrec_uri", "Neo4j")), driver.session(
+            database=_database(driver), notifications_min_severity="OFF") as s, s.begin_transaction() as tx:
+        for text in [load_query("writeback/run_get"), *switch_statements()]:
+            tx.run(text, {"run": run_id}).consume()
+        tx.rollback()
+
+
+def activate(driver: Driver, run_id: str, *, verify: bool = True) -> RunInfo:
     """Make ``run_id`` the active run, atomically for readers (see the module docstring).
+
+    The switch is one transaction over ``(:ModelRun)`` nodes only, whatever the size of the graph. With
+    ``verify`` it is preceded by :func:`check_counts` (read-only, its cost grows with the run's size);
+    :func:`publish` verifies a run when it marks it ``ready`` and so switches to its own run without.
+
+    Args:
+        driver: an open driver.
+        run_id: the run to activate.
+        verify: first check that the run's relationships and vectors still match the counts recorded at
+            publish (default: ``True``).
 
     Raises:
         NotFoundError: no such run.
@@ -209,15 +245,9 @@ def activate(driver: Driver, run_id: str) -> RunInfo:
     run = get_run(driver, run_id)
     if run.status not in ACTIVATABLE:
         raise _not_activatable(run_id, run.status)
-    check_counts(driver, run)
-    dim = int(run.dim or 0)
-    labels = _run_labels(driver, run)
-    item_label = labels[1] if len(labels) > 1 else "Item"
-    ensure_mirror_index(driver, dim, item_label)
-    stmts = statements(load_query("writeback/activate"))
-    lock = load_query("writeback/run_lock")
-    key = str(run.props.get("prop"))
-    mirrors = [render("writeback/mirror_embedding", label=label) for label in labels]
+    if verify:
+        check_counts(driver, run)
+    lock, *stmts = switch_statements()
 
     def work(tx: ManagedTransaction) -> None:
         row = tx.run(lock, {"run": run_id}).single()
@@ -227,13 +257,10 @@ def activate(driver: Driver, run_id: str) -> RunInfo:
             raise _not_activatable(run_id, status)
         for stmt in stmts:
             tx.run(stmt, {"run": run_id}).consume()
-        for text in mirrors:
-            tx.run(text, {"key": key}).consume()
 
     with translated(getattr(driver, "graphrec_uri", "Neo4j")), driver.session(
             database=_database(driver), notifications_min_severity="OFF") as s:
         s.execute_write(work)
-    create_mirror_index(driver, dim, item_label)
     return get_run(driver, run_id)
 
 
@@ -296,4 +323,19 @@ def prune(driver: Driver, keep: int = 1, batch: int = 10_000, grace_s: float = S
             or (r.status == "staging" and float(r.props.get("age_s") or 0) >= grace_s))]
         for run_id in gone:
             delete_run(driver, run_id, batch=batch)
+        _remove_legacy_mirror(driver, [r for r in runs if r.id not in gone], batch)
     return gone
+
+
+def _remove_legacy_mirror(driver: Driver, runs: list[RunInfo], batch: int) -> None:
+    """Remove what activation wrote before the switch became O(1): the copy of the active run's vectors in
+    the canonical ``embedding`` property of the runs' labels and the ``item_embedding`` vector index on it.
+    Only where that index exists on ``embedding`` (so graphrec wrote them); nothing reads them now."""
+    legacy = vector_indexes(driver).get("item_embedding")
+    if legacy is None or legacy.get("property") != "embedding":
+        return
+    labels = list(dict.fromkeys(label for r in runs for label in _run_labels(driver, r)))
+    with translated(getattr(driver, "graphrec_uri", "Neo4j")), driver.session(database=_database(driver)) as s:
+        for label in labels:
+            s.run(render("writeback/prune_props", label=label), {"keys": ["embedding"], "batch": batch}).consume()
+    drop_index(driver, "item_embedding")

@@ -107,13 +107,19 @@ def vector_indexes(driver: Driver) -> dict[str, Row]:
 
 _PROPERTY = re.compile(r"^[a-z][a-z0-9_]{0,99}$")
 
+HNSW_M = 32
+"""HNSW degree of the run indexes (default of :func:`create_run_index`; Neo4j's own is 16)."""
+HNSW_EF_CONSTRUCTION = 200
+"""HNSW build beam of the run indexes (default of :func:`create_run_index`; Neo4j's own is 100)."""
 
-def create_run_index(driver: Driver, name: str, label: str, key: str, dim: int, m: int = 32,
-                     ef_construction: int = 400) -> None:
+
+def create_run_index(driver: Driver, name: str, label: str, key: str, dim: int, m: int = HNSW_M,
+                     ef_construction: int = HNSW_EF_CONSTRUCTION) -> None:
     """Create the unquantised cosine vector index ``name`` on ``label.key``.
 
     ``m`` and ``ef_construction`` are the HNSW graph's degree and build beam (Neo4j's defaults are
-    16 and 100; on lastfm-2k these values raise recommend_realtime's recall@20 from 0.38 to 0.64).
+    16 and 100); the defaults were chosen by ``python -m graphrec.bench.serve_bench --hnsw``, which
+    measures build time and recall@20 against exact top-20 for a grid of them (BENCHMARKS.md).
 
     Raises:
         ValueError: ``key`` is not a generated run property name.
@@ -122,22 +128,6 @@ def create_run_index(driver: Driver, name: str, label: str, key: str, dim: int, 
         raise ValueError(f"{key!r} is not a run property name")
     text = render("writeback/create_run_index", label=label).replace("__RUN_PROPERTY__", key)
     write(driver, text, {"name": name, "dim": dim, "m": m, "ef_construction": ef_construction})
-
-
-def ensure_mirror_index(driver: Driver, dim: int, label: str = "Item") -> None:
-    """The ``item_embedding`` vector index on ``<label>.embedding`` with dimension ``dim``.
-
-    An existing one with another dimension or label is dropped first (call this before the switch,
-    and :func:`create_mirror_index` after it).
-    """
-    existing = vector_indexes(driver).get("item_embedding")
-    if existing is not None and (existing.get("dim") != dim or existing.get("label") != label):
-        drop_index(driver, "item_embedding")
-
-
-def create_mirror_index(driver: Driver, dim: int, label: str = "Item") -> None:
-    """Create ``item_embedding`` on ``<label>.embedding`` (if missing)."""
-    write(driver, render("writeback/mirror_index", label=label), {"dim": dim})
 
 
 def drop_index(driver: Driver, name: str) -> None:

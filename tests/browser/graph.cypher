@@ -39,6 +39,7 @@ CREATE (u)-[:RATED {rating: r[2], ts: 874965758, split: 'train'}]->(i)
 CREATE (:ModelRun {id: 'run-old', model: 'lightgcn', active: false, status: 'retired', activated: 1,
                    created: datetime('2026-11-20T10:00:00Z'), params: '{}', metrics: '{"recall@20": 0.21}'})
 CREATE (:ModelRun {id: 'run-new', model: 'hetero', active: true, status: 'active', activated: 2,
+                   prop: 'embedding_run_new', item_index: 'item_embedding_run_new', mips_index: 'item_mips_run_new',
                    created: datetime('2026-11-23T10:00:00Z'), params: '{}', metrics: '{"recall@20": 0.31}'})
 ;
 MATCH (u:User {id: '1'})

@@ -73,6 +73,8 @@ def test_browser_recommend_and_explain(chrome: WebDriver, guide_server: GuideSer
     _, runs = page.run_block(guide, "graphrec-runs")
     shown = page.wait_text(runs, "run-new", "run-old")
     assert shown.index("run-new") < shown.index("run-old")
+    _, active = page.run_block(guide, "graphrec-active-run")  # where the active run's vectors and index live
+    page.wait_text(active, "run-new", "embedding_run_new", "item_embedding_run_new")
 
     page.next_slide(guide)
     text, recommend = page.run_block(guide, "graphrec-recommend")

@@ -61,7 +61,7 @@ def test_guide_pastes_the_query_files() -> None:
     assert html.count("<slide") == 6
     assert ":style http://localhost:1234/graphrec.grass" in html
     for name in ("recommend/recommend", "browser/explain_graph", "browser/overview", "browser/user_history",
-                 "browser/runs", "browser/recommend_graph"):
+                 "browser/runs", "browser/active_run", "browser/recommend_graph"):
         text = query_for_browser(name)
         assert text and "//" not in text.splitlines()[0]
         escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

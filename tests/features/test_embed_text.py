@@ -103,3 +103,20 @@ def test_cli_embed_text_json(items: Driver, settings: Settings) -> None:
     out = json.loads(result.output)
     assert out["label"] == "Entity" and out["encoded"] == 3 and out["dimensions"] == 384
     assert out["index"] == "entity_text_embedding"
+
+
+def test_cli_embed_text_takes_the_thread_setting(items: Driver, settings: Settings) -> None:
+    import torch
+
+    before = torch.get_num_threads()
+    base = ["--uri", settings.uri, "--password", settings.resolved_password(), "embed-text", "--label", "Entity",
+            "--device", "cpu", "--force", "--json"]
+    try:
+        result = CliRunner().invoke(cli, [*base, "--threads", "1"])
+        assert result.exit_code == 0, result.output
+        assert torch.get_num_threads() == 1
+        result = CliRunner(env={"GRAPHREC_THREADS": "2"}).invoke(cli, base)
+        assert result.exit_code == 0, result.output
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -24,7 +24,8 @@ def test_publish_writes_run_vectors_recommendations_and_index(db: Driver) -> Non
     res = publish(db, RunSpec("lightgcn", {"lr": 0.01}, {"recall@20": 0.25}), ids, user_emb, item_emb,
                   graph.exclude, k=6, entity_emb=ent, progress=lambda s, d, t: calls.append((s, d, t)))
     assert res.active and res.vectors == 20 + 40 + len(GENRE_IDS) and res.recommended == 20 * 6
-    assert res.vectors_per_s > 0 and {"vectors", "index", "recommended", "activate", "total"} <= set(res.seconds)
+    assert res.vectors_per_s > 0
+    assert {"vectors", "index", "recommended", "verify", "activate", "total"} <= set(res.seconds)
     assert calls[-1][0] == "recommended" and calls[-1][1] == calls[-1][2]
     assert any(c[0] == "vectors" and c[1] == c[2] for c in calls)
 
@@ -44,15 +45,18 @@ def test_publish_writes_run_vectors_recommendations_and_index(db: Driver) -> Non
         by_user.setdefault(r["u"], []).append(r["rank"])
     assert all(ranks == [1, 2, 3, 4, 5, 6] for ranks in by_user.values())
 
-    # canonical `embedding` mirrors the active run on users, items and entities; vector index on Item.embedding
-    v = db.execute_query("MATCH (i:Item {id: 'i3'}) RETURN i.embedding AS v").records[0]["v"]
-    assert v == pytest.approx(item_emb[3].tolist(), abs=1e-6)
-    assert _count(db, "MATCH (n:User) WHERE n.embedding IS NOT NULL RETURN count(n)") == 20
-    assert _count(db, "MATCH (n:Genre) WHERE n.embedding IS NOT NULL RETURN count(n)") == len(GENRE_IDS)
+    # no per-node copy of the active run: vectors only under the run's own properties, only the run's indexes
+    (run,) = list_runs(db)
+    v = db.execute_query("MATCH (i:Item {id: 'i3'}) RETURN i[$p] AS v, i.embedding AS e",
+                         {"p": run.props["prop"]}).records[0]
+    assert v["v"] == pytest.approx(item_emb[3].tolist(), abs=1e-6) and v["e"] is None
+    assert _count(db, "MATCH (n) WHERE n.embedding IS NOT NULL RETURN count(n)") == 0
+    assert _count(db, "MATCH (n:Genre) WHERE n[$p] IS NOT NULL RETURN count(n)", p=run.props["prop"]) == len(GENRE_IDS)
     idx = {r["name"]: r for r in db.execute_query(
         "SHOW VECTOR INDEXES YIELD name, labelsOrTypes, properties, state RETURN *").records}
-    assert idx["item_embedding"]["properties"] == ["embedding"] and idx["item_embedding"]["labelsOrTypes"] == ["Item"]
-    assert len(idx) == 3  # + the run's own item index and MIPS index
+    assert set(idx) == {run.props["item_index"], run.props["mips_index"]}
+    assert all(r["state"] == "ONLINE" and r["labelsOrTypes"] == ["Item"] for r in idx.values())
+    assert idx[run.props["item_index"]]["properties"] == [run.props["prop"]]
 
 
 GENRE_IDS = ["genre:Comedy", "genre:Drama", "genre:Action", "genre:Horror", "genre:Jazz", "genre:Rock"]

@@ -43,9 +43,7 @@ def test_activate_and_prune(db: Driver) -> None:
     assert [r.active for r in list_runs(db)] == [True, False]
     activate(db, a)  # rolling back is one more switch
     assert {r.run for r in recommend(db, "u1", k=4)} == {a}
-    emb = db.execute_query("MATCH (i:Item {id: 'i0'}) RETURN i.embedding AS v, i[$p] AS w",
-                           {"p": active_run(db).props["prop"]}).records[0]  # type: ignore[union-attr]
-    assert emb["v"] == emb["w"]
+    assert not db.execute_query("MATCH (n) WHERE n.embedding IS NOT NULL RETURN n LIMIT 1").records
 
     c = _publish(db, graph, 3)
     with pytest.raises(GraphRecError, match="active"):
@@ -90,3 +88,18 @@ def test_runs_cli(db: Driver, neo4j_settings: Settings) -> None:
     assert code == 0 and a in out
     code, out = _run(neo4j_settings, "runs", "activate", "nope")
     assert code == 2 and "no model run" in out
+
+
+def test_prune_removes_the_copy_earlier_versions_kept(db: Driver) -> None:
+    # before the O(1) switch, activation copied the active run's vectors to `embedding` (index item_embedding)
+    graph = build(db, users=12, items=30, degree=3)
+    a = _publish(db, graph, 1)
+    prop = active_run(db).props["prop"]  # type: ignore[union-attr]
+    db.execute_query(f"MATCH (n) WHERE n.`{prop}` IS NOT NULL SET n.embedding = n.`{prop}`")
+    db.execute_query("CREATE VECTOR INDEX item_embedding FOR (n:Item) ON (n.embedding) "
+                     "OPTIONS {indexConfig: {`vector.dimensions`: 8, `vector.similarity_function`: 'cosine'}}")
+    assert prune(db, keep=1) == []
+    assert not db.execute_query("MATCH (n) WHERE n.embedding IS NOT NULL RETURN n LIMIT 1").records
+    names = {r["name"] for r in db.execute_query("SHOW VECTOR INDEXES YIELD name RETURN name").records}
+    assert "item_embedding" not in names and len(names) == 2
+    assert {r.run for r in recommend_realtime(db, "u1", k=4)} == {a}
