@@ -120,9 +120,12 @@ def schema_names(driver: Driver, names: Iterable[str], kind: str = "label") -> l
 
 def mapping_names(mapping: GraphMapping) -> dict[str, str | tuple[str, ...]]:
     """The placeholder values of a mapping, for :func:`graphrec.db.queries.render`: ``user``, ``item``,
-    ``entity`` (the entity labels, pasted as a label expression), ``user_id``, ``item_id``."""
+    ``entity`` (the entity labels, pasted as a label expression), ``user_id``, ``item_id`` and
+    ``entity_id`` (the first entity type's id property: an entity lookup on it is an index seek; the
+    queries fall back to ``$entity_keys`` when the entity types' id properties differ)."""
     return {"user": mapping.user.label, "item": mapping.item.label, "entity": mapping.entity_labels,
-            "user_id": mapping.user.id, "item_id": mapping.item.id}
+            "user_id": mapping.user.id, "item_id": mapping.item.id,
+            "entity_id": mapping.entities[0].id if mapping.entities else "id"}
 
 
 def mapping_params(mapping: GraphMapping) -> dict[str, object]:
