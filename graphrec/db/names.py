@@ -131,8 +131,12 @@ def mapping_names(mapping: GraphMapping) -> dict[str, str | tuple[str, ...]]:
 def mapping_params(mapping: GraphMapping) -> dict[str, object]:
     """The ``$parameters`` a mapping gives the recommend queries: ``entity_keys`` (the entities' id
     properties), ``title_key`` (the item's title property), ``name_keys`` (display-name properties) and
-    ``weight_keys`` (the behaviours' weight properties: the mapped ones, then ``rating`` and ``weight``)."""
+    ``weight_keys`` (the behaviours' weight properties: the mapped ones, then ``rating`` and ``weight``) and
+    ``entity_links_out`` (whether every item–entity link points from the item to the entity, as graphrec's
+    own loaders write them: true for the default mapping; a ``[graph]`` mapping's links may point either
+    way, so the queries then read both directions)."""
     return {"entity_keys": list(dict.fromkeys(str(e.id) for e in mapping.entities)),
             "title_key": str(mapping.item.title), "name_keys": [str(k) for k in mapping.name_keys],
             "weight_keys": list(dict.fromkeys([*(str(b.weight) for b in mapping.behaviours if b.weight),
-                                               "rating", "weight"]))}
+                                               "rating", "weight"])),
+            "entity_links_out": not mapping.explicit}
