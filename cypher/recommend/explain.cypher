@@ -4,7 +4,10 @@
 //   friend         (user)-[:FRIEND]-(friend)-[interacted]->(item)                    2 hops
 //   shared_entity  (user)-[interacted]->(other item)--(genre/tag/KG entity)--(item)  3 hops
 //   co_user        (user)-[interacted]->(other item)<-(another user)-[interacted]->(item)  3 hops
-// "interacted" is any user→item relationship except RECOMMENDED. Shortest first, then in the
+// shared_entity is a hash join on the entity: the item's entities on one side, the entities of the
+// user's history items on the other (walking from the history items to the item's entities one pair at a
+// time expands every relationship of every popular history item: 125,941 db hits for one lastfm-2k user,
+// 6,410 joined). "interacted" is any user→item relationship except RECOMMENDED. Shortest first, then in the
 // order above; at most $limit paths in all. Each path comes back as plain values, only what a
 // reader needs (never the nodes' embeddings): `nodes` ({labels, id, name}, user first, item last),
 // `rels` ({type, forward: whether it points along the path, weight: the first of $weight_keys it
@@ -27,7 +30,8 @@ CALL (u, x) {
   RETURN p, 'friend' AS kind, 1 AS pref
   LIMIT $limit
   UNION
-  MATCH p = (u)-[:!RECOMMENDED]->(j:{{item}})--(:{{entity}})--(x)
+  MATCH p = (u)-[:!RECOMMENDED]->(j:{{item}})--(e:{{entity}})--(x)
+  USING JOIN ON e
   WHERE j <> x
   RETURN p, 'shared_entity' AS kind, 2 AS pref
   LIMIT $limit

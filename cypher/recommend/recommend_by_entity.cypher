@@ -4,9 +4,10 @@
 // A filter over the precomputed top-K (as recommend.cypher, plus finding the entity), so fewer than
 // $k may come back; an unknown entity gives no rows. {{user}}, {{item}}, {{entity}} are the graph
 // mapping's labels (default User, Item, Entity; {{entity}} a label expression over the mapped entity
-// labels) and {{user_id}}, {{item_id}} their id properties; $entity_keys are the entities' id
-// properties (they may differ per label, so finding the entity scans the entity labels) and
-// $title_key the item's title property.
+// labels) and {{user_id}}, {{item_id}}, {{entity_id}} their id properties ({{entity_id}}: the first
+// entity type's, so finding the entity is an index seek); $entity_keys are all the entities' id
+// properties: only when they differ per label (more than one) are the entity labels scanned too.
+// $title_key is the item's title property.
 //
 // Parameters (Neo4j Browser; every parameter a query names is required, from any client):
 //   :param user => '1'
@@ -14,8 +15,12 @@
 //   :param entity => 'genre:Comedy'
 //   :param entity_keys => ['id']
 //   :param title_key => 'title'
-MATCH (e:{{entity}})
-WHERE any(key IN $entity_keys WHERE e[key] = $entity)
+CALL () {
+  MATCH (e:{{entity}}) WHERE e.{{entity_id}} = $entity RETURN e
+  UNION
+  WITH 1 AS one WHERE size($entity_keys) > 1
+  MATCH (e:{{entity}}) WHERE any(key IN $entity_keys WHERE e[key] = $entity) RETURN e
+}
 WITH collect(e) AS es
 WHERE size(es) > 0
 MATCH (run:ModelRun) WHERE run.activated IS NOT NULL

@@ -55,7 +55,9 @@ def query_for_browser(name: str, mapping: GraphMapping = DEFAULT_MAPPING) -> str
 
 
 def _literal(value: object) -> str:
-    """A Cypher literal of a string or a list of strings (for the guide's ``:params`` line)."""
+    """A Cypher literal of a string, a boolean or a list of strings (for the guide's ``:params`` line)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, list):
         return "[" + ", ".join(_literal(v) for v in value) + "]"
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"

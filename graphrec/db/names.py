@@ -120,16 +120,23 @@ def schema_names(driver: Driver, names: Iterable[str], kind: str = "label") -> l
 
 def mapping_names(mapping: GraphMapping) -> dict[str, str | tuple[str, ...]]:
     """The placeholder values of a mapping, for :func:`graphrec.db.queries.render`: ``user``, ``item``,
-    ``entity`` (the entity labels, pasted as a label expression), ``user_id``, ``item_id``."""
+    ``entity`` (the entity labels, pasted as a label expression), ``user_id``, ``item_id`` and
+    ``entity_id`` (the first entity type's id property: an entity lookup on it is an index seek; the
+    queries fall back to ``$entity_keys`` when the entity types' id properties differ)."""
     return {"user": mapping.user.label, "item": mapping.item.label, "entity": mapping.entity_labels,
-            "user_id": mapping.user.id, "item_id": mapping.item.id}
+            "user_id": mapping.user.id, "item_id": mapping.item.id,
+            "entity_id": mapping.entities[0].id if mapping.entities else "id"}
 
 
 def mapping_params(mapping: GraphMapping) -> dict[str, object]:
     """The ``$parameters`` a mapping gives the recommend queries: ``entity_keys`` (the entities' id
     properties), ``title_key`` (the item's title property), ``name_keys`` (display-name properties) and
-    ``weight_keys`` (the behaviours' weight properties: the mapped ones, then ``rating`` and ``weight``)."""
+    ``weight_keys`` (the behaviours' weight properties: the mapped ones, then ``rating`` and ``weight``) and
+    ``entity_links_out`` (whether every item–entity link points from the item to the entity, as graphrec's
+    own loaders write them: true for the default mapping; a ``[graph]`` mapping's links may point either
+    way, so the queries then read both directions)."""
     return {"entity_keys": list(dict.fromkeys(str(e.id) for e in mapping.entities)),
             "title_key": str(mapping.item.title), "name_keys": [str(k) for k in mapping.name_keys],
             "weight_keys": list(dict.fromkeys([*(str(b.weight) for b in mapping.behaviours if b.weight),
-                                               "rating", "weight"]))}
+                                               "rating", "weight"])),
+            "entity_links_out": not mapping.explicit}

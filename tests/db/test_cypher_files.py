@@ -13,7 +13,8 @@ PLACEHOLDER_VALUES: dict[str, str | tuple[str, ...]] = {
                       "label": "Item", "Label": "Item", "src": "User", "dst": "Item", "type": "RATED",
                       "rel": "RATED", "behaviour": "RATED", "node": "Item", "from": "User", "to": "Item",
                       "id": "id", "src_id": "id", "dst_id": "id", "user": "User", "item": "Item",
-                      "entity": ("Entity", "Genre"), "user_id": "id", "item_id": "id"}
+                      "entity": ("Entity", "Genre"), "user_id": "id", "item_id": "id",
+                      "entity_id": "id"}
 
 # Schema commands cannot be EXPLAINed; they are run for real by the `driver` fixture instead.
 NOT_EXPLAINABLE = ("schema/",)

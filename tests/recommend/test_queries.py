@@ -13,6 +13,7 @@ from graphrec.recommend import (
     explain_text,
     recommend,
     recommend_realtime,
+    run_query,
     similar_items,
 )
 from tests.recommend.conftest import K, Published
@@ -159,3 +160,22 @@ def test_unknown_user_is_not_found(driver: Driver, published: Published) -> None
             fn(driver, "nobody")
     with pytest.raises(NotFoundError, match="unknown item"):
         similar_items(driver, "nothing")
+
+
+def test_diverse_reads_entity_links_into_items_only_for_mapped_graphs(driver: Driver, published: Published) -> None:
+    # graphrec's own loaders link items to entities (item)-->(entity); a [graph] mapping's links may
+    # point the other way ($entity_links_out false), and diverse then finds those too.
+    item = published.expected("u3", K)[0]
+    driver.execute_query("MATCH (i:Item {id: $i}) CREATE (:Entity {id: 'studio:x', kind: 'studio'})-[:MADE]->(i)",
+                         {"i": item})
+    try:
+        params = {"user": "u3", "k": K, "n": K, "cap": 2, "kinds": None}
+        def ents(links_out: bool) -> list[str]:
+            rows = run_query(driver, "diverse", {**params, "entity_links_out": links_out})
+            return next(r["entities"] for r in rows if r["item"] == item)
+        both, out = ents(False), ents(True)
+        assert "studio:x" in both and "studio:x" not in out
+        assert sorted(both) == sorted([*out, "studio:x"])
+        assert sorted(out) == sorted(published.graph.item_entities[item])
+    finally:
+        driver.execute_query("MATCH (e:Entity {id: 'studio:x'}) DETACH DELETE e")
