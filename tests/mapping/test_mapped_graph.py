@@ -131,7 +131,9 @@ def test_nothing_of_graphrecs_own_schema_is_added(trained: dict[str, Any], drive
         "count(CASE WHEN n.id IS NOT NULL AND NOT n:ModelRun THEN 1 END) AS with_id").records[0]
     assert counts["own_labels"] == 0 and counts["with_id"] == 0
     run = driver.execute_query("MATCH (r:ModelRun {active: true}) RETURN r").records[0]["r"]
-    outputs = {run["prop"], run["mips_prop"], "text_embedding", "text_hash"}  # no `embedding` copy any more
+    # the run's vectors, its refresh state (seen counts, fold factors) and the text features: no `embedding` copy
+    outputs = {run["prop"], run["mips_prop"], run.get("seen_prop"), run.get("fold_prop"), "text_embedding",
+               "text_hash"} - {None}
     keys = {k for r in driver.execute_query(
         "MATCH (n) WHERE NOT n:ModelRun UNWIND keys(n) AS k RETURN DISTINCT k").records for k in r}
     assert keys - OWN_PROPS <= outputs, f"unexpected properties {keys - OWN_PROPS - outputs}"
