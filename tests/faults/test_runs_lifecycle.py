@@ -50,7 +50,7 @@ from graphrec.config import load_settings
 from graphrec.db import connect
 from graphrec.writeback import prune
 driver = connect(load_settings({"uri": sys.argv[1], "password": sys.argv[2]}, env={}))
-print(prune(driver, keep=0, batch=100), flush=True)
+print(prune(driver, keep=0, batch=20), flush=True)  # small batches: the kill lands mid-delete under load
 """
 
 
