@@ -6,6 +6,7 @@ scans for procedures. Maven keeps its own copy in ``~/.m2``, so a second resolve
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import shutil
@@ -58,10 +59,22 @@ def runtime_dir() -> Path:
 def ensure_jars(quiet: bool = False) -> Path:
     """Resolve the jars with Maven unless already cached; returns the runtime directory.
 
+    Two first starts at once (two servers on a fresh machine) take turns on a lock file beside the
+    runtime directory: the second finds the first one's complete resolve instead of deleting it.
+
     Raises:
         ServerError: Maven missing or the resolve failed.
     """
     rt = runtime_dir()
+    if (rt / ".complete").exists():
+        return rt
+    rt.parent.mkdir(parents=True, exist_ok=True)
+    with open(rt.parent / f".{rt.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)      # released when the file closes, or when the process dies
+        return _resolve(rt, quiet)
+
+
+def _resolve(rt: Path, quiet: bool) -> Path:
     lib, plugins, done = rt / "lib", rt / "plugins", rt / ".complete"
     if done.exists():
         return rt
