@@ -57,6 +57,9 @@ def train_options(f: Any) -> Any:
         click.option("--lam", type=float, help="ease/graph: L2 weight λ.  [default: chosen on validation]"),
         click.option("--neighbours", type=int, help="ease/graph: sparse solve over each item's N strongest "
                                                     "co-occurring items.  [default: dense]"),
+        click.option("--select-items", type=int, help="ease/graph: a catalogue above this many items chooses λ "
+                                                      "and the weights on its 10,000 most-interacted items, "
+                                                      "then refits on all.  [default: 20000]"),
         click.option("--memory-gb", type=float, help="ease/graph: bound on a dense solve (3·4·items² bytes).  "
                                                      "[default: half the free memory]"),
         click.option("--seed", type=int, default=2020, show_default=True, help="Seed of split, init and sampling."),

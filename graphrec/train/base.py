@@ -79,6 +79,9 @@ class Recommender(ABC):
     name: ClassVar[str]
     summary: ClassVar[str]
     uses_graph: ClassVar[bool] = False
+    dense_selection: ClassVar[bool] = False
+    """Each selection trial is a dense ``O(items³)`` solve: above ``TrainConfig.select_items`` items,
+    :func:`~graphrec.train.fit` lets the model choose on the head of the catalogue (:mod:`graphrec.train.head`)."""
     """Whether it learns from more than the user–item interaction matrix (KG, side behaviours, text)."""
 
     def __init__(self, cfg: TrainConfig, device: torch.device) -> None:

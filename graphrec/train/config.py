@@ -45,7 +45,11 @@ class TrainConfig:
             items instead of densely (``None`` = dense) (default: ``None``).
         memory_gb: bound on a dense item–item solve, ``3·4·items²`` bytes; above it the fit stops with
             a message naming ``neighbours`` (``None`` = half the free memory) (default: ``None``).
-        search_items: catalogues above this many items search fewer λ candidates (default: ``10000``).
+        search_items: catalogues above this many items search fewer λ candidates; also the size of the
+            head that a large catalogue chooses on (see ``select_items``) (default: ``10000``).
+        select_items: ``ease``/``graph`` on catalogues above this many items choose λ and the weights on
+            their ``search_items`` most-interacted items, then refit once on every item
+            (:mod:`graphrec.train.head`) (default: ``20000``).
         side: side channels ``graph`` may use: ``behaviours``, ``entities``, ``text`` (default: all).
         filter: ``graph`` blends in the low-pass graph filter (default: ``True``).
         als_iterations: ALS sweeps (default: ``15``).
@@ -76,6 +80,7 @@ class TrainConfig:
     neighbours: int | None = None
     memory_gb: float | None = None
     search_items: int = 10_000
+    select_items: int = 20_000
     side: tuple[str, ...] = SIDE_CHANNELS
     filter: bool = True
     als_iterations: int = 15
@@ -97,7 +102,7 @@ class TrainConfig:
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
         for name in ("epochs", "dim", "layers", "batch_size", "negatives", "patience", "eval_every", "top_k",
-                     "als_iterations"):
+                     "als_iterations", "search_items", "select_items"):
             if getattr(self, name) < (0 if name == "layers" else 1):
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 <= self.dropout < 1:

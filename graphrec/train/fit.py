@@ -26,6 +26,7 @@ from graphrec.loaders.types import RecGraph
 from graphrec.ranking import top_unseen
 from graphrec.train.base import Fitted, Scorer, Selection
 from graphrec.train.config import TrainConfig
+from graphrec.train.head import head_view
 from graphrec.train.loop import check_graph, resolve_device
 from graphrec.train.metrics import rank_scored
 from graphrec.train.registry import model_class
@@ -103,7 +104,11 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
     else:
         sel_train, sel_valid = carve_validation(graph.train, graph.num_users, cfg.valid_fraction, cfg.seed)
         report.carved_valid = True
-    chosen: Selection = recommender.select(graph, sel_train, sel_valid, progress)
+    sel_graph = graph
+    if recommender.dense_selection and graph.num_items > cfg.select_items:   # choose on the head, refit on all
+        sel_graph, sel_train, sel_valid = head_view(graph, sel_train, sel_valid, cfg.search_items)
+        report.selection["items"] = sel_graph.num_items
+    chosen: Selection = recommender.select(sel_graph, sel_train, sel_valid, progress)
     report.seconds["select"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -128,7 +133,7 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
         top_items, top_scores = top_scored(fitted.scorer, graph.num_users, exclude, cfg.top_k, cfg.eval_batch_size)
         report.seconds["top_k"] = time.perf_counter() - t3
     report.seconds["total"] = time.perf_counter() - t0
-    report.selection = {"params": chosen.params, **chosen.info}
+    report.selection = {**report.selection, "params": chosen.params, **chosen.info}
     report.refit = fitted.info
     return Artefact(
         model=cfg.model, user_type=graph.user_type, item_type=graph.item_type,

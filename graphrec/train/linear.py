@@ -75,6 +75,8 @@ class Operator:
 class _ItemItem(Recommender):
     """Shared machinery: Gram matrix, λ search, scoring, vectors."""
 
+    dense_selection = True
+
     def _inputs(self, graph: RecGraph, pairs: Tensor, side: SideInfo | None,
                 weights: dict[str, float]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """``(scoring input [U, I], stacked rows [R, I])`` for ``pairs`` and the weighted side channels."""
