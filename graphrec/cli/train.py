@@ -161,6 +161,7 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
     report: dict[str, Any] = {
         "model": model, "train_pairs": artefact.train_pairs, "holdout": holdout,
         "chosen": artefact.info["selection"].get("params", {}), "seconds": artefact.info["seconds"],
+        "selected_on_items": artefact.info["selection"].get("items", artefact.item_emb.size(0)),
         "metrics": artefact.metrics,
     }
     if save_path is not None:
