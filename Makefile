@@ -77,6 +77,7 @@ bench: venv
 	$(PY) -m graphrec.bench.loader_bench
 	$(PY) -m graphrec.bench.train_bench
 	$(PY) -m graphrec.bench.model_bench
+	$(PY) -m graphrec.bench.e2e_bench
 	$(PY) -m graphrec.bench.text_bench
 	$(PY) -m graphrec.bench.serve_bench
 	$(PY) -m graphrec.bench.http_bench
