@@ -61,7 +61,7 @@ def train_options(f: Any) -> Any:
                                                       "and the weights on its 10,000 most-interacted items, "
                                                       "then refits on all.  [default: 20000]"),
         click.option("--memory-gb", type=float, help="ease/graph: bound on a dense solve (3·4·items² bytes).  "
-                                                     "[default: half the free memory]"),
+                                                     "[default: half the available memory]"),
         click.option("--seed", type=int, default=2020, show_default=True, help="Seed of split, init and sampling."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]),
                      help="Where to train.  [default: auto (CUDA if present)]"),

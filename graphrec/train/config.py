@@ -44,7 +44,7 @@ class TrainConfig:
         neighbours: item–item models: solve each item over its ``neighbours`` strongest co-occurring
             items instead of densely (``None`` = dense) (default: ``None``).
         memory_gb: bound on a dense item–item solve, ``3·4·items²`` bytes; above it the fit stops with
-            a message naming ``neighbours`` (``None`` = half the free memory) (default: ``None``).
+            a message naming ``neighbours`` (``None`` = half the available memory) (default: ``None``).
         search_items: catalogues above this many items search fewer λ candidates; also the size of the
             head that a large catalogue chooses on (see ``select_items``) (default: ``10000``).
         select_items: ``ease``/``graph`` on catalogues above this many items choose λ and the weights on

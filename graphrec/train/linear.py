@@ -40,6 +40,15 @@ SIDE_CHANNELS = ("behaviours", "entities", "text")
 
 
 def _available_memory() -> int:
+    """Bytes the kernel can give this process now without swapping (``MemAvailable``: free memory plus the
+    page cache it can drop), else the free pages, else 8 GiB."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (ValueError, OSError, AttributeError):
