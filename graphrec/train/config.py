@@ -50,6 +50,9 @@ class TrainConfig:
         select_items: ``ease``/``graph`` on catalogues above this many items choose λ and the weights on
             their ``search_items`` most-interacted items, then refit once on every item
             (:mod:`graphrec.train.head`) (default: ``20000``).
+        valid_users: validation ranks the items of at most this many users, a seeded sample when there are
+            more (every trial of the selection and every early-stopping check is one such pass)
+            (default: ``20000``).
         side: side channels ``graph`` may use: ``behaviours``, ``entities``, ``text`` (default: all).
         filter: ``graph`` blends in the low-pass graph filter (default: ``True``).
         als_iterations: ALS sweeps (default: ``15``).
@@ -81,6 +84,7 @@ class TrainConfig:
     memory_gb: float | None = None
     search_items: int = 10_000
     select_items: int = 20_000
+    valid_users: int = 20_000
     side: tuple[str, ...] = SIDE_CHANNELS
     filter: bool = True
     als_iterations: int = 15
@@ -102,7 +106,7 @@ class TrainConfig:
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
         for name in ("epochs", "dim", "layers", "batch_size", "negatives", "patience", "eval_every", "top_k",
-                     "als_iterations", "search_items", "select_items"):
+                     "als_iterations", "search_items", "select_items", "valid_users"):
             if getattr(self, name) < (0 if name == "layers" else 1):
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 <= self.dropout < 1:

@@ -30,7 +30,7 @@ from graphrec.train.head import head_view
 from graphrec.train.loop import check_graph, resolve_device
 from graphrec.train.metrics import rank_scored
 from graphrec.train.registry import model_class
-from graphrec.train.sampling import carve_validation
+from graphrec.train.sampling import carve_validation, sample_users
 
 
 @dataclass
@@ -104,6 +104,7 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
     else:
         sel_train, sel_valid = carve_validation(graph.train, graph.num_users, cfg.valid_fraction, cfg.seed)
         report.carved_valid = True
+    sel_valid = sample_users(sel_valid, cfg.valid_users, cfg.seed)
     sel_graph = graph
     if recommender.dense_selection and graph.num_items > cfg.select_items:   # choose on the head, refit on all
         sel_graph, sel_train, sel_valid = head_view(graph, sel_train, sel_valid, cfg.search_items)

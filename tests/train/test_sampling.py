@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import torch
 
-from graphrec.train.sampling import NegativeSampler, carve_validation, pair_keys
+from graphrec.train import TrainConfig, fit
+from graphrec.train.sampling import NegativeSampler, carve_validation, pair_keys, sample_users
+
+from .conftest import tiny_graph
 
 
 def test_negatives_avoid_positives_and_are_seeded() -> None:
@@ -37,3 +40,20 @@ def test_carve_validation_is_a_seeded_per_user_partition() -> None:
     assert torch.equal(kept, kept2) and torch.equal(valid, valid2)
     _, valid3 = carve_validation(train, 3, 0.2, seed=4)
     assert not torch.equal(valid, valid3)
+
+
+def test_validation_users_are_sampled_whole_and_seeded() -> None:
+    pairs = torch.tensor([[u for u in range(50) for _ in range(3)], list(range(150))])
+    few = sample_users(pairs, 10, seed=1)
+    users = torch.unique(few[0])
+    assert users.numel() == 10 and few.size(1) == 30      # every pair of a sampled user, none of the others
+    assert torch.equal(few, sample_users(pairs, 10, seed=1))
+    assert not torch.equal(few, sample_users(pairs, 10, seed=2))
+    assert sample_users(pairs, 50, seed=1) is pairs
+
+
+def test_fit_validates_on_at_most_valid_users() -> None:
+    g = tiny_graph(valid=True)
+    art = fit(g, TrainConfig(model="ease", out_dir=None, valid_users=7), progress=False)
+    assert art.metrics["valid"]["users"] == 7
+    assert art.train_pairs == g.train.size(1) + g.valid.size(1)     # the refit still learns every valid pair
