@@ -172,7 +172,9 @@ class EaseRecommender(_ItemItem):
         inp, stacked = self._inputs(graph, pairs, None, {})
         g = self._gram(stacked, None, {})
         lam = float(chosen.params.get("lam") or self._lambdas(g)[1])
-        return self._fitted(Operator(self._solve(g, lam)), inp, {"lam": lam})
+        b = self._solve(g, lam)
+        del g                   # solved in place: one items² buffer less while the operator is factorised
+        return self._fitted(Operator(b), inp, {"lam": lam})
 
 
 FILTER_RANKS = (32, 64, 128)
@@ -342,6 +344,7 @@ class GraphRecommender(_ItemItem):
         g = self._gram(stacked, side, weights)
         lam = float(p.get("lam") or self._lambdas(g)[1])
         b = self._solve(g, lam)
+        del g                   # solved in place: one items² buffer less while the operator is factorised
         rank, blend = int(p.get("filter_rank") or 0), float(p.get("blend") or 0.0)
         left, right = self._lowrank_for(stacked, rank) if rank and blend else (None, None)
         op = self._operator(b, left, right, blend, inp)
