@@ -77,7 +77,7 @@ class Operator:
         """The operator as one dense ``[I, I]`` matrix (for the vector factorisation)."""
         m = (self.b.to_dense() if self.b.is_sparse else self.b) * self.b_scale
         if self.left is not None and self.right is not None and self.f_scale:
-            m = m + self.f_scale * (self.left @ self.right.T)
+            m.addmm_(self.left, self.right.T, alpha=self.f_scale)    # in place: no further items² temporaries
         return m
 
 
