@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> str:
     ap.add_argument("--scale", type=float, default=1.0, help="size vs amazon-book (default 1.0)")
     ap.add_argument("--threads", type=int, default=0, help="graphrec train --threads (default: the cores available)")
     ap.add_argument("--model", default="graph", help="graphrec train --model (default: graph, the default model)")
+    ap.add_argument("--memory-gb", type=float, help="graphrec train --memory-gb (default: its own bound)")
     ap.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
     args = ap.parse_args(argv)
     full = Shape()
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> str:
         env = {**os.environ, "GRAPHREC_NEO4J_URI": settings.uri, "GRAPHREC_NEO4J_PASSWORD": settings.password or "",
                "GRAPHREC_HOME": tmp}
         cmd = [sys.executable, "-m", "graphrec.cli.main", "train", "--model", args.model, "--json",
-               "--threads", str(args.threads)]
+               "--threads", str(args.threads)] + (["--memory-gb", str(args.memory_gb)] if args.memory_gb else [])
         load_avg = os.getloadavg()
         t = time.perf_counter()
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
