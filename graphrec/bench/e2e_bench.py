@@ -116,7 +116,8 @@ def main(argv: list[str] | None = None) -> str:
     lines = [
         "## `graphrec train` end to end on the amazon-book-shaped graph",
         "",
-        f"`python -m graphrec.bench.e2e_bench{' --scale ' + str(s) if s != 1.0 else ''}` on {platform.node()} "
+        f"`python -m graphrec.bench.e2e_bench{' --scale ' + str(s) if s != 1.0 else ''}"
+        f"{' --memory-gb ' + str(args.memory_gb) if args.memory_gb else ''}` on {platform.node()} "
         f"({os.cpu_count()} cores, `--threads {args.threads or 'the cores available'}`). "
         f"Synthetic, seeded graph of `graphrec.bench.train_bench`: {shape.users:,} users, {shape.items:,} items, "
         f"{graph.train.size(1):,} interactions, {shape.entities:,} entities, {rels - graph.train.size(1):,} distinct "
