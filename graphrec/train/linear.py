@@ -10,9 +10,9 @@
 * the scores are blended with GF-CF's ideal low-pass filter (Shen et al., CIKM 2021) computed on the same
   stacked matrix, which adds the graph's smooth, high-order structure that a linear item–item model lacks.
 
-Every weight (λ, each side channel's weight, the filter's rank and blend) is chosen on a validation carve;
-the chosen setting is then refit on the pairs it is given. Vectors for the vector index are a rank-``dim``
-factorisation of the final item–item operator; RECOMMENDED relationships use the exact scores.
+Every weight (λ, each side channel's weight, the filter's rank and blend) is chosen on a validation carve by
+Recall@20 + NDCG@20; the chosen setting is then refit on the pairs it is given. Vectors for the vector index
+are a rank-``dim`` factorisation of the final item–item operator; RECOMMENDED relationships use the exact scores.
 """
 
 from __future__ import annotations
@@ -35,6 +35,15 @@ from graphrec.train.metrics import rank_scored
 
 LAMBDA_STEPS = (1.0, 3.0, 10.0, 30.0)
 """λ candidates as multiples of the mean diagonal of the Gram matrix (an item's mean degree)."""
+
+
+def selection_score(m: dict[str, float]) -> float:
+    """``graph``'s validation criterion: Recall@20 + NDCG@20.
+
+    The sum of two correlated estimates on the same users is less noisy than either; on ml-100k's folds
+    choosing by Recall@20 alone let the carve's noise pick settings that test lower on both metrics.
+    """
+    return m["recall@20"] + m["ndcg@20"]
 
 SIDE_CHANNELS = ("behaviours", "entities", "text")
 
@@ -204,7 +213,7 @@ class GraphRecommender(_ItemItem):
 
         def scored(b: Tensor, inp: sp.csr_matrix, entry: dict[str, Any]) -> dict[str, float]:
             m = self._metrics(self._operator(b, None, None, 0.0, inp), inp, train, valid)
-            search.append({**entry, "valid_recall@20": m["recall@20"]})
+            search.append({**entry, "valid_recall@20": m["recall@20"], "valid_ndcg@20": m["ndcg@20"]})
             return m
 
         # 1. λ on the interactions alone; 2. each side channel's weight, greedily; 3. the filter's rank and blend
@@ -215,12 +224,12 @@ class GraphRecommender(_ItemItem):
             del g0
             return self._select_sparse(graph, side, train, valid, lams, scored, search)
         best_p: Tensor | None = None
-        best_m: dict[str, float] = {"recall@20": -1.0}
+        best_m: dict[str, float] = {"recall@20": -1.0, "ndcg@20": -1.0}
         lam = lams[0]
         for cand in lams:
             p = ease_inverse(g0.clone().to(self.device), cand)
             m = scored(ease_weights(p.clone()).cpu(), inp, {"lam": cand})
-            if m["recall@20"] > best_m["recall@20"]:
+            if selection_score(m) > selection_score(best_m):
                 best_m, best_p, lam = m, p, cand
             del p
         del g0
@@ -242,7 +251,7 @@ class GraphRecommender(_ItemItem):
                     _, stacked = self._inputs(graph, train, side, w)
                     p = ease_inverse(self._gram(stacked, side, w, buffers=4).to(self.device), lam)
                 m = scored(ease_weights(p.clone()).cpu(), inp, {"lam": lam, **{f"w_{k}": v for k, v in w.items()}})
-                if m["recall@20"] > best_m["recall@20"]:
+                if selection_score(m) > selection_score(best_m):
                     best_m, best_p, weights = m, p, w
                 del p
             if low_rank:
@@ -285,14 +294,14 @@ class GraphRecommender(_ItemItem):
         lam = lams[0]
         for cand in lams[1:]:
             m, b, _ = trial({}, cand)
-            if m["recall@20"] > best_m["recall@20"]:
+            if selection_score(m) > selection_score(best_m):
                 best_m, best_b, lam = m, b, cand
         weights: dict[str, float] = {}
         for ch in self._channels(side):
             for wv in SIDE_WEIGHTS[ch]:
                 w = {**weights, ch: wv}
                 m, b, _ = trial(w, lam)
-                if m["recall@20"] > best_m["recall@20"]:
+                if selection_score(m) > selection_score(best_m):
                     best_m, best_b, weights = m, b, w
         _, stacked = self._inputs(graph, train, side, weights)
         rank, blend, best_m = self._select_filter(best_b, stacked, inp, train, valid, best_m, search)
@@ -309,8 +318,9 @@ class GraphRecommender(_ItemItem):
             left, right = self._lowrank_for(stacked, k)
             for bl in FILTER_BLENDS[1:]:
                 m = self._metrics(self._operator(b, left, right, bl, inp), inp, train, valid)
-                search.append({"filter_rank": k, "blend": bl, "valid_recall@20": m["recall@20"]})
-                if m["recall@20"] > best["recall@20"]:
+                search.append({"filter_rank": k, "blend": bl, "valid_recall@20": m["recall@20"],
+                               "valid_ndcg@20": m["ndcg@20"]})
+                if selection_score(m) > selection_score(best):
                     best, rank, blend = m, k, bl
         return rank, blend, best
 

@@ -1,0 +1,32 @@
+"""``graph``'s search: the validation criterion it chooses by."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from graphrec.loaders.types import RecGraph
+from graphrec.train import TrainConfig, fit
+from graphrec.train.linear import selection_score
+
+FAST = TrainConfig(dim=16, out_dir=None)
+
+
+def test_the_criterion_weighs_ndcg_beside_recall() -> None:
+    # a recall-only rule prefers b; graph's criterion prefers a's much better ranking for 0.01 less recall
+    a = {"recall@20": 0.30, "ndcg@20": 0.55}
+    b = {"recall@20": 0.31, "ndcg@20": 0.50}
+    assert selection_score(a) > selection_score(b)
+    assert selection_score(a) == pytest.approx(0.85)
+
+
+def test_graph_keeps_the_best_setting_by_the_criterion(graph: RecGraph) -> None:
+    art = fit(graph, replace(FAST, model="graph"), progress=False)
+    search = art.info["selection"]["search"]
+    assert all("valid_ndcg@20" in row for row in search)
+    # the greedy search keeps a setting only when it beats the best so far, so the chosen setting's
+    # validation score is the best of every setting it tried
+    best = max(row["valid_recall@20"] + row["valid_ndcg@20"] for row in search)
+    assert selection_score(art.metrics["valid"]) == pytest.approx(best)
+
