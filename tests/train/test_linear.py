@@ -1,4 +1,4 @@
-"""``graph``'s search: the validation criterion it chooses by."""
+"""``graph``'s search: the λ grid it tries and the validation criterion it chooses by."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 
 from graphrec.loaders.types import RecGraph
 from graphrec.train import TrainConfig, fit
-from graphrec.train.linear import selection_score
+from graphrec.train.linear import GRAPH_LAMBDA_STEPS, LAMBDA_STEPS, selection_score
 
 FAST = TrainConfig(dim=16, out_dir=None)
 
@@ -29,4 +29,17 @@ def test_graph_keeps_the_best_setting_by_the_criterion(graph: RecGraph) -> None:
     # validation score is the best of every setting it tried
     best = max(row["valid_recall@20"] + row["valid_ndcg@20"] for row in search)
     assert selection_score(art.metrics["valid"]) == pytest.approx(best)
+
+
+def test_graph_searches_the_finer_lambda_grid(graph: RecGraph) -> None:
+    lam_rows = lambda art: [r["lam"] for r in art.info["selection"]["search"] if set(r) <= {  # noqa: E731
+        "lam", "valid_recall@20", "valid_ndcg@20"}]
+    g = fit(graph, replace(FAST, model="graph"), progress=False)
+    e = fit(graph, replace(FAST, model="ease"), progress=False)
+    lams, ease_lams = lam_rows(g), lam_rows(e)
+    assert len(lams) == len(GRAPH_LAMBDA_STEPS) and len(ease_lams) == len(LAMBDA_STEPS)
+    base = lams[0] / GRAPH_LAMBDA_STEPS[0]
+    assert lams == pytest.approx([base * s for s in GRAPH_LAMBDA_STEPS], rel=1e-3)
+    assert 5.0 in GRAPH_LAMBDA_STEPS and set(ease_lams) < set(lams)
+    assert g.info["selection"]["params"]["lam"] in lams
 
