@@ -34,6 +34,8 @@ class RecGraph:
             interaction type has a weight property. Models may use it; none does yet.
         below_min_weight: ``[2, E]`` (user, item) pairs whose relationships were below their
             behaviour's ``min_weight``: not positives and not in ``data``, but seen by the user.
+        head_of: set on a head view (:func:`graphrec.train.head.head_view`): the number of items of the
+            catalogue it was cut from, which decides what the fit costs; ``None`` for a whole graph.
     """
 
     data: HeteroData
@@ -46,6 +48,7 @@ class RecGraph:
     behaviours: list[str] = field(default_factory=list)
     train_weight: Tensor | None = None
     below_min_weight: Tensor = field(default_factory=lambda: torch.empty(2, 0, dtype=torch.long))
+    head_of: int | None = None
 
     @property
     def seen(self) -> Tensor:

@@ -78,5 +78,6 @@ def head_view(graph: RecGraph, train: Tensor, valid: Tensor, size: int) -> tuple
     ids[it] = [item_ids[k] for k in keep.tolist()]
     empty = torch.empty(2, 0, dtype=torch.long)
     view = RecGraph(data=data, ids=ids, train=_pairs_on(graph.train, remap), valid=empty, test=empty,
-                    user_type=graph.user_type, item_type=it, behaviours=list(graph.behaviours))
+                    user_type=graph.user_type, item_type=it, behaviours=list(graph.behaviours),
+                    head_of=graph.num_items)
     return view, _pairs_on(train, remap), _pairs_on(valid, remap)

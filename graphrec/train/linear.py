@@ -236,8 +236,9 @@ class GraphRecommender(_ItemItem):
         return Operator(b, left, right, b_scale=(1 - blend) / sb, f_scale=blend / sf)
 
     def _bagged(self, graph: RecGraph) -> int:
-        """Selections to average: :data:`BAG_CARVES` on small catalogues, else one (each costs a search)."""
-        small = graph.num_items <= self.cfg.search_items and not self.cfg.neighbours
+        """Selections to average: :data:`BAG_CARVES` on small catalogues, else one (each costs a search, and
+        each member a refit on the whole catalogue: a head view counts as the catalogue it was cut from)."""
+        small = (graph.head_of or graph.num_items) <= self.cfg.search_items and not self.cfg.neighbours
         return BAG_CARVES if small else 1
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:

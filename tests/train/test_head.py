@@ -54,11 +54,13 @@ def test_a_large_catalogue_chooses_on_its_head_and_refits_on_all() -> None:
     view, train, valid = head_view(g, g.train, g.valid, 12)
     direct = GraphRecommender(FAST, torch.device("cpu")).select(view, train, valid, progress=False)
     assert art.info["selection"]["params"] == direct.params
+    assert "members" not in direct.params     # a head is no small catalogue: one search, one refit of all items
     # and the model refit on every item still ranks the held-out items of a user's community first
     assert art.metrics["test"]["recall@10"] > 0.9, art.metrics
 
 
 def test_a_catalogue_under_the_bound_chooses_on_every_item() -> None:
     g = tiny_graph(valid=True)
-    art = fit(g, replace(FAST, select_items=30), progress=False)
+    art = fit(g, replace(FAST, select_items=30, search_items=30), progress=False)
     assert "items" not in art.info["selection"]
+    assert len(art.info["selection"]["params"]["members"]) == 3    # a small catalogue bags its selection
