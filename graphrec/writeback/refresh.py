@@ -3,7 +3,10 @@
 What changed since the run was published is read from the graph itself: publish records, per user, how
 many distinct items the run saw them with (``seen_<key>``), so a user whose count differs now, or who has
 none recorded (a new user), is *changed*. Users with no interactions are left alone (they keep the
-cold-start path). Items without a vector of the run are *new*.
+cold-start path). Items without a vector of the run are *new*. The scan costs a degree lookup per user:
+only users whose number of relationships of the run's types differs from ``seen_<key>`` have their
+distinct items counted (``cypher/refresh/changed_users``), so a user with exactly as many relationships
+as the run saw items is taken as unchanged.
 
 How a changed user's vector is solved depends on the model, as recorded on the run at publish (``fold``):
 
@@ -44,7 +47,7 @@ from torch import Tensor
 
 from graphrec.db import load_query, read, render, write
 from graphrec.db.lease import WRITER, default_owner, lease
-from graphrec.db.names import mapping_names
+from graphrec.db.names import mapping_names, read_schema, schema_names
 from graphrec.db.queries import placeholders
 from graphrec.errors import ConfigError, GraphRecError, InputError
 from graphrec.mapping import GraphMapping
@@ -177,9 +180,18 @@ def _active(driver: Driver) -> _Run:
                 else None, k=int(run.k or 20), params=dict(chosen or {}))
 
 
-def _render(name: str, mapping: GraphMapping) -> str:
+def _render(name: str, mapping: GraphMapping, types: Sequence[str] = ()) -> str:
     wanted = placeholders(load_query(f"refresh/{name}"))
-    return render(f"refresh/{name}", **{k: v for k, v in mapping_names(mapping).items() if k in wanted})
+    names = {k: v for k, v in mapping_names(mapping).items() if k in wanted}
+    return render(f"refresh/{name}", **names, **({"types": types} if "types" in wanted else {}))
+
+
+def _interaction_types(driver: Driver, run: _Run) -> list[str]:
+    """The relationship types a user's interactions are, as names that may be pasted: the run's (those the
+    database has), or, when the run records none, every type in the database but ``RECOMMENDED``."""
+    if run.types is not None:
+        return list(schema_names(driver, run.types, kind="type"))
+    return [t for t in schema_names(driver, sorted(read_schema(driver).types), kind="type") if t != "RECOMMENDED"]
 
 
 def _text_index(driver: Driver, label: str) -> str | None:
@@ -231,17 +243,20 @@ def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: 
                               f"users and items are {mapping.user.label}/{mapping.item.label}")
         result = RefreshResult(run_id=run.info.id)
 
-        # 1. what the run already has: every item vector (and query factors)
+        # 1. what changed (degrees first: see cypher/refresh/changed_users), then what the run has: every
+        #    item vector (and query factors)
         t = time.perf_counter()
-        rows = read(driver, _render("item_vectors", mapping), {"prop": run.prop, "fold_prop": run.fold_prop})
+        types = _interaction_types(driver, run)
+        changed = [(str(r["id"]), int(r["n"])) for r in read(driver, _render("changed_users", mapping, types), {
+            "seen_prop": run.seen_prop, "types": run.types})] if types else []
+        new_items = [str(r["id"]) for r in read(driver, _render("new_items", mapping), {"prop": run.prop})]
+        rows = read(driver, _render("item_vectors", mapping), {"prop": run.prop, "fold_prop": run.fold_prop}) \
+            if changed or new_items else []
         d = int(run.info.dim or (len(rows[0]["v"]) if rows else 0))
         item_ids = [str(r["id"]) for r in rows]
         item_emb = torch.tensor([_vec(r["v"], d) for r in rows], dtype=torch.float32).reshape(-1, d)
         fold = (torch.tensor([_vec(r["f"], d) for r in rows], dtype=torch.float32).reshape(-1, d)
                 if run.fold_prop else None)
-        changed = [(str(r["id"]), int(r["n"])) for r in read(driver, _render("changed_users", mapping), {
-            "seen_prop": run.seen_prop, "types": run.types})]
-        new_items = [str(r["id"]) for r in read(driver, _render("new_items", mapping), {"prop": run.prop})]
         result.seconds["scan"] = time.perf_counter() - t
 
         # 2. new items: the weighted mean of their entity and text neighbours' vectors
