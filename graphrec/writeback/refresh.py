@@ -37,7 +37,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -194,6 +194,35 @@ def _interaction_types(driver: Driver, run: _Run) -> list[str]:
     return [t for t in schema_names(driver, sorted(read_schema(driver).types), kind="type") if t != "RECOMMENDED"]
 
 
+class _Factors:
+    """The run's item query factors (``fold_<key>``) as an ``[I, d]`` tensor whose rows are read from the
+    graph only when first asked for (:meth:`rows`): a refresh needs those of the changed users' items and
+    of new items' neighbours, not the catalogue's."""
+
+    def __init__(self, driver: Driver, mapping: GraphMapping, prop: str, item_ids: list[str], d: int) -> None:
+        self._driver, self._prop, self._ids = driver, prop, item_ids
+        self._query = _render("item_factors", mapping)
+        self.all = torch.zeros(len(item_ids), d)
+        self._have: set[int] = set()
+
+    def rows(self, wanted: Iterable[int]) -> Tensor:
+        """The factors with (at least) the rows ``wanted`` read; the others are zero."""
+        need = sorted(set(wanted) - self._have)
+        d = self.all.size(1)
+        for start in range(0, len(need), 5000):
+            chunk = need[start:start + 5000]
+            got = {str(r["id"]): r["f"] for r in read(self._driver, self._query,
+                                                      {"ids": [self._ids[i] for i in chunk], "fold_prop": self._prop})}
+            self.all[chunk] = torch.tensor([_vec(got.get(self._ids[i]), d) for i in chunk], dtype=torch.float32)
+            self._have.update(chunk)
+        return self.all
+
+    def extend(self, new: Tensor) -> None:
+        """Rows of new items, known without reading (their ids were appended to the id list)."""
+        self._have.update(range(self.all.size(0), self.all.size(0) + new.size(0)))
+        self.all = torch.cat([self.all, new])
+
+
 def _text_index(driver: Driver, label: str) -> str | None:
     for name, row in vector_indexes(driver).items():
         if row.get("label") == label and row.get("property") == "text_embedding":
@@ -244,26 +273,24 @@ def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: 
         result = RefreshResult(run_id=run.info.id)
 
         # 1. what changed (degrees first: see cypher/refresh/changed_users), then what the run has: every
-        #    item vector (and query factors)
+        #    item vector (every one is ranked); query factors are read later, for the items that need them
         t = time.perf_counter()
         types = _interaction_types(driver, run)
         changed = [(str(r["id"]), int(r["n"])) for r in read(driver, _render("changed_users", mapping, types), {
             "seen_prop": run.seen_prop, "types": run.types})] if types else []
         new_items = [str(r["id"]) for r in read(driver, _render("new_items", mapping), {"prop": run.prop})]
-        rows = read(driver, _render("item_vectors", mapping), {"prop": run.prop, "fold_prop": run.fold_prop}) \
-            if changed or new_items else []
+        rows = read(driver, _render("item_vectors", mapping), {"prop": run.prop}) if changed or new_items else []
         d = int(run.info.dim or (len(rows[0]["v"]) if rows else 0))
         item_ids = [str(r["id"]) for r in rows]
         item_emb = torch.tensor([_vec(r["v"], d) for r in rows], dtype=torch.float32).reshape(-1, d)
-        fold = (torch.tensor([_vec(r["f"], d) for r in rows], dtype=torch.float32).reshape(-1, d)
-                if run.fold_prop else None)
+        fold = _Factors(driver, mapping, run.fold_prop, item_ids, d) if run.fold_prop else None
         result.seconds["scan"] = time.perf_counter() - t
 
         # 2. new items: the weighted mean of their entity and text neighbours' vectors
         t = time.perf_counter()
         if new_items:
-            item_emb, fold = _new_items(driver, mapping, run, result, new_items, item_ids, item_emb, fold,
-                                        neighbours, batch_size, workers, progress)
+            item_emb = _new_items(driver, mapping, run, result, new_items, item_ids, item_emb, fold,
+                                  neighbours, batch_size, workers, progress)
             held.check()
         result.seconds["items"] = time.perf_counter() - t
 
@@ -284,8 +311,8 @@ def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: 
 
 
 def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResult, new_items: list[str],
-               item_ids: list[str], item_emb: Tensor, fold: Tensor | None, neighbours: int, batch_size: int,
-               workers: int, progress: Progress | None) -> tuple[Tensor, Tensor | None]:
+               item_ids: list[str], item_emb: Tensor, fold: _Factors | None, neighbours: int, batch_size: int,
+               workers: int, progress: Progress | None) -> Tensor:
     index = {x: i for i, x in enumerate(item_ids)}
     text_index = _text_index(driver, mapping.item.label)
     near: dict[str, list[list[tuple[int, float]]]] = {x: [] for x in new_items}
@@ -299,6 +326,7 @@ def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: Refresh
                 near[str(r["id"])].append([(index[str(n["id"])], float(n["w"])) for n in r["near"]
                                            if str(n["id"]) in index])
     got_ids, got_v, got_f = [], [], []
+    factors = fold.rows(i for x in new_items for route in near[x] for i, _ in route) if fold is not None else None
     for x in new_items:
         v = neighbour_mean(near[x], item_emb)
         if v is None:
@@ -309,11 +337,11 @@ def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: Refresh
             v = v * (run.mips_norm / norm)
         got_ids.append(x)
         got_v.append(v)
-        if fold is not None:
-            f = neighbour_mean(near[x], fold)
+        if factors is not None:
+            f = neighbour_mean(near[x], factors)
             got_f.append(f if f is not None else torch.zeros_like(v))
     if not got_ids:
-        return item_emb, fold
+        return item_emb
     new_v = torch.stack(got_v)
     norms = new_v.norm(dim=1)
     extra = (run.mips_norm ** 2 - norms ** 2).clamp(min=0).sqrt()
@@ -331,10 +359,10 @@ def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: Refresh
     if fold is not None and run.fold_prop:
         new_f = torch.stack(got_f)
         write_vectors(driver, label, got_ids, new_f, run.fold_prop, batch_size=5000, workers=workers, id_key=key)
-        fold = torch.cat([fold, new_f])
+        fold.extend(new_f)
     result.items = len(got_ids)
     item_ids.extend(got_ids)
-    return torch.cat([item_emb, new_v]), fold
+    return torch.cat([item_emb, new_v])
 
 
 def _positive(item: Row, mapping: GraphMapping) -> bool:
@@ -346,7 +374,7 @@ def _positive(item: Row, mapping: GraphMapping) -> bool:
 
 
 def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResult, changed: list[tuple[str, int]],
-           item_ids: list[str], item_emb: Tensor, fold: Tensor | None, batch_size: int, workers: int,
+           item_ids: list[str], item_emb: Tensor, fold: _Factors | None, batch_size: int, workers: int,
            progress: Progress | None, check: Callable[[], None]) -> None:
     index = {x: i for i, x in enumerate(item_ids)}
     weight_keys = {b.type: b.weight for b in mapping.behaviours if b.weight}
@@ -375,7 +403,8 @@ def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResu
             result.users_without_items += len(ids_all)
             done += len(ids_all)
             continue
-        user_emb = fold_users(run.fold, item_emb, pos, fold, run.params)
+        factors = fold.rows(i for p in pos for i in p) if fold is not None else None
+        user_emb = fold_users(run.fold, item_emb, pos, factors, run.params)
         rows_m = torch.repeat_interleave(torch.arange(len(ids)), torch.tensor([len(s) for s in seen], dtype=torch.long))
         cols_m = torch.tensor([i for s in seen for i in s], dtype=torch.long)
         top_i, top_s = top_unseen(user_emb @ items_t, rows_m, cols_m, k)
