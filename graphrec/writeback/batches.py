@@ -51,7 +51,8 @@ def parallel_batches(driver: Driver, query: str, rows: Iterable[Row], batch_size
 
 
 def item_positions(batch: list[Row]) -> Row:
-    """Batch parameters of a query that writes ranked lists (``cypher/writeback/write_recommended``):
+    """Batch parameters of a query that writes ranked lists (``writeback/write_recommended``,
+    ``refresh/replace_recommended``):
     ``{items: the batch's distinct item ids, rows: [{u, items: positions in that list, s}]}``, so that
     the query looks each item up once per batch instead of once per relationship."""
     pos: dict[object, int] = {}

@@ -53,7 +53,7 @@ from graphrec.errors import ConfigError, GraphRecError, InputError
 from graphrec.mapping import GraphMapping
 from graphrec.ranking import top_unseen
 from graphrec.types import Row
-from graphrec.writeback.batches import parallel_batches
+from graphrec.writeback.batches import item_positions, parallel_batches
 from graphrec.writeback.runs import RunInfo, _run_labels, active_run
 from graphrec.writeback.vectors import vector_indexes, write_vectors
 
@@ -426,7 +426,8 @@ def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResu
         check()
         write_vectors(driver, mapping.user.label, ids, user_emb, run.prop, batch_size=batch_size, workers=workers,
                       id_key=mapping.user.id)
-        parallel_batches(driver, replace_q, recs, max(1, 5000 // max(k, 1)), {"run": run.info.id}, workers)
+        parallel_batches(driver, replace_q, recs, max(1, 5000 // max(k, 1)), {"run": run.info.id}, workers,
+                         prepare=item_positions)
         parallel_batches(driver, seen_q, [{"id": u, "n": n} for u, n in batch], batch_size,
                          {"key": run.seen_prop}, workers)
         result.users += len(ids)
