@@ -79,7 +79,7 @@ def render(name: str, **names: str | Sequence[str]) -> str:
     """Load query ``name`` and fill its ``{{placeholders}}`` with allowed, backtick-quoted names.
 
     A value is a label, relationship type or property key (see :func:`graphrec.db.labels.quote`), or
-    a sequence of labels, pasted as the label expression ``A|B``.
+    a sequence of labels or relationship types, pasted as the expression ``A|B``.
 
     Raises:
         NotFoundError: unknown query.

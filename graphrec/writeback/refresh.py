@@ -3,7 +3,10 @@
 What changed since the run was published is read from the graph itself: publish records, per user, how
 many distinct items the run saw them with (``seen_<key>``), so a user whose count differs now, or who has
 none recorded (a new user), is *changed*. Users with no interactions are left alone (they keep the
-cold-start path). Items without a vector of the run are *new*.
+cold-start path). Items without a vector of the run are *new*. The scan costs a degree lookup per user:
+only users whose number of relationships of the run's types differs from ``seen_<key>`` have their
+distinct items counted (``cypher/refresh/changed_users``), so a user with exactly as many relationships
+as the run saw items is taken as unchanged.
 
 How a changed user's vector is solved depends on the model, as recorded on the run at publish (``fold``):
 
@@ -34,7 +37,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,13 +47,13 @@ from torch import Tensor
 
 from graphrec.db import load_query, read, render, write
 from graphrec.db.lease import WRITER, default_owner, lease
-from graphrec.db.names import mapping_names
+from graphrec.db.names import mapping_names, read_schema, schema_names
 from graphrec.db.queries import placeholders
 from graphrec.errors import ConfigError, GraphRecError, InputError
 from graphrec.mapping import GraphMapping
 from graphrec.ranking import top_unseen
 from graphrec.types import Row
-from graphrec.writeback.batches import parallel_batches
+from graphrec.writeback.batches import item_positions, parallel_batches
 from graphrec.writeback.runs import RunInfo, _run_labels, active_run
 from graphrec.writeback.vectors import vector_indexes, write_vectors
 
@@ -108,27 +111,36 @@ def fold_users(kind: str, item_emb: Tensor, items: Sequence[Sequence[int]], fold
     """
     d = item_emb.size(1)
     v = item_emb.double()
-    x = torch.zeros(len(items), item_emb.size(0), dtype=torch.float64)
-    for row, idx in enumerate(items):
-        if idx:
-            x[row, torch.tensor(list(idx), dtype=torch.long)] = 1.0
+    # x, the [users, items] 0/1 matrix of the users' items, is never made dense (1,000 users of a 25,000-item
+    # catalogue: 200 MB): x @ m is a sum of m's rows per user
+    sets = [sorted(set(idx)) for idx in items]
+    rows = torch.repeat_interleave(torch.arange(len(sets)), torch.tensor([len(x) for x in sets], dtype=torch.long))
+    cols = torch.tensor([i for x in sets for i in x], dtype=torch.long)
+
+    def x_times(m: Tensor) -> Tensor:
+        return torch.zeros(len(sets), m.size(1), dtype=torch.float64).index_add_(0, rows, m[cols].double())
+
     if kind == "sum":
         if fold is None:
             raise ValueError("the 'sum' fold-in needs the item query factors")
-        return (x @ fold.double()).float()
+        return x_times(fold).float()
     gram = v.T @ v
     eye = torch.eye(d, dtype=torch.float64)
     if kind == "als":
         p = params or {}
         reg, alpha = float(p.get("regularization", 0.05)), float(p.get("alpha", 1.0))
         # implicit's solve with confidence alpha on every positive: A = VᵀV + λI + (α−1)·V_sᵀV_s, b = α·V_sᵀ1
-        a = gram + reg * eye + (alpha - 1.0) * torch.einsum("bi,id,ie->bde", x, v, v)
-        b = alpha * (x @ v)
+        a = (gram + reg * eye).expand(len(sets), d, d).clone()
+        for row, idx in enumerate(sets):
+            if idx:
+                vs = v[idx]
+                a[row] += (alpha - 1.0) * (vs.T @ vs)
+        b = alpha * x_times(v)
         out: Tensor = torch.linalg.solve(a, b.unsqueeze(-1)).squeeze(-1).float()
         return out
     if kind == "ridge":
         lam = RIDGE * float(torch.trace(gram)) / max(d, 1)
-        solved: Tensor = torch.linalg.solve(gram + max(lam, 1e-9) * eye, (x @ v).T).T.float()
+        solved: Tensor = torch.linalg.solve(gram + max(lam, 1e-9) * eye, x_times(v).T).T.float()
         return solved
     raise ValueError(f"unknown fold-in {kind!r} (sum, als or ridge)")
 
@@ -177,9 +189,47 @@ def _active(driver: Driver) -> _Run:
                 else None, k=int(run.k or 20), params=dict(chosen or {}))
 
 
-def _render(name: str, mapping: GraphMapping) -> str:
+def _render(name: str, mapping: GraphMapping, types: Sequence[str] = ()) -> str:
     wanted = placeholders(load_query(f"refresh/{name}"))
-    return render(f"refresh/{name}", **{k: v for k, v in mapping_names(mapping).items() if k in wanted})
+    names = {k: v for k, v in mapping_names(mapping).items() if k in wanted}
+    return render(f"refresh/{name}", **names, **({"types": types} if "types" in wanted else {}))
+
+
+def _interaction_types(driver: Driver, run: _Run) -> list[str]:
+    """The relationship types a user's interactions are, as names that may be pasted: the run's (those the
+    database has), or, when the run records none, every type in the database but ``RECOMMENDED``."""
+    if run.types is not None:
+        return list(schema_names(driver, run.types, kind="type"))
+    return [t for t in schema_names(driver, sorted(read_schema(driver).types), kind="type") if t != "RECOMMENDED"]
+
+
+class _Factors:
+    """The run's item query factors (``fold_<key>``) as an ``[I, d]`` tensor whose rows are read from the
+    graph only when first asked for (:meth:`rows`): a refresh needs those of the changed users' items and
+    of new items' neighbours, not the catalogue's."""
+
+    def __init__(self, driver: Driver, mapping: GraphMapping, prop: str, item_ids: list[str], d: int) -> None:
+        self._driver, self._prop, self._ids = driver, prop, item_ids
+        self._query = _render("item_factors", mapping)
+        self.all = torch.zeros(len(item_ids), d)
+        self._have: set[int] = set()
+
+    def rows(self, wanted: Iterable[int]) -> Tensor:
+        """The factors with (at least) the rows ``wanted`` read; the others are zero."""
+        need = sorted(set(wanted) - self._have)
+        d = self.all.size(1)
+        for start in range(0, len(need), 5000):
+            chunk = need[start:start + 5000]
+            got = {str(r["id"]): r["f"] for r in read(self._driver, self._query,
+                                                      {"ids": [self._ids[i] for i in chunk], "fold_prop": self._prop})}
+            self.all[chunk] = torch.tensor([_vec(got.get(self._ids[i]), d) for i in chunk], dtype=torch.float32)
+            self._have.update(chunk)
+        return self.all
+
+    def extend(self, new: Tensor) -> None:
+        """Rows of new items, known without reading (their ids were appended to the id list)."""
+        self._have.update(range(self.all.size(0), self.all.size(0) + new.size(0)))
+        self.all = torch.cat([self.all, new])
 
 
 def _text_index(driver: Driver, label: str) -> str | None:
@@ -231,24 +281,25 @@ def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: 
                               f"users and items are {mapping.user.label}/{mapping.item.label}")
         result = RefreshResult(run_id=run.info.id)
 
-        # 1. what the run already has: every item vector (and query factors)
+        # 1. what changed (degrees first: see cypher/refresh/changed_users), then what the run has: every
+        #    item vector (every one is ranked); query factors are read later, for the items that need them
         t = time.perf_counter()
-        rows = read(driver, _render("item_vectors", mapping), {"prop": run.prop, "fold_prop": run.fold_prop})
+        types = _interaction_types(driver, run)
+        changed = [(str(r["id"]), int(r["n"])) for r in read(driver, _render("changed_users", mapping, types), {
+            "seen_prop": run.seen_prop, "types": run.types})] if types else []
+        new_items = [str(r["id"]) for r in read(driver, _render("new_items", mapping), {"prop": run.prop})]
+        rows = read(driver, _render("item_vectors", mapping), {"prop": run.prop}) if changed or new_items else []
         d = int(run.info.dim or (len(rows[0]["v"]) if rows else 0))
         item_ids = [str(r["id"]) for r in rows]
         item_emb = torch.tensor([_vec(r["v"], d) for r in rows], dtype=torch.float32).reshape(-1, d)
-        fold = (torch.tensor([_vec(r["f"], d) for r in rows], dtype=torch.float32).reshape(-1, d)
-                if run.fold_prop else None)
-        changed = [(str(r["id"]), int(r["n"])) for r in read(driver, _render("changed_users", mapping), {
-            "seen_prop": run.seen_prop, "types": run.types})]
-        new_items = [str(r["id"]) for r in read(driver, _render("new_items", mapping), {"prop": run.prop})]
+        fold = _Factors(driver, mapping, run.fold_prop, item_ids, d) if run.fold_prop else None
         result.seconds["scan"] = time.perf_counter() - t
 
         # 2. new items: the weighted mean of their entity and text neighbours' vectors
         t = time.perf_counter()
         if new_items:
-            item_emb, fold = _new_items(driver, mapping, run, result, new_items, item_ids, item_emb, fold,
-                                        neighbours, batch_size, workers, progress)
+            item_emb = _new_items(driver, mapping, run, result, new_items, item_ids, item_emb, fold,
+                                  neighbours, batch_size, workers, progress)
             held.check()
         result.seconds["items"] = time.perf_counter() - t
 
@@ -269,8 +320,8 @@ def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: 
 
 
 def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResult, new_items: list[str],
-               item_ids: list[str], item_emb: Tensor, fold: Tensor | None, neighbours: int, batch_size: int,
-               workers: int, progress: Progress | None) -> tuple[Tensor, Tensor | None]:
+               item_ids: list[str], item_emb: Tensor, fold: _Factors | None, neighbours: int, batch_size: int,
+               workers: int, progress: Progress | None) -> Tensor:
     index = {x: i for i, x in enumerate(item_ids)}
     text_index = _text_index(driver, mapping.item.label)
     near: dict[str, list[list[tuple[int, float]]]] = {x: [] for x in new_items}
@@ -284,6 +335,7 @@ def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: Refresh
                 near[str(r["id"])].append([(index[str(n["id"])], float(n["w"])) for n in r["near"]
                                            if str(n["id"]) in index])
     got_ids, got_v, got_f = [], [], []
+    factors = fold.rows(i for x in new_items for route in near[x] for i, _ in route) if fold is not None else None
     for x in new_items:
         v = neighbour_mean(near[x], item_emb)
         if v is None:
@@ -294,11 +346,11 @@ def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: Refresh
             v = v * (run.mips_norm / norm)
         got_ids.append(x)
         got_v.append(v)
-        if fold is not None:
-            f = neighbour_mean(near[x], fold)
+        if factors is not None:
+            f = neighbour_mean(near[x], factors)
             got_f.append(f if f is not None else torch.zeros_like(v))
     if not got_ids:
-        return item_emb, fold
+        return item_emb
     new_v = torch.stack(got_v)
     norms = new_v.norm(dim=1)
     extra = (run.mips_norm ** 2 - norms ** 2).clamp(min=0).sqrt()
@@ -316,10 +368,10 @@ def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: Refresh
     if fold is not None and run.fold_prop:
         new_f = torch.stack(got_f)
         write_vectors(driver, label, got_ids, new_f, run.fold_prop, batch_size=5000, workers=workers, id_key=key)
-        fold = torch.cat([fold, new_f])
+        fold.extend(new_f)
     result.items = len(got_ids)
     item_ids.extend(got_ids)
-    return torch.cat([item_emb, new_v]), fold
+    return torch.cat([item_emb, new_v])
 
 
 def _positive(item: Row, mapping: GraphMapping) -> bool:
@@ -331,7 +383,7 @@ def _positive(item: Row, mapping: GraphMapping) -> bool:
 
 
 def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResult, changed: list[tuple[str, int]],
-           item_ids: list[str], item_emb: Tensor, fold: Tensor | None, batch_size: int, workers: int,
+           item_ids: list[str], item_emb: Tensor, fold: _Factors | None, batch_size: int, workers: int,
            progress: Progress | None, check: Callable[[], None]) -> None:
     index = {x: i for i, x in enumerate(item_ids)}
     weight_keys = {b.type: b.weight for b in mapping.behaviours if b.weight}
@@ -360,7 +412,8 @@ def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResu
             result.users_without_items += len(ids_all)
             done += len(ids_all)
             continue
-        user_emb = fold_users(run.fold, item_emb, pos, fold, run.params)
+        factors = fold.rows(i for p in pos for i in p) if fold is not None else None
+        user_emb = fold_users(run.fold, item_emb, pos, factors, run.params)
         rows_m = torch.repeat_interleave(torch.arange(len(ids)), torch.tensor([len(s) for s in seen], dtype=torch.long))
         cols_m = torch.tensor([i for s in seen for i in s], dtype=torch.long)
         top_i, top_s = top_unseen(user_emb @ items_t, rows_m, cols_m, k)
@@ -373,7 +426,8 @@ def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResu
         check()
         write_vectors(driver, mapping.user.label, ids, user_emb, run.prop, batch_size=batch_size, workers=workers,
                       id_key=mapping.user.id)
-        parallel_batches(driver, replace_q, recs, max(1, 5000 // max(k, 1)), {"run": run.info.id}, workers)
+        parallel_batches(driver, replace_q, recs, max(1, 5000 // max(k, 1)), {"run": run.info.id}, workers,
+                         prepare=item_positions)
         parallel_batches(driver, seen_q, [{"id": u, "n": n} for u, n in batch], batch_size,
                          {"key": run.seen_prop}, workers)
         result.users += len(ids)

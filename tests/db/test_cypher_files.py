@@ -14,7 +14,7 @@ PLACEHOLDER_VALUES: dict[str, str | tuple[str, ...]] = {
                       "rel": "RATED", "behaviour": "RATED", "node": "Item", "from": "User", "to": "Item",
                       "id": "id", "src_id": "id", "dst_id": "id", "user": "User", "item": "Item",
                       "entity": ("Entity", "Genre"), "user_id": "id", "item_id": "id",
-                      "entity_id": "id"}
+                      "entity_id": "id", "types": ("RATED", "VIEWED")}
 
 # Schema commands cannot be EXPLAINed; they are run for real by the `driver` fixture instead.
 NOT_EXPLAINABLE = ("schema/",)

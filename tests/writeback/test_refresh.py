@@ -116,6 +116,26 @@ def test_fold_in_reproduces_what_the_run_gives_users_it_saw(db: Driver) -> None:
     assert refresh(db).users_without_items == 0   # recorded: not picked again until they have more
 
 
+def test_changed_means_more_distinct_items_not_more_relationships(db: Driver) -> None:
+    # refresh finds candidates by their typed degree, then counts distinct items only for those: a second
+    # relationship to an item the user already had, or one of a type the run did not learn from, changes
+    # nobody's recommendations; one more item does
+    _published(db)
+    run = active_run(db)
+    assert run is not None and run.props["interactions"] == ["RATED"]
+    before = _recs(db)
+    db.execute_query("MATCH (u:User {id: 'a-u1'})-[r:RATED]->(i:Item) WITH u, i LIMIT 1 "
+                     "CREATE (u)-[:RATED {rating: 3.0, ts: 99}]->(i)")
+    db.execute_query("MATCH (u:User {id: 'a-u2'}), (i:Item {id: 'b-i0'}) CREATE (u)-[:VIEWED]->(i)")
+    res = refresh(db)
+    assert (res.users, res.recommended) == (0, 0) and _recs(db) == before
+    db.execute_query("MATCH (u:User {id: 'a-u1'}), (i:Item {id: 'b-i1'}) CREATE (u)-[:RATED {rating: 4.0}]->(i)")
+    res = refresh(db)
+    assert res.users == 1 and {x[0] for x in _recs(db) - before} == {"a-u1"}
+    assert "b-i1" not in {r.item for r in recommend(db, "a-u1", k=4)}
+    assert refresh(db).users == 0   # its count is recorded: a third refresh has nothing to do
+
+
 def test_als_fold_in_is_implicits_own_user_solve() -> None:
     from implicit.cpu.als import AlternatingLeastSquares
 
