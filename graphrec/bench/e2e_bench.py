@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> str:
         "",
         f"`python -m graphrec.bench.e2e_bench{' --scale ' + str(s) if s != 1.0 else ''}"
         f"{' --memory-gb ' + str(args.memory_gb) if args.memory_gb else ''}` on {platform.node()} "
-        f"({os.cpu_count()} cores, `--threads {args.threads or 'the cores available'}`). "
+        f"({os.cpu_count()} cores, `--threads {args.threads}`{' = the cores available' if not args.threads else ''}). "
         f"Synthetic, seeded graph of `graphrec.bench.train_bench`: {shape.users:,} users, {shape.items:,} items, "
         f"{graph.train.size(1):,} interactions, {shape.entities:,} entities, {rels - graph.train.size(1):,} distinct "
         f"triples in {shape.relations} relation types, 384-d item text; written into a throwaway Neo4j 5.26 in "
@@ -137,8 +137,9 @@ def main(argv: list[str] | None = None) -> str:
         f"| **whole command, wall** | **{wall:.0f}** ({wall / 60:.1f} min) |",
         "",
         f"- chosen: `{json.dumps(sel, default=str)}`; validation Recall@20 of the chosen setting "
-        f"{valid.get('recall@20', float('nan')):.4f} (a seeded 10% carve; the synthetic graph's power-law "
-        "pairs have little structure, so the figure is about the pipeline, not quality)",
+        f"{valid.get('recall@20', float('nan')):.4f} on the selection's validation pairs (the synthetic graph "
+        "has no stored split, so `--split auto` holds out each user's latest 10% by time; its power-law pairs "
+        "have little structure, so the figure is about the pipeline, not quality)",
         f"- epochs: {epochs if epochs is not None else CLOSED_FORM}",
         f"- learnt from {out['train_pairs']:,} interactions; published "
         f"{out.get('publish', {}).get('recommended', 0):,} RECOMMENDED; peak RSS of the train process {rss:.1f} GB",
