@@ -20,7 +20,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -77,11 +76,8 @@ def main(argv: list[str] | None = None) -> str:
     ap.add_argument("--memory-gb", type=float, help="graphrec train --memory-gb (default: its own bound)")
     ap.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
     args = ap.parse_args(argv)
-    full = Shape()
     s = args.scale
-    shape = replace(full, users=int(full.users * s), items=int(full.items * s),
-                    interactions=int(full.interactions * s), entities=int(full.entities * s),
-                    triples=int(full.triples * s))
+    shape = Shape().scaled(s)
     graph = synthetic_graph(shape)
     with tempfile.TemporaryDirectory() as tmp, server(Path(tmp), heap="2g", pagecache="1g") as settings:
         driver = connect(settings)

@@ -40,9 +40,7 @@ def main(argv: list[str] | None = None) -> str:
     args = ap.parse_args(argv)
     threads = set_threads(args.threads)
     full = Shape()
-    small = Shape(users=int(full.users * args.scale), items=int(full.items * args.scale),
-                  interactions=int(full.interactions * args.scale), entities=int(full.entities * args.scale),
-                  triples=int(full.triples * args.scale))
+    small = full.scaled(args.scale)
     cfg = TrainConfig(model="graph", out_dir=None, lam=None)
     graphs = {n: synthetic_graph(replace(small, relations=n)) for n in (1, 130)}
     best: dict[int, float] = {1: float("inf"), 130: float("inf")}

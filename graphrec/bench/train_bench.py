@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import resource
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch_geometric.data import HeteroData
@@ -35,6 +35,12 @@ class Shape:
     relations: int = 39
     triples: int = 2_557_746
     text_dim: int = 384
+
+    def scaled(self, factor: float) -> Shape:
+        """The same shape with every count (users, items, interactions, entities, triples) times ``factor``."""
+        return replace(self, users=int(self.users * factor), items=int(self.items * factor),
+                       interactions=int(self.interactions * factor), entities=int(self.entities * factor),
+                       triples=int(self.triples * factor))
 
 
 def _power_law(n: int, size: int, exponent: float, gen: torch.Generator) -> torch.Tensor:
