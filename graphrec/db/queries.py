@@ -67,9 +67,23 @@ def placeholders(text: str) -> set[str]:
     return set(_PLACEHOLDER.findall(text))
 
 
+class NameList(tuple[str, ...]):
+    """Allowed names (checked like any pasted name) pasted as a Cypher list of strings, ``['RATED', 'VIEWED']``:
+    for a query that compares a stored list of names with the ones pasted into its patterns."""
+
+    __slots__ = ()
+
+
+def _literal(name: str) -> str:
+    quote(name)   # raises unless allowed
+    return "'" + name.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
 def _quoted(value: str | Sequence[str]) -> str:
     if isinstance(value, str):
         return quote(value)
+    if isinstance(value, NameList):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
     if not value:
         raise ValueError("an empty list of labels cannot be pasted")
     return "|".join(quote(v) for v in value)   # a label expression, e.g. (e:`Genre`|`Tag`)
@@ -78,8 +92,9 @@ def _quoted(value: str | Sequence[str]) -> str:
 def render(name: str, **names: str | Sequence[str]) -> str:
     """Load query ``name`` and fill its ``{{placeholders}}`` with allowed, backtick-quoted names.
 
-    A value is a label, relationship type or property key (see :func:`graphrec.db.labels.quote`), or
-    a sequence of labels or relationship types, pasted as the expression ``A|B``.
+    A value is a label, relationship type or property key (see :func:`graphrec.db.labels.quote`), a
+    sequence of labels or relationship types, pasted as the expression ``A|B``, or a :class:`NameList`,
+    pasted as a list of string literals.
 
     Raises:
         NotFoundError: unknown query.
