@@ -230,7 +230,7 @@ def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: b
     if name is not None and show:
         from graphrec.db.names import mapping_params
         from graphrec.db.queries import statements
-        from graphrec.recommend.library import query_text
+        from graphrec.recommend.library import needs_run, query_text, run_names
 
         if name not in names():
             raise InputError("query", None, "NAME", f"no query {name!r} (have: {', '.join(names())})")
@@ -239,7 +239,8 @@ def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: b
         given = {**documented, **{k: v for k, v in mapping_params(mapping).items() if k in documented}}
         for key, value in given.items():
             click.echo(f":param {key} => {json.dumps(value).replace(chr(34), chr(39))}")
-        body = statements(query_text(name, mapping))[0]
+        run = run_names(app.driver()) if needs_run(name) else None   # the active run's types, where it has them
+        body = statements(query_text(name, mapping, run))[0]
         click.echo("\n".join(ln for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("//")))
         return
     if name is None:

@@ -9,23 +9,34 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
 
 import neo4j
 from neo4j import READ_ACCESS, Driver
 
-from graphrec.db import load_query, query_names, render
+from graphrec.db import load_query, query_names, read, render
 from graphrec.db.driver import META, translated
+from graphrec.db.labels import SchemaName, is_allowed
 from graphrec.db.names import ensure_checked, mapping_names, mapping_params
-from graphrec.db.queries import placeholders
+from graphrec.db.queries import NameList, placeholders
 from graphrec.errors import InputError, NotFoundError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 
 GROUP = "recommend"
 _PARAM = re.compile(r"^\s*//\s*:param\s+(\w+)\s*=>\s*(.+?)\s*$")
 _USE = re.compile(r"\$(\w+)")
+
+
+RunNames = Mapping[str, Sequence[str]]
+"""Placeholder values that come from the active run rather than the graph mapping."""
+
+NO_RUN_NAMES: RunNames = {"interactions": ("RECOMMENDED",), "interaction_names": NameList(())}
+"""The run placeholders when the active run records no interaction types (or none is active, or a
+caller has not read them): ``recommend_realtime``'s typed branch is then never taken (its guard compares
+``run.interactions`` with an empty list) and its other branch reads the user's relationships of every type
+but RECOMMENDED, or of the run's types: the same answer, without the typed expand's saving."""
 
 
 def names() -> list[str]:
@@ -101,11 +112,36 @@ def _jsonish(raw: str) -> bool:
     return True
 
 
-def query_text(name: str, mapping: GraphMapping = DEFAULT_MAPPING) -> str:
+def query_text(name: str, mapping: GraphMapping = DEFAULT_MAPPING, run: RunNames | None = None) -> str:
     """The text of ``cypher/recommend/<name>.cypher`` with the mapping's labels and id properties pasted
-    in (backtick-quoted; a mapping's names must be schema-checked first)."""
+    in (backtick-quoted; a mapping's names must be schema-checked first), and the active run's names
+    (``run``, from :func:`run_names`; default :data:`NO_RUN_NAMES`) where the query has them."""
     wanted = placeholders(load_query(f"{GROUP}/{name}"))
-    return render(f"{GROUP}/{name}", **{k: v for k, v in mapping_names(mapping).items() if k in wanted})
+    values = {**mapping_names(mapping), **(run if run is not None else NO_RUN_NAMES)}
+    return render(f"{GROUP}/{name}", **{k: v for k, v in values.items() if k in wanted})
+
+
+def needs_run(name: str) -> bool:
+    """Whether query ``name`` has placeholders filled from the active run (see :func:`run_names`)."""
+    return bool(placeholders(load_query(f"{GROUP}/{name}")) & NO_RUN_NAMES.keys())
+
+
+def run_names(tx: neo4j.ManagedTransaction | Driver) -> RunNames:
+    """The active run's placeholder values: ``interactions``, the relationship types its model learnt
+    from (a user's seen items are those reached by them), and ``interaction_names``, the same as a list of
+    strings. Names outside graphrec's allowlist (a graph mapping's) are checked against the database's
+    relationship types; :data:`NO_RUN_NAMES` when the run records none, or none is active."""
+    def rows(text: str) -> list[neo4j.Record]:
+        if isinstance(tx, Driver):
+            return read(tx, text)
+        return list(tx.run(text))
+
+    found = rows(load_query("serve/active_interactions"))
+    recorded = [str(t) for t in (found[0]["interactions"] or [])] if found else []
+    if not all(is_allowed(t) for t in recorded):
+        have = set(rows(load_query("extract/schema_names"))[0]["types"])
+        recorded = [SchemaName(t, "type") for t in recorded if t in have]
+    return {"interactions": tuple(recorded), "interaction_names": NameList(recorded)} if recorded else NO_RUN_NAMES
 
 
 def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None,
@@ -129,7 +165,7 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
     if name not in names():
         raise NotFoundError(f"no query {name!r} in cypher/{GROUP}/ (have: {', '.join(names())})")
     mapping = ensure_checked(driver, mapping)
-    text = query_text(name, mapping)
+    with_run = needs_run(name)
     used = parameters(name)
     values = {**{k: v for k, v in mapping_params(mapping).items() if k in used}, **dict(params or {})}
     missing = [p for p in parameters(name) if p not in values]
@@ -142,7 +178,7 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
 
     @neo4j.unit_of_work(metadata=META)
     def work(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
-        return list(tx.run(text, values))
+        return list(tx.run(query_text(name, mapping, run_names(tx) if with_run else None), values))
 
     with translated(str(getattr(driver, "graphrec_uri", "Neo4j"))), driver.session(
         database=database if isinstance(database, str) else None, default_access_mode=READ_ACCESS,

@@ -6,15 +6,16 @@ import pytest
 from neo4j import Driver
 
 from graphrec.bench import BENCH_CYPHER
-from graphrec.db.queries import load_query, placeholders, query_names, render, render_from, statements
+from graphrec.db.queries import NameList, load_query, placeholders, query_names, render, render_from, statements
 
 # A value for each placeholder name used in cypher/ files, so EXPLAIN sees a concrete label/type.
-PLACEHOLDER_VALUES: dict[str, str | tuple[str, ...]] = {
+PLACEHOLDER_VALUES: dict[str, str | tuple[str, ...] | NameList] = {
                       "label": "Item", "Label": "Item", "src": "User", "dst": "Item", "type": "RATED",
                       "rel": "RATED", "behaviour": "RATED", "node": "Item", "from": "User", "to": "Item",
                       "id": "id", "src_id": "id", "dst_id": "id", "user": "User", "item": "Item",
                       "entity": ("Entity", "Genre"), "user_id": "id", "item_id": "id",
-                      "entity_id": "id", "types": ("RATED", "VIEWED")}
+                      "entity_id": "id", "types": ("RATED", "VIEWED"), "interactions": ("RATED",),
+                      "interaction_names": NameList(["RATED"])}
 
 # Schema commands cannot be EXPLAINed; they are run for real by the `driver` fixture instead.
 NOT_EXPLAINABLE = ("schema/",)

@@ -306,6 +306,22 @@ def test_query_cypher_prints_the_mapped_query(trained: dict[str, Any], neo4j_set
     assert unknown.exit_code == 2 and "unknown entity 'no-such-genre'" in unknown.stderr
 
 
+def test_query_cypher_prints_realtime_for_the_active_runs_types(trained: dict[str, Any], neo4j_settings: Settings,
+                                                                driver: Driver) -> None:
+    res = _run(neo4j_settings, "query", "recommend_realtime", "--cypher")
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    params = {ln.split()[1]: json.loads(ln.split("=>", 1)[1].replace("'", '"')) for ln in lines
+              if ln.startswith(":param ")}
+    text = "\n".join(ln for ln in lines if not ln.startswith(":param "))
+    # the run learnt from REVIEWED (--interactions): only those relationships are expanded for the seen set
+    assert "(u)-[:`REVIEWED`]->(s)" in text and "run.interactions = ['REVIEWED']" in text and "{{" not in text
+    rows = driver.execute_query(text, params).records
+    live = _json(_run(neo4j_settings, "recommend", params["user"], "-k", str(params["k"]), "--realtime", "--json"))
+    assert [r["item"] for r in rows] == [r["item"] for r in live] and len(rows) == params["k"]
+    assert not {r["item"] for r in rows} & _seen(driver, params["user"])
+
+
 def test_similar_by_title_on_the_mapped_item(trained: dict[str, Any], neo4j_settings: Settings,
                                             driver: Driver) -> None:
     title = driver.execute_query("MATCH (m:Movie {movieId: '50'}) RETURN m.title AS t").records[0]["t"]

@@ -10,7 +10,7 @@ import pytest
 from neo4j import Driver
 
 from graphrec.recommend import examples
-from graphrec.recommend.library import query_text
+from graphrec.recommend.library import query_text, run_names
 from graphrec.writeback import RunSpec, publish
 from tests.conftest import clear_graph
 from tests.recommend.toygraph import build
@@ -32,7 +32,7 @@ def _profile(driver: Driver, name: str, user: str) -> int:
     params = {**examples(name), "user": user, "item": "i3", "items": ["i1", "i2"], "k": K, "entity": "genre:Comedy",
               "text_index": None, "n": K, "limit": 5}
     with driver.session() as s:
-        summary = s.run("PROFILE " + query_text(name), params).consume()
+        summary = s.run("PROFILE " + query_text(name, run=run_names(driver)), params).consume()
     assert summary.profile is not None
     return _hits(summary.profile)
 
@@ -43,7 +43,7 @@ def _measure(driver: Driver, scale: int) -> dict[str, int]:
     driver.execute_query("UNWIND range(1, $n) AS x CREATE (:Entity {id: 'kg:' + x, name: 'kg ' + x, kind: 'kg'})",
                          {"n": KG_PER_ITEM * 80 * scale})
     user_emb, item_emb = graph.embeddings(dim=16)
-    publish(driver, RunSpec("profile"), graph.ids, user_emb, item_emb, graph.exclude, k=K)
+    publish(driver, RunSpec("profile"), graph.ids, user_emb, item_emb, graph.exclude, k=K, interactions=["RATED"])
     out = {name: max(_profile(driver, name, u) for u in USERS) for name in QUERIES}
     # then make every item popular: FANS_PER_ITEM × scale other users rate every item. diverse reads
     # each candidate's entity links, not its users (an untyped expand from the item walks them all)
