@@ -32,12 +32,20 @@ from pathlib import Path
 from neo4j import Driver
 
 from graphrec.bench.report import write_section
-from graphrec.bench.serve_bench import Graph, K, Latency, embeddings, load_lastfm, server, synthetic_amazon
+from graphrec.bench.serve_bench import (
+    Graph,
+    K,
+    Latency,
+    embeddings,
+    load_lastfm,
+    publish_graph,
+    server,
+    synthetic_amazon,
+)
 from graphrec.db import connect
 from graphrec.db.schema import apply_schema
 from graphrec.recommend import recommend
 from graphrec.server.local import free_port
-from graphrec.writeback import RunSpec, publish
 
 
 def _measure(name: str, make_client: Callable[[], Callable[[str], None]], users: list[str], clients: int,
@@ -159,7 +167,7 @@ def main(argv: list[str] | None = None) -> None:
             graph = (load_lastfm(driver, args.data_dir, Path(tmp)) if args.graph == "lastfm-2k"
                      else synthetic_amazon(driver))
             user_emb, item_emb = embeddings(graph)
-            publish(driver, RunSpec("bench", {"dim": 64}), graph.ids, user_emb, item_emb, graph.exclude, k=K)
+            publish_graph(driver, graph, user_emb, item_emb)
             users = sorted({graph.ids["User"][u] for u in graph.exclude[0].tolist()})
             proc, port = start_api(settings.uri, settings.resolved_password(), Path(tmp))
             try:

@@ -66,6 +66,7 @@ class Graph:
     ids: dict[str, list[str]]
     exclude: Tensor
     source: str
+    interactions: list[str]
     load_seconds: float = 0.0
 
 
@@ -111,13 +112,15 @@ def load_lastfm(driver: Driver, data_dir: Path, home: Path) -> Graph:
     """The real lastfm-2k through ingest (write) and graphrec.loaders (stream back to tensors)."""
     from graphrec.ingest.registry import LoadOptions, load_dataset
     from graphrec.loaders.build import load_graph
+    from graphrec.loaders.spec import discover_spec
 
     t = time.perf_counter()
     load_dataset(driver, "lastfm-2k", LoadOptions(), data_dir, home, progress=False)
-    g = load_graph(driver)
+    g = load_graph(driver, discover_spec(driver, interactions=["LISTENED"]))  # as the models are evaluated
     exclude = torch.cat([g.train, g.valid, g.test], dim=1)
     return Graph("lastfm-2k", {"User": g.ids[g.user_type], "Item": g.ids[g.item_type]}, exclude,
-                 "real HetRec lastfm-2k (graphrec.ingest + graphrec.loaders)", time.perf_counter() - t)
+                 "real HetRec lastfm-2k (graphrec.ingest + graphrec.loaders)", list(g.behaviours),
+                 time.perf_counter() - t)
 
 
 def synthetic_amazon(driver: Driver, users: int = 70_000, items: int = 25_000, interactions: int = 850_000,
@@ -161,8 +164,16 @@ def synthetic_amazon(driver: Driver, users: int = 70_000, items: int = 25_000, i
     write_records(driver, rec, batch_size=20_000, progress=False)
     exclude = torch.stack([torch.from_numpy(u), torch.from_numpy(i)])
     return Graph("amazon-book-size", {"User": user_ids, "Item": item_ids}, exclude,
-                 f"synthetic, power-law ({users} users, {items} items, {interactions} interactions)",
+                 f"synthetic, power-law ({users} users, {items} items, {interactions} interactions)", ["RATED"],
                  time.perf_counter() - t)
+
+
+def publish_graph(driver: Driver, graph: Graph, user_emb: Tensor, item_emb: Tensor, name: str = "bench",
+                  activate_run: bool = True) -> PublishResult:
+    """Publish ``graph``'s embeddings as run ``name``, recording the graph's interaction types as a trained
+    run does (``recommend_realtime``'s seen filter reads those)."""
+    return publish(driver, RunSpec(name, {"dim": DIM}), graph.ids, user_emb, item_emb, graph.exclude, k=K,
+                   activate_run=activate_run, interactions=graph.interactions)
 
 
 def embeddings(graph: Graph) -> tuple[Tensor, Tensor]:
@@ -252,12 +263,18 @@ def query_hits(driver: Driver, name: str, params: list[dict[str, Any]]) -> tuple
     from graphrec.db import load_query
     from graphrec.db.names import mapping_params
     from graphrec.mapping import DEFAULT_MAPPING
-    from graphrec.recommend.library import query_text
+    from graphrec.recommend.library import needs_run, query_text, run_names
 
     if name in PEERS.values():
         names = _peer_names(driver, name)
         return db_hits(driver, load_query(name, BENCH_CYPHER), [_peer_params(p, names) for p in params])
-    return db_hits(driver, query_text(name), [{**mapping_params(DEFAULT_MAPPING), **p} for p in params])
+    if not needs_run(name):
+        return db_hits(driver, query_text(name), [{**mapping_params(DEFAULT_MAPPING), **p} for p in params])
+    # rendered for the active run as run_query renders it, after a read of the run's names: counted too
+    lookup = db_hits(driver, load_query("serve/active_interactions"), [{}])
+    mean, most = db_hits(driver, query_text(name, run=run_names(driver)),
+                         [{**mapping_params(DEFAULT_MAPPING), **p} for p in params])
+    return mean + lookup[0], most + lookup[1]
 
 
 def realtime_recall(driver: Driver, graph: Graph, user_emb: Tensor, item_emb: Tensor, n: int = 100,
@@ -300,7 +317,7 @@ def bench_graph(driver: Driver, graph: Graph, requests: int
     user_emb, item_emb = embeddings(graph)
     ceiling = (wire_ceiling(driver, graph.ids["User"], user_emb, as_floats=True),
                wire_ceiling(driver, graph.ids["User"], user_emb, as_floats=False))
-    result = publish(driver, RunSpec("bench", {"dim": DIM}), graph.ids, user_emb, item_emb, graph.exclude, k=K)
+    result = publish_graph(driver, graph, user_emb, item_emb)
     print(f"{graph.name}: published {result.vectors} vectors at {result.vectors_per_s:,.0f}/s, "
           f"{result.recommended} RECOMMENDED at {result.recommended_per_s:,.0f}/s; {result.seconds}", flush=True)
     # users and items with at least one interaction (the others have zero vectors and no recommendations)
@@ -470,8 +487,7 @@ def switch_times(driver: Driver, graph: Graph, run_a: str, user_emb: Tensor, ite
     ``run_a`` (:func:`graphrec.writeback.activate` without the counts check, as publish calls it), seconds each."""
     from graphrec.writeback import activate
 
-    run_b = publish(driver, RunSpec("bench-b", {"dim": DIM}), graph.ids, user_emb, item_emb, graph.exclude, k=K,
-                    activate_run=False).run_id
+    run_b = publish_graph(driver, graph, user_emb, item_emb, "bench-b", activate_run=False).run_id
     out = []
     for n in range(flips):
         t = time.perf_counter()
@@ -547,8 +563,7 @@ def main(argv: list[str] | None = None) -> None:
                     results: list[tuple[PublishResult, str, str]] = []
                     for _ in range(args.repeats):
                         before = _loadavg()
-                        res = publish(driver, RunSpec("bench", {"dim": DIM}), graph.ids, user_emb, item_emb,
-                                      graph.exclude, k=K)
+                        res = publish_graph(driver, graph, user_emb, item_emb)
                         results.append((res, before, _loadavg()))
                         print(f"{graph.name}: published in {res.seconds['total']:.1f} s; {res.seconds}", flush=True)
                         if len(results) > 1:
@@ -561,8 +576,7 @@ def main(argv: list[str] | None = None) -> None:
                     continue
                 if args.hnsw:
                     user_emb, item_emb = embeddings(graph)
-                    res = publish(driver, RunSpec("bench", {"dim": DIM}), graph.ids, user_emb, item_emb,
-                                  graph.exclude, k=K)
+                    res = publish_graph(driver, graph, user_emb, item_emb)
                     print(f"{graph.name}: published; {res.seconds}", flush=True)
                     switches = switch_times(driver, graph, res.run_id, user_emb, item_emb)
                     text = hnsw_section(graph, res, hnsw_sweep(driver, graph, res.run_id, user_emb, item_emb, grid),
