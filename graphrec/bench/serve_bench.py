@@ -270,7 +270,8 @@ def query_hits(driver: Driver, name: str, params: list[dict[str, Any]]) -> tuple
         return db_hits(driver, load_query(name, BENCH_CYPHER), [_peer_params(p, names) for p in params])
     if not needs_run(name):
         return db_hits(driver, query_text(name), [{**mapping_params(DEFAULT_MAPPING), **p} for p in params])
-    # rendered for the active run as run_query renders it, after a read of the run's names: counted too
+    # rendered for the active run as run_query renders it; the read of the run's names is counted with every
+    # query, although a driver reads them at most once per RUN_NAMES_TTL (an over-count of a few hits)
     lookup = db_hits(driver, load_query("serve/active_interactions"), [{}])
     mean, most = db_hits(driver, query_text(name, run=run_names(driver)),
                          [{**mapping_params(DEFAULT_MAPPING), **p} for p in params])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import time
+import weakref
 from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -126,20 +128,34 @@ def needs_run(name: str) -> bool:
     return bool(placeholders(load_query(f"{GROUP}/{name}")) & NO_RUN_NAMES.keys())
 
 
-def run_names(tx: neo4j.ManagedTransaction | Driver) -> RunNames:
+RUN_NAMES_TTL = 2.0
+"""Seconds :func:`run_query` reuses a driver's :func:`run_names` before reading them again. A stale value
+costs speed, never correctness: the query's guard then takes its untyped branch (see ``recommend_realtime``)."""
+
+_known: weakref.WeakKeyDictionary[Driver, tuple[float, RunNames]] = weakref.WeakKeyDictionary()
+
+
+def cached_run_names(driver: Driver) -> RunNames:
+    """:func:`run_names` of ``driver``, read at most once per :data:`RUN_NAMES_TTL` seconds: a realtime
+    request then costs one round trip, not two."""
+    now = time.monotonic()
+    hit = _known.get(driver)
+    if hit is not None and now - hit[0] < RUN_NAMES_TTL:
+        return hit[1]
+    names = run_names(driver)
+    _known[driver] = (now, names)
+    return names
+
+
+def run_names(driver: Driver) -> RunNames:
     """The active run's placeholder values: ``interactions``, the relationship types its model learnt
     from (a user's seen items are those reached by them), and ``interaction_names``, the same as a list of
     strings. Names outside graphrec's allowlist (a graph mapping's) are checked against the database's
     relationship types; :data:`NO_RUN_NAMES` when the run records none, or none is active."""
-    def rows(text: str) -> list[neo4j.Record]:
-        if isinstance(tx, Driver):
-            return read(tx, text)
-        return list(tx.run(text))
-
-    found = rows(load_query("serve/active_interactions"))
+    found = read(driver, load_query("serve/active_interactions"))
     recorded = [str(t) for t in (found[0]["interactions"] or [])] if found else []
     if not all(is_allowed(t) for t in recorded):
-        have = set(rows(load_query("extract/schema_names"))[0]["types"])
+        have = set(read(driver, load_query("extract/schema_names"))[0]["types"])
         recorded = [SchemaName(t, "type") for t in recorded if t in have]
     return {"interactions": tuple(recorded), "interaction_names": NameList(recorded)} if recorded else NO_RUN_NAMES
 
@@ -165,7 +181,7 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
     if name not in names():
         raise NotFoundError(f"no query {name!r} in cypher/{GROUP}/ (have: {', '.join(names())})")
     mapping = ensure_checked(driver, mapping)
-    with_run = needs_run(name)
+    run = cached_run_names(driver) if needs_run(name) else None
     used = parameters(name)
     values = {**{k: v for k, v in mapping_params(mapping).items() if k in used}, **dict(params or {})}
     missing = [p for p in parameters(name) if p not in values]
@@ -178,7 +194,7 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
 
     @neo4j.unit_of_work(metadata=META)
     def work(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
-        return list(tx.run(query_text(name, mapping, run_names(tx) if with_run else None), values))
+        return list(tx.run(query_text(name, mapping, run), values))
 
     with translated(str(getattr(driver, "graphrec_uri", "Neo4j"))), driver.session(
         database=database if isinstance(database, str) else None, default_access_mode=READ_ACCESS,

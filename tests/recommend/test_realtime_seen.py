@@ -14,7 +14,7 @@ import torch
 from neo4j import Driver
 
 from graphrec.db.queries import NameList
-from graphrec.recommend import recommend, recommend_realtime
+from graphrec.recommend import library, recommend, recommend_realtime
 from graphrec.recommend.library import NO_RUN_NAMES, query_text, run_names
 from graphrec.writeback import RunSpec, activate, publish
 from tests.conftest import clear_graph
@@ -91,18 +91,26 @@ def test_other_types_cost_no_db_hits(driver: Driver, typed: Published) -> None:
     driver.execute_query("MATCH (:User {id: $u})-[r:TAGGED]->() DELETE r", {"u": USER})
 
 
-def test_a_run_without_types_treats_every_relationship_as_seen(driver: Driver, typed: Published) -> None:
+def test_a_run_without_types_treats_every_relationship_as_seen(driver: Driver, typed: Published,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     viewed = _view_top(driver, typed)
+    monkeypatch.setattr(library, "RUN_NAMES_TTL", 3600.0)
+    recommend_realtime(driver, USER, k=K)   # the typed run's names, cached
     untyped = publish(driver, RunSpec("untyped", {"dim": 16}), typed.graph.ids, typed.user_emb, typed.item_emb,
                       typed.graph.exclude, k=K)
     try:
         assert run_names(driver) == NO_RUN_NAMES
-        got = [r.item for r in recommend_realtime(driver, USER, k=K)]
         ui = typed.graph.ids["User"].index(USER)
         scores = typed.item_emb @ typed.user_emb[ui]
         for item in typed.graph.seen[USER] | set(viewed):
             scores[typed.graph.ids["Item"].index(item)] = float("-inf")
-        assert got == [typed.graph.ids["Item"][i] for i in torch.topk(scores, K).indices.tolist()]
+        expected = [typed.graph.ids["Item"][i] for i in torch.topk(scores, K).indices.tolist()]
+        # rendered with the previous run's cached names (its guard fails over), then with fresh ones
+        assert library.cached_run_names(driver) != NO_RUN_NAMES
+        assert [r.item for r in recommend_realtime(driver, USER, k=K)] == expected
+        monkeypatch.setattr(library, "RUN_NAMES_TTL", 0.0)
+        assert [r.item for r in recommend_realtime(driver, USER, k=K)] == expected
+        assert library.cached_run_names(driver) == NO_RUN_NAMES
     finally:
         activate(driver, typed.result.run_id)
         assert untyped.run_id != typed.result.run_id
