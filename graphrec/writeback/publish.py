@@ -34,6 +34,8 @@ from graphrec.writeback.runs import (
 )
 from graphrec.writeback.topk import TopK, top_k
 from graphrec.writeback.vectors import (
+    HNSW_MIPS_EF_CONSTRUCTION,
+    HNSW_MIPS_M,
     await_index,
     create_run_index,
     ensure_id_indexes,
@@ -297,7 +299,8 @@ def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], lab
                               workers=workers, id_key=id_keys.get(item_type, "id"))
             t_index = time.perf_counter()
             create_run_index(driver, names["item_index"], item_type, names["prop"], int(item_emb.size(1)))
-            create_run_index(driver, names["mips_index"], item_type, names["mips_prop"], int(mips.size(1)))
+            create_run_index(driver, names["mips_index"], item_type, names["mips_prop"], int(mips.size(1)),
+                             m=HNSW_MIPS_M, ef_construction=HNSW_MIPS_EF_CONSTRUCTION)
             result.seconds["index"] = time.perf_counter() - t_index
             n += write_vectors(driver, user_type, user_ids, user_emb, names["prop"], batch_size=batch_size,
                                on_batch=vec_tick, workers=workers, id_key=id_keys.get(user_type, "id"))

@@ -111,6 +111,12 @@ HNSW_M = 32
 """HNSW degree of the run indexes (default of :func:`create_run_index`; Neo4j's own is 16)."""
 HNSW_EF_CONSTRUCTION = 200
 """HNSW build beam of the run indexes (default of :func:`create_run_index`; Neo4j's own is 100)."""
+HNSW_MIPS_M = 16
+"""HNSW degree of the run's MIPS index (``recommend_realtime``)."""
+HNSW_MIPS_EF_CONSTRUCTION = 1600
+"""HNSW build beam of the run's MIPS index. Trained vectors have heavy-tailed norms (``graph`` on lastfm-2k:
+median 0.01, largest 0.59), so most MIPS-augmented items crowd near the extra axis and a graph built with a
+narrow beam cannot be searched: recall@20 0.48 at ef_construction 200, 0.98 at 1600 (BENCHMARKS.md, HNSW)."""
 
 
 def create_run_index(driver: Driver, name: str, label: str, key: str, dim: int, m: int = HNSW_M,

@@ -8,6 +8,7 @@ from neo4j import Driver
 
 from graphrec.errors import InputError
 from graphrec.writeback import RunSpec, list_runs, publish
+from graphrec.writeback.vectors import HNSW_EF_CONSTRUCTION, HNSW_M, HNSW_MIPS_EF_CONSTRUCTION, HNSW_MIPS_M
 from tests.recommend.toygraph import build
 
 
@@ -53,10 +54,15 @@ def test_publish_writes_run_vectors_recommendations_and_index(db: Driver) -> Non
     assert _count(db, "MATCH (n) WHERE n.embedding IS NOT NULL RETURN count(n)") == 0
     assert _count(db, "MATCH (n:Genre) WHERE n[$p] IS NOT NULL RETURN count(n)", p=run.props["prop"]) == len(GENRE_IDS)
     idx = {r["name"]: r for r in db.execute_query(
-        "SHOW VECTOR INDEXES YIELD name, labelsOrTypes, properties, state RETURN *").records}
+        "SHOW VECTOR INDEXES YIELD name, labelsOrTypes, properties, state, options RETURN *").records}
     assert set(idx) == {run.props["item_index"], run.props["mips_index"]}
     assert all(r["state"] == "ONLINE" and r["labelsOrTypes"] == ["Item"] for r in idx.values())
     assert idx[run.props["item_index"]]["properties"] == [run.props["prop"]]
+    # the MIPS index is built with the wider beam its crowded vectors need (HNSW_MIPS_*, BENCHMARKS.md)
+    config = {name: r["options"]["indexConfig"] for name, r in idx.items()}
+    hnsw = {name: (c["vector.hnsw.m"], c["vector.hnsw.ef_construction"]) for name, c in config.items()}
+    assert hnsw[run.props["mips_index"]] == (HNSW_MIPS_M, HNSW_MIPS_EF_CONSTRUCTION)
+    assert hnsw[run.props["item_index"]] == (HNSW_M, HNSW_EF_CONSTRUCTION)
 
 
 GENRE_IDS = ["genre:Comedy", "genre:Drama", "genre:Action", "genre:Horror", "genre:Jazz", "genre:Rock"]
