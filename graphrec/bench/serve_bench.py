@@ -27,6 +27,7 @@ and user activity, 2 genre entities per item).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import random
 import secrets
@@ -51,6 +52,7 @@ from graphrec.bench.report import write_section
 from graphrec.config import Settings, load_settings
 from graphrec.db import connect
 from graphrec.db.schema import apply_schema
+from graphrec.loaders.types import RecGraph
 from graphrec.recommend import run_query
 from graphrec.writeback import PublishResult, RunSpec, publish
 
@@ -68,6 +70,7 @@ class Graph:
     source: str
     interactions: list[str]
     load_seconds: float = 0.0
+    rec: RecGraph | None = None   # the streamed graph (lastfm-2k), for --vectors <model>
 
 
 @dataclass
@@ -120,7 +123,7 @@ def load_lastfm(driver: Driver, data_dir: Path, home: Path) -> Graph:
     exclude = torch.cat([g.train, g.valid, g.test], dim=1)
     return Graph("lastfm-2k", {"User": g.ids[g.user_type], "Item": g.ids[g.item_type]}, exclude,
                  "real HetRec lastfm-2k (graphrec.ingest + graphrec.loaders)", list(g.behaviours),
-                 time.perf_counter() - t)
+                 time.perf_counter() - t, g)
 
 
 def synthetic_amazon(driver: Driver, users: int = 70_000, items: int = 25_000, interactions: int = 850_000,
@@ -174,6 +177,17 @@ def publish_graph(driver: Driver, graph: Graph, user_emb: Tensor, item_emb: Tens
     run does (``recommend_realtime``'s seen filter reads those)."""
     return publish(driver, RunSpec(name, {"dim": DIM}), graph.ids, user_emb, item_emb, graph.exclude, k=K,
                    activate_run=activate_run, interactions=graph.interactions)
+
+
+def trained_embeddings(graph: Graph, model: str) -> tuple[Tensor, Tensor]:
+    """The user and item vectors of graphrec's ``model`` fitted on ``graph`` (every interaction, no hold-out):
+    trained vectors, whose heavy-tailed norms make the MIPS index harder to search than SVD's."""
+    from graphrec.train import TrainConfig, fit
+
+    if graph.rec is None:
+        raise SystemExit(f"--vectors {model}: only a graph streamed from Neo4j (lastfm-2k) can be trained on")
+    fitted = fit(graph.rec, TrainConfig(model=model), progress=False, holdout=False)
+    return fitted.user_emb.float().contiguous(), fitted.item_emb.float().contiguous()
 
 
 def embeddings(graph: Graph) -> tuple[Tensor, Tensor]:
@@ -330,6 +344,11 @@ def bench_graph(driver: Driver, graph: Graph, requests: int
         "similar_items": lambda r: {"item": r.choice(items), "k": 10, "text_index": None},
     }
     lat: list[Latency] = []
+    # the bench process holds the whole graph (ids, pairs, vectors), which a serving client does not; a full
+    # garbage collection of that heap stops every client thread at once (suspected of the ~200 ms 16-client
+    # p99 seen in one cell or another, peers included)
+    gc.collect()
+    gc.freeze()
     for q, p in queries.items():
         peer = PEERS[q]
         sample = [p(random.Random(20_000 + n)) for n in range(20)]
@@ -349,7 +368,8 @@ def bench_graph(driver: Driver, graph: Graph, requests: int
 
 def section(rows: list[tuple[Graph, PublishResult, list[Latency], str, tuple[float, float]]]) -> str:
     out = ["Write-back (`graphrec.writeback.publish`, 64-d, top-20, batched UNWIND, 2 writer threads) and "
-           "recommend query latency (`graphrec.recommend.run_query`, Bolt, client threads on the same machine). "
+           "recommend query latency (`graphrec.recommend.run_query`, Bolt, client threads on the same machine; the "
+           "bench's own heap frozen out of the garbage collector first, `gc.freeze()`). "
            "Targets: >= 50k vectors/s; p99 < 10 ms precomputed, < 30 ms real-time.", "",
            "| graph | users | items | interactions | vectors/s written | receive-only, float lists /s | "
            "receive-only, strings /s | RECOMMENDED rels/s | vector index build s | switch s | publish total s |",
@@ -435,6 +455,7 @@ def hnsw_sweep(driver: Driver, graph: Graph, run_id: str, user_emb: Tensor, item
     ``n`` users and ``similar_items``' cosine search over ``n`` items."""
     from graphrec.db import read
     from graphrec.db.queries import load_query as bench_query
+    from graphrec.db.queries import render_from
     from graphrec.writeback import get_run
     from graphrec.writeback.vectors import await_index, create_run_index, drop_index
 
@@ -442,7 +463,9 @@ def hnsw_sweep(driver: Driver, graph: Graph, run_id: str, user_emb: Tensor, item
     prop, mips_prop = str(run.props["prop"]), str(run.props["mips_prop"])
     for name in (run.props["item_index"], run.props["mips_index"]):  # Neo4j keeps one index per property
         drop_index(driver, str(name))
-    rt_q, sim_q = bench_query("index_realtime", BENCH_CYPHER), bench_query("index_similar", BENCH_CYPHER)
+    rt_q = render_from(BENCH_CYPHER, "index_realtime", types=graph.interactions)
+    sim_q = bench_query("index_similar", BENCH_CYPHER)
+    dim = int(item_emb.size(1))
     rnd = random.Random(2)
     active_u = [u for u in range(len(graph.ids["User"])) if bool(user_emb[u].any())]
     active_i = [i for i in range(len(graph.ids["Item"])) if bool(item_emb[i].any())]
@@ -461,11 +484,11 @@ def hnsw_sweep(driver: Driver, graph: Graph, run_id: str, user_emb: Tensor, item
     for m, efc in grid:
         names = {"mips": f"sweep_mips_{m}_{efc}", "item": f"sweep_item_{m}_{efc}"}
         t = time.perf_counter()
-        create_run_index(driver, names["mips"], "Item", mips_prop, DIM + 1, m=m, ef_construction=efc)
+        create_run_index(driver, names["mips"], "Item", mips_prop, dim + 1, m=m, ef_construction=efc)
         await_index(driver, names["mips"])
         mips_s = time.perf_counter() - t
         t = time.perf_counter()
-        create_run_index(driver, names["item"], "Item", prop, DIM, m=m, ef_construction=efc)
+        create_run_index(driver, names["item"], "Item", prop, dim, m=m, ef_construction=efc)
         await_index(driver, names["item"])
         item_s = time.perf_counter() - t
         rt = sum(len(exact_u[ui] & {r["item"] for r in read(driver, rt_q, {
@@ -500,24 +523,30 @@ def switch_times(driver: Driver, graph: Graph, run_a: str, user_emb: Tensor, ite
     return out
 
 
-def hnsw_section(graph: Graph, result: PublishResult, points: list[HnswPoint], switches: list[float]) -> str:
-    from graphrec.writeback.vectors import HNSW_EF_CONSTRUCTION, HNSW_M
+def hnsw_section(graph: Graph, result: PublishResult, points: list[HnswPoint], switches: list[float],
+                 vectors: str = "svd") -> str:
+    from graphrec.writeback.vectors import HNSW_EF_CONSTRUCTION, HNSW_M, HNSW_MIPS_EF_CONSTRUCTION, HNSW_MIPS_M
 
-    out = [f"## HNSW parameters of the run indexes ({graph.name})", "",
-           f"HNSW parameters by measurement on {graph.name} ({len(graph.ids['Item'])} items, 64-d SVD vectors; "
-           "`python -m graphrec.bench.serve_bench --graphs " + graph.name + " --hnsw --grid "
-           + ",".join(f"{p.m}:{p.ef_construction}" for p in points) + "`). Each row builds the "
-           "run's two unquantised cosine indexes again (MIPS-augmented 65-d for `recommend_realtime`, 64-d for "
+    what = ("64-d SVD vectors" if vectors == "svd" else
+            f"the user and item vectors of graphrec's `{vectors}` model fitted on all of its LISTENED pairs")
+    out = [f"## HNSW parameters of the run indexes ({graph.name}, {vectors} vectors)", "",
+           f"HNSW parameters by measurement on {graph.name} ({len(graph.ids['Item'])} items, {what}; "
+           "`python -m graphrec.bench.serve_bench --graphs " + graph.name + " --hnsw --vectors " + vectors
+           + " --grid " + ",".join(f"{p.m}:{p.ef_construction}" for p in points) + "`). Each row builds the "
+           "run's two unquantised cosine indexes again (MIPS-augmented for `recommend_realtime`, plain for "
            "`similar_items`), one after the other, and measures recall@20 against exact top-20 over 200 users "
-           "(dot product, seen items masked, candidates=100) and 200 items (cosine).", "",
+           "(dot product, the user's items of the run's interaction types masked, candidates=100) and 200 items "
+           f"(cosine). Defaults: m={HNSW_MIPS_M}, ef_construction={HNSW_MIPS_EF_CONSTRUCTION} for the MIPS index, "
+           f"m={HNSW_M}, ef_construction={HNSW_EF_CONSTRUCTION} for the item index.", "",
            "| m | ef_construction | MIPS index build s | item index build s | recall@20 realtime | "
            "recall@20 similar |", "|---|---|---|---|---|---|"]
     for p in points:
-        mark = " (default)" if (p.m, p.ef_construction) == (HNSW_M, HNSW_EF_CONSTRUCTION) else ""
+        mark = ((" (MIPS default)" if (p.m, p.ef_construction) == (HNSW_MIPS_M, HNSW_MIPS_EF_CONSTRUCTION) else "")
+                + (" (item default)" if (p.m, p.ef_construction) == (HNSW_M, HNSW_EF_CONSTRUCTION) else ""))
         out.append(f"| {p.m}{mark} | {p.ef_construction} | {p.mips_build_s:.1f} | {p.item_build_s:.1f} | "
                    f"{p.realtime_recall:.3f} | {p.similar_recall:.3f} |")
     sec = result.seconds
-    out += ["", f"Publish at the default (m={HNSW_M}, ef_construction={HNSW_EF_CONSTRUCTION}) in the same run: "
+    out += ["", "Publish at the defaults in the same run: "
             f"total {sec.get('total', 0):.1f} s = vectors {sec.get('vectors', 0):.1f} s + both indexes "
             f"{sec.get('index', 0):.1f} s + RECOMMENDED {sec.get('recommended', 0):.1f} s + counts check "
             f"{sec.get('verify', 0):.1f} s + switch {sec.get('activate', 0):.3f} s (the first; publish plans its "
@@ -545,6 +574,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=1, help="publishes per graph with --publish-only")
     ap.add_argument("--grid", default=",".join(f"{m}:{e}" for m, e in HNSW_GRID),
                     help="the --hnsw grid as m:ef_construction,... (default: %(default)s)")
+    ap.add_argument("--vectors", default="svd",
+                    help="with --hnsw: the vectors indexed, 'svd' (rank-64 SVD of the interactions) or a graphrec "
+                         "model fitted on lastfm-2k, e.g. 'graph' or 'als' (default: %(default)s)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the throwaway servers on kill
     grid = tuple((int(m), int(e)) for m, e in (p.split(":") for p in args.grid.split(",")))
@@ -576,14 +608,16 @@ def main(argv: list[str] | None = None) -> None:
                     print(text, flush=True)
                     continue
                 if args.hnsw:
-                    user_emb, item_emb = embeddings(graph)
+                    user_emb, item_emb = (embeddings(graph) if args.vectors == "svd"
+                                          else trained_embeddings(graph, args.vectors))
                     res = publish_graph(driver, graph, user_emb, item_emb)
                     print(f"{graph.name}: published; {res.seconds}", flush=True)
                     switches = switch_times(driver, graph, res.run_id, user_emb, item_emb)
                     text = hnsw_section(graph, res, hnsw_sweep(driver, graph, res.run_id, user_emb, item_emb, grid),
-                                        switches)
+                                        switches, args.vectors)
                     if not args.no_report:
-                        write_section(f"hnsw-{graph.name}", text)
+                        write_section(f"hnsw-{graph.name}" + ("" if args.vectors == "svd" else f"-{args.vectors}"),
+                                      text)
                     print(text, flush=True)
                     continue
                 rows.append((graph, *bench_graph(driver, graph, args.requests)))
