@@ -80,5 +80,6 @@ bench: venv
 	$(PY) -m graphrec.bench.e2e_bench
 	$(PY) -m graphrec.bench.text_bench
 	$(PY) -m graphrec.bench.serve_bench
+	$(PY) -m graphrec.bench.serve_bench --graphs lastfm-2k --hnsw --vectors graph --grid 32:200,16:800,16:1600,32:1600
 	$(PY) -m graphrec.bench.http_bench
 	$(PY) -m graphrec.bench.refresh_bench
