@@ -271,28 +271,28 @@ def test_browser_guide_and_style_use_the_mapping(person_graph: dict[str, Any], d
     assert "node.Person {" in style and "caption: '{personId}';" in style and "node.Movie {" in style
 
 
-def test_query_cypher_prints_the_mapped_query(trained: dict[str, Any], neo4j_settings: Settings,
-                                              driver: Driver) -> None:
-    res = _run(neo4j_settings, "query", "recommend", "--cypher")
+def _printed(settings: Settings, name: str) -> tuple[dict[str, Any], str]:
+    """What `graphrec query NAME --cypher` prints: its :param values and the query."""
+    res = _run(settings, "query", name, "--cypher")
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
     params = {ln.split()[1]: json.loads(ln.split("=>", 1)[1].replace("'", '"')) for ln in lines
               if ln.startswith(":param ")}
+    return params, "\n".join(ln for ln in lines if not ln.startswith(":param "))
+
+
+def test_query_cypher_prints_the_mapped_query(trained: dict[str, Any], neo4j_settings: Settings,
+                                              driver: Driver) -> None:
+    params, text = _printed(neo4j_settings, "recommend")
     assert params["title_key"] == "title" and "entity_keys" not in params   # recommend has no entity filter
-    text = "\n".join(ln for ln in lines if not ln.startswith(":param "))
     assert "(u:`Person`)" in text and "u.`personId` = $user" in text and "{{" not in text
     # what it prints runs as printed, as it would in Neo4j Browser after its :param lines
     rows = driver.execute_query(text, params).records
     assert len(rows) == params["k"] and not {r["item"] for r in rows} & _seen(driver, params["user"])
     assert all(r["title"] for r in rows)
 
-    res = _run(neo4j_settings, "query", "recommend_by_entity", "--cypher")
-    assert res.exit_code == 0, res.output
-    lines = res.stdout.splitlines()
-    params = {ln.split()[1]: json.loads(ln.split("=>", 1)[1].replace("'", '"')) for ln in lines
-              if ln.startswith(":param ")}
+    params, text = _printed(neo4j_settings, "recommend_by_entity")
     assert params["entity_keys"] == ["name"] and params["title_key"] == "title"
-    text = "\n".join(ln for ln in lines if not ln.startswith(":param "))
     assert "(e:`Genre`)" in text and "{{" not in text
     rows = driver.execute_query(text, {**params, "entity": "Comedy", "k": 20}).records
     comedies = {r["m"] for r in driver.execute_query(
@@ -308,12 +308,7 @@ def test_query_cypher_prints_the_mapped_query(trained: dict[str, Any], neo4j_set
 
 def test_query_cypher_prints_realtime_for_the_active_runs_types(trained: dict[str, Any], neo4j_settings: Settings,
                                                                 driver: Driver) -> None:
-    res = _run(neo4j_settings, "query", "recommend_realtime", "--cypher")
-    assert res.exit_code == 0, res.output
-    lines = res.stdout.splitlines()
-    params = {ln.split()[1]: json.loads(ln.split("=>", 1)[1].replace("'", '"')) for ln in lines
-              if ln.startswith(":param ")}
-    text = "\n".join(ln for ln in lines if not ln.startswith(":param "))
+    params, text = _printed(neo4j_settings, "recommend_realtime")
     # the run learnt from REVIEWED (--interactions): only those relationships are expanded for the seen set
     assert "(u)-[:`REVIEWED`]->(s)" in text and "run.interactions = ['REVIEWED']" in text and "{{" not in text
     rows = driver.execute_query(text, params).records
