@@ -94,8 +94,9 @@ def test_other_types_cost_no_db_hits(driver: Driver, typed: Published) -> None:
 def test_a_run_without_types_treats_every_relationship_as_seen(driver: Driver, typed: Published,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     viewed = _view_top(driver, typed)
-    monkeypatch.setattr(library, "RUN_NAMES_TTL", 3600.0)
-    recommend_realtime(driver, USER, k=K)   # the typed run's names, cached
+    monkeypatch.setattr(library, "RUN_NAMES_TTL", 0.0)
+    assert library.cached_run_names(driver) == run_names(driver) != NO_RUN_NAMES   # the typed run's, read now
+    monkeypatch.setattr(library, "RUN_NAMES_TTL", 3600.0)   # and kept
     untyped = publish(driver, RunSpec("untyped", {"dim": 16}), typed.graph.ids, typed.user_emb, typed.item_emb,
                       typed.graph.exclude, k=K)
     try:
