@@ -1,7 +1,9 @@
 // Write text embeddings and the hash of the text they encode; a null embedding removes both
-// (the node's text became empty). {{label}} is the node label, {{id}} its id property.
+// (the node's text became empty). The embedding comes as comma-separated decimals, `row.s`, as
+// writeback/write_vectors takes them (one string decodes faster than a list of floats).
+// {{label}} is the node label, {{id}} its id property.
 UNWIND $rows AS row
 MATCH (n:{{label}})
 WHERE n.{{id}} = row.id
-SET n.text_embedding = row.embedding,
+SET n.text_embedding = CASE WHEN row.s IS NULL THEN null ELSE [x IN split(row.s, ',') | toFloat(x)] END,
     n.text_hash = row.hash

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import torch
 from neo4j import Driver
 
 from graphrec.db import load_query, read, render, write, write_batches
@@ -16,6 +17,7 @@ from graphrec.features.model import DEFAULT_MODEL, embedding_dimension, load_enc
 from graphrec.features.text import compose_text, text_hash
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping, NodeMap
 from graphrec.types import Row
+from graphrec.writeback.vectors import vector_rows
 
 TEXT_LABELS = ("Item", "Entity")
 """Labels ``embed-text`` encodes by default: items (title, text, linked entity names) and entities
@@ -220,7 +222,7 @@ def embed_text(
             if not body:
                 stats.empty += 1
                 if old_hash or has_embedding:
-                    clear.append({"id": node_id, "embedding": None, "hash": None})
+                    clear.append({"id": node_id, "s": None, "hash": None})
                 continue
             h = text_hash(resolved.model_id, body)
             if h == old_hash and has_embedding and not force:
@@ -235,8 +237,8 @@ def embed_text(
             vectors = encoder.encode(todo_texts, batch_size=batch_size, convert_to_numpy=True,
                                      normalize_embeddings=True, show_progress_bar=False)
             stats.encode_seconds += time.perf_counter() - t1
-            rows += [{"id": i, "embedding": v.tolist(), "hash": h}
-                     for i, v, h in zip(todo_ids, vectors, todo_hashes, strict=True)]
+            rows += [{**row, "hash": h} for row, h in zip(
+                vector_rows(todo_ids, torch.from_numpy(vectors)), todo_hashes, strict=True)]
         if rows:
             t2 = time.perf_counter()
             write_batches(driver, write_query, rows, batch_size=write_batch)
