@@ -12,12 +12,12 @@ from neo4j import Driver
 
 from graphrec.db import load_query, read, render, write, write_batches
 from graphrec.db.names import ensure_checked
+from graphrec.db.vectors import vector_rows
 from graphrec.errors import ConfigError
 from graphrec.features.model import DEFAULT_MODEL, embedding_dimension, load_encoder, pick_device, resolve_model
 from graphrec.features.text import compose_text, text_hash
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping, NodeMap
 from graphrec.types import Row
-from graphrec.writeback.vectors import vector_rows
 
 TEXT_LABELS = ("Item", "Entity")
 """Labels ``embed-text`` encodes by default: items (title, text, linked entity names) and entities

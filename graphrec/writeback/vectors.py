@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import torch
 from neo4j import Driver
 from torch import Tensor
 
 from graphrec.db import load_query, read, render, write
+from graphrec.db.vectors import vector_rows
 from graphrec.types import Row
 from graphrec.writeback.batches import parallel_batches
 
@@ -30,26 +31,6 @@ def mips_augment(item_emb: Tensor) -> tuple[Tensor, float]:
     m = m if m > 0 else 1.0
     extra = (m * m - norms * norms).clamp(min=0).sqrt()
     return torch.cat([v, extra[:, None]], dim=1), m
-
-
-def vector_rows(ids: Sequence[str], emb: Tensor, extra: Tensor | None = None) -> Iterator[Row]:
-    """Rows ``{id, s}`` for :func:`write_vectors`, converted lazily.
-
-    ``s`` is the vector as comma-separated decimals (``%.8g``: float32 precision), parsed by the
-    server with ``split``/``toFloat``: Neo4j decodes one string several times faster than a list of
-    PackStream floats, which is what bounds write-back (``graphrec.bench.serve_bench`` measures
-    both). ``e`` is the MIPS coordinate ``extra[:, -1]`` when given.
-    """
-    chunk = 4096
-    fmt = ",".join(["%.8g"] * int(emb.size(1)))
-    for start in range(0, len(ids), chunk):
-        vs = emb[start:start + chunk].detach().float().cpu().tolist()
-        es = extra[start:start + chunk, -1].tolist() if extra is not None else None
-        for j, v in enumerate(vs):
-            row: Row = {"id": ids[start + j], "s": fmt % tuple(v)}
-            if es is not None:
-                row["e"] = es[j]
-            yield row
 
 
 def write_vectors(
