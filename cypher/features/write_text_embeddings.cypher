@@ -1,6 +1,6 @@
-// Write text embeddings and the hash of the text they encode; a null embedding removes both
-// (the node's text became empty). The embedding comes as comma-separated decimals, `row.s`, as
-// writeback/write_vectors takes them (one string decodes faster than a list of floats).
+// Write text embeddings and the hash of the text they encode. The embedding comes as comma-separated
+// decimals, `row.s`, as writeback/write_vectors takes them (one string decodes faster than a list of
+// floats); a null `row.s` (and hash) removes both (the node's text became empty).
 // {{label}} is the node label, {{id}} its id property.
 UNWIND $rows AS row
 MATCH (n:{{label}})
