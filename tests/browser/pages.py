@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import time
+from functools import partial
 from typing import Any
 
-from selenium.common.exceptions import ElementClickInterceptedException, ElementNotInteractableException
+from selenium.common.exceptions import (
+    ElementClickInterceptedException,
+    ElementNotInteractableException,
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -13,6 +19,8 @@ from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.ui import WebDriverWait
 
 FRAME = "[data-testid=frame]"
+CONNECTED = "You are connected as user"
+REFUSED = "Neo.ClientError.Security.Unauthorized"
 
 
 class BrowserPage:
@@ -29,13 +37,41 @@ class BrowserPage:
         """Result frames, newest first."""
         return list(self.d.find_elements(By.CSS_SELECTOR, FRAME))
 
-    def connect(self, url: str, password: str) -> None:
-        """Open the Browser at ``url`` (connect form pre-filled) and log in with ``password``."""
+    def connect(self, url: str, password: str, attempts: int = 3) -> None:
+        """Open the Browser at ``url`` (connect form pre-filled) and log in with ``password``.
+
+        On load the Browser first tries to connect on its own and then draws its connect form again: a
+        password typed into the first form is lost and the click sends an empty one. So the password is
+        typed until the form in the page holds it, and a refused connect is tried again.
+        """
         self.d.get(url)
-        field = self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid=password]"))
-        field.send_keys(password)
-        self.click(self.d.find_element(By.CSS_SELECTOR, "[data-testid=connect]"))
-        self.wait.until(lambda d: "You are connected as user" in self.body_text())
+        for _ in range(attempts):
+            self.wait.until(lambda d: self._type_password(password))
+            refusals = self.body_text().count(REFUSED)
+            self.click(self.d.find_element(By.CSS_SELECTOR, "[data-testid=connect]"))
+            self.wait.until(partial(self._answered, refusals))
+            if CONNECTED in self.body_text():
+                return
+        raise AssertionError(f"Neo4j Browser did not connect after {attempts} tries; the page ends: "
+                             f"{self.body_text()[-300:]!r}")
+
+    def _answered(self, refusals: int, _: WebDriver) -> bool:
+        """Whether the server has answered the click: connected, or one more refusal than ``refusals``."""
+        text = self.body_text()
+        return CONNECTED in text or text.count(REFUSED) > refusals
+
+    def _type_password(self, password: str) -> bool:
+        """Type ``password`` into the connect form; true once the form has held it for half a second."""
+        try:
+            field = self.d.find_element(By.CSS_SELECTOR, "[data-testid=password]")
+            if field.get_attribute("value") != password:
+                field.clear()
+                field.send_keys(password)
+            time.sleep(0.5)
+            again = self.d.find_element(By.CSS_SELECTOR, "[data-testid=password]")
+            return bool(again.get_attribute("value") == password)
+        except (NoSuchElementException, StaleElementReferenceException):
+            return False
 
     def click(self, element: WebElement) -> None:
         """Click like a user, retrying while the Browser's layout is still moving (fade-ins, frames being
