@@ -181,7 +181,7 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
     if name not in names():
         raise NotFoundError(f"no query {name!r} in cypher/{GROUP}/ (have: {', '.join(names())})")
     mapping = ensure_checked(driver, mapping)
-    run = cached_run_names(driver) if needs_run(name) else None
+    text = query_text(name, mapping, cached_run_names(driver) if needs_run(name) else None)
     used = parameters(name)
     values = {**{k: v for k, v in mapping_params(mapping).items() if k in used}, **dict(params or {})}
     missing = [p for p in parameters(name) if p not in values]
@@ -194,7 +194,7 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
 
     @neo4j.unit_of_work(metadata=META)
     def work(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
-        return list(tx.run(query_text(name, mapping, run), values))
+        return list(tx.run(text, values))
 
     with translated(str(getattr(driver, "graphrec_uri", "Neo4j"))), driver.session(
         database=database if isinstance(database, str) else None, default_access_mode=READ_ACCESS,
