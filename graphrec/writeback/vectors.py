@@ -97,7 +97,8 @@ HNSW_MIPS_M = 16
 HNSW_MIPS_EF_CONSTRUCTION = 1600
 """HNSW build beam of the run's MIPS index. Trained vectors have heavy-tailed norms (``graph`` on lastfm-2k:
 median 0.01, largest 0.59), so most MIPS-augmented items crowd near the extra axis and a graph built with a
-narrow beam cannot be searched: recall@20 0.48 at ef_construction 200, 0.98 at 1600 (BENCHMARKS.md, HNSW)."""
+narrow beam cannot be searched: recall@20 0.50 at m 32 / ef_construction 200, 0.97 at 16 / 1600 (BENCHMARKS.md,
+HNSW, lastfm-2k graph vectors)."""
 
 
 def create_run_index(driver: Driver, name: str, label: str, key: str, dim: int, m: int = HNSW_M,
