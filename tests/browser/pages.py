@@ -9,8 +9,10 @@ from typing import Any
 from selenium.common.exceptions import (
     ElementClickInterceptedException,
     ElementNotInteractableException,
+    InvalidElementStateException,
     NoSuchElementException,
     StaleElementReferenceException,
+    TimeoutException,
 )
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -21,6 +23,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 FRAME = "[data-testid=frame]"
 CONNECTED = "You are connected as user"
 REFUSED = "Neo.ClientError.Security.Unauthorized"
+ANSWER_S = 20.0
+"""Seconds a connect click waits for the server's answer before the login is tried again."""
 
 
 class BrowserPage:
@@ -42,16 +46,23 @@ class BrowserPage:
 
         On load the Browser first tries to connect on its own and then draws its connect form again: a
         password typed into the first form is lost and the click sends an empty one. So the password is
-        typed until the form in the page holds it, and a refused connect is tried again.
+        typed until the form in the page holds it, and a refused or unanswered connect is tried again.
         """
         self.d.get(url)
         for _ in range(attempts):
-            self.wait.until(lambda d: self._type_password(password))
+            self.wait.until(lambda d: CONNECTED in self.body_text() or self._type_password(password))
+            if CONNECTED in self.body_text():   # a slow answer to the try before
+                return
             refusals = self.body_text().count(REFUSED)
-            self.click(self.d.find_element(By.CSS_SELECTOR, "[data-testid=connect]"))
-            self.wait.until(partial(self._answered, refusals))
+            self.wait.until(lambda d: self._click_connect())
+            try:   # a click on a form being drawn again may send nothing: then no answer comes, try again
+                WebDriverWait(self.d, ANSWER_S).until(partial(self._answered, refusals))
+            except TimeoutException:
+                continue
             if CONNECTED in self.body_text():
                 return
+        if CONNECTED in self.body_text():
+            return
         raise AssertionError(f"Neo4j Browser did not connect after {attempts} tries; the page ends: "
                              f"{self.body_text()[-300:]!r}")
 
@@ -59,6 +70,16 @@ class BrowserPage:
         """Whether the server has answered the click: connected, or one more refusal than ``refusals``."""
         text = self.body_text()
         return CONNECTED in text or text.count(REFUSED) > refusals
+
+    def _click_connect(self) -> bool:
+        """Click Connect; false while the form is being drawn again (the button missing, replaced or covered)."""
+        try:
+            self.d.find_element(By.CSS_SELECTOR, "[data-testid=connect]").click()
+        except (NoSuchElementException, StaleElementReferenceException, InvalidElementStateException,
+                ElementClickInterceptedException):
+            time.sleep(0.2)
+            return False
+        return True
 
     def _type_password(self, password: str) -> bool:
         """Type ``password`` into the connect form; true once the form has held it for half a second."""
@@ -70,8 +91,8 @@ class BrowserPage:
             time.sleep(0.5)
             again = self.d.find_element(By.CSS_SELECTOR, "[data-testid=password]")
             return bool(again.get_attribute("value") == password)
-        except (NoSuchElementException, StaleElementReferenceException):
-            return False
+        except (NoSuchElementException, StaleElementReferenceException, InvalidElementStateException):
+            return False   # the form is being drawn again: not there, replaced, or not yet editable
 
     def click(self, element: WebElement) -> None:
         """Click like a user, retrying while the Browser's layout is still moving (fade-ins, frames being
