@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -32,6 +33,7 @@ class BrowserPage:
 
     def __init__(self, driver: WebDriver, timeout: float = 45.0) -> None:
         self.d = driver
+        self.timeout = timeout
         self.wait = WebDriverWait(driver, timeout)
 
     def body_text(self) -> str:
@@ -109,25 +111,48 @@ class BrowserPage:
 
         self.wait.until(clicked)
 
-    def _new_frame(self, before: int) -> WebElement:
-        self.wait.until(lambda d: len(self.frames()) > before)
-        return self.frames()[0]
+    def _newest_is_new(self, old: set[str], _: WebDriver) -> bool:
+        frames = self.frames()
+        return bool(frames) and frames[0].id not in old
+
+    def _new_frame(self, old: set[str], again: Callable[[], None] | None = None, tries: int = 3) -> WebElement:
+        """The frame a command opened: the newest one that is not in ``old`` (ids of the frames before it;
+        compared by identity, so a frame the Browser removes meanwhile cannot hide it). When ``again`` is
+        given and no frame comes within :data:`ANSWER_S`, the command is given again (``tries`` times in
+        all): a click that lands while the guide is still being laid out can do nothing."""
+        for _ in range(tries if again else 1):
+            try:
+                WebDriverWait(self.d, ANSWER_S if again else self.timeout).until(
+                    partial(self._newest_is_new, old))
+                return self.frames()[0]
+            except TimeoutException:
+                if again:
+                    again()
+        raise AssertionError(f"no new frame ({len(self.frames())} frames); the page ends: "
+                             f"{self.body_text()[-300:]!r}")
+
+    def _frame_ids(self) -> set[str]:
+        return {str(f.id) for f in self.frames()}
 
     def run(self, command: str) -> WebElement:
         """Type a one-line command into the editor, run it, return its frame."""
-        before = len(self.frames())
+        old = self._frame_ids()
         editor = self.d.find_element(By.CSS_SELECTOR, "[data-testid=activeEditor] textarea")
         editor.send_keys(command)
         editor.send_keys(Keys.ENTER)
-        return self._new_frame(before)
+        return self._new_frame(old)
 
     def run_block(self, guide: WebElement, testid: str) -> tuple[str, WebElement]:
         """Click the play icon of the guide's code block ``testid``; return its text and the new frame."""
         block = guide.find_element(By.CSS_SELECTOR, f"pre[data-testid={testid}]")
         text = str(block.text)
-        before = len(self.frames())
-        self.click(block.find_element(By.CSS_SELECTOR, "i"))
-        return text, self._new_frame(before)
+        old = self._frame_ids()
+
+        def play() -> None:
+            self.click(block.find_element(By.CSS_SELECTOR, "i"))
+
+        play()
+        return text, self._new_frame(old, again=play)
 
     def next_slide(self, guide: WebElement, times: int = 1) -> None:
         for _ in range(times):
