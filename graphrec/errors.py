@@ -50,3 +50,8 @@ class NotFoundError(GraphRecError):
     """A user, item, run or named query that does not exist (exit code 2)."""
 
     exit_code = 2
+
+
+class CapacityError(ConfigError):
+    """A model cannot fit this graph within its bounds (memory, say): ``graphrec evaluate`` reports that
+    model's row as skipped with this message and computes the others."""
