@@ -3,9 +3,8 @@
 * :func:`ease` — EASE (Steck, "Embarrassingly Shallow Autoencoders for Sparse Data", WWW 2019):
   ``B = I - P·diag(1/diag(P))`` with ``P = (G + λI)⁻¹`` and a zero diagonal, from the item Gram matrix
   ``G = XᵀX``. Dense: ``3·4·n²`` bytes for ``n`` items (see :func:`ease_bytes`).
-* :func:`neighbourhood_ease` — the same least-squares objective restricted to each item's ``m`` strongest
-  co-occurring items (a SLIM-style sparse variant, Ning & Karypis 2011, solved per item in closed form),
-  ``O(n·m²)`` memory: what graphrec uses above the dense bound.
+* the same least-squares objective restricted to each item's strongest co-occurring items, for catalogues
+  above the dense bound, is :mod:`graphrec.nn.scalable` (no ``n²`` matrix at all).
 * :func:`ideal_lowpass` — the ideal low-pass graph filter of GF-CF (Shen et al., "How Powerful is Graph
   Convolution for Recommendation?", CIKM 2021): ``D^-½ V_k V_kᵀ D^½`` from the top-``k`` right singular
   vectors of the degree-normalised interaction matrix.
@@ -93,44 +92,6 @@ def ease(gram: Tensor, lam: float) -> Tensor:
         lam: L2 weight λ (> 0).
     """
     return ease_weights(ease_inverse(gram, lam))
-
-
-def neighbourhood_ease(gram: Tensor, lam: float, neighbours: int, chunk: int = 512) -> Tensor:
-    """Sparse EASE: column ``j`` regresses item ``j`` on its ``neighbours`` highest-co-occurrence items.
-
-    Solves ``(G_NN + λI) b = G_Nj`` per item ``j`` (``N`` = its neighbourhood, ``j`` excluded).
-
-    Args:
-        gram: ``[n, n]`` item Gram matrix as a sparse COO/CSR tensor or dense tensor.
-        lam: L2 weight λ (> 0).
-        neighbours: neighbourhood size ``m``.
-        chunk: items solved at once (default: 512).
-
-    Returns:
-        ``B`` as a sparse COO tensor ``[n, n]`` with at most ``m`` non-zeros per column.
-    """
-    if lam <= 0 or neighbours < 1:
-        raise ValueError(f"lam must be positive and neighbours >= 1, got {lam}, {neighbours}")
-    g = gram.to_dense() if gram.is_sparse or gram.layout != torch.strided else gram
-    n = g.size(0)
-    m = min(neighbours, n - 1)
-    rows_out: list[Tensor] = []
-    cols_out: list[Tensor] = []
-    vals_out: list[Tensor] = []
-    eye = torch.eye(m, dtype=g.dtype)
-    for s in range(0, n, chunk):
-        cols = torch.arange(s, min(s + chunk, n))
-        c = g[:, cols].clone()
-        c[cols, torch.arange(cols.numel())] = float("-inf")        # never its own neighbour
-        nb = torch.topk(c, m, dim=0).indices.T                      # [b, m]
-        gnn = g[nb.unsqueeze(2), nb.unsqueeze(1)] + lam * eye       # [b, m, m]
-        gnj = g[nb, cols.unsqueeze(1)].unsqueeze(2)                 # [b, m, 1]
-        b = torch.linalg.solve(gnn, gnj).squeeze(2)                 # [b, m]
-        rows_out.append(nb.reshape(-1))
-        cols_out.append(cols.repeat_interleave(m))
-        vals_out.append(b.reshape(-1))
-    idx = torch.stack([torch.cat(rows_out), torch.cat(cols_out)])
-    return torch.sparse_coo_tensor(idx, torch.cat(vals_out), (n, n)).coalesce()
 
 
 def ideal_lowpass(norm_adj: Tensor, item_degree: Tensor, k: int, seed: int = 0) -> tuple[Tensor, Tensor]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ideal_lowpass, neighbourhood_ease, woodbury
+from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ideal_lowpass, woodbury
 
 
 def _gram(seed: int = 0) -> torch.Tensor:
@@ -21,15 +21,6 @@ def test_ease_is_ridge_regression_of_each_item_on_the_others() -> None:
         rest = [i for i in range(g.size(0)) if i != j]
         ridge = torch.linalg.solve(g[rest][:, rest] + lam * torch.eye(len(rest), dtype=g.dtype), g[rest, j])
         assert torch.allclose(b[rest, j], ridge, atol=1e-8)
-
-
-def test_neighbourhood_ease_with_every_neighbour_is_dense_ease() -> None:
-    g, lam = _gram(1), 2.0
-    dense = ease(g.clone(), lam)
-    sparse = neighbourhood_ease(g, lam, neighbours=g.size(0) - 1, chunk=5).to_dense()
-    assert torch.allclose(sparse, dense, atol=1e-8)
-    few = neighbourhood_ease(g, lam, neighbours=3).to_dense()
-    assert int((few != 0).sum(0).max()) <= 3
 
 
 def test_ideal_lowpass_is_the_gfcf_filter() -> None:

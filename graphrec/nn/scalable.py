@@ -1,0 +1,242 @@
+"""Item–item models for catalogues whose ``items²`` matrices do not fit: sparse neighbourhoods, low-rank factors.
+
+Nothing here allocates an ``[items, items]`` dense matrix; memory is ``O(items · neighbours)`` plus the
+low-rank factors.
+
+* :func:`neighbour_gram` — the stacked Gram matrix ``G = Σ_c S_cᵀ S_c`` of sparse channels (interactions,
+  side behaviours, entity rows) kept as each item's ``m`` strongest co-occurring items, with each channel's
+  value kept apart so that a channel's weight can change without recomputing. It is built a block of item
+  columns at a time from sparse products (cost ``Σ_rows degree²``), never densely.
+* :func:`neighbourhood_solve` — EASE's column problem restricted to that neighbourhood,
+  ``b_j = (G_NN + FF_Nᵀ + λI)⁻¹ (G_Nj + F_N f_j)``, solved for a batch of items at once (the sparse
+  variant of EASE that SLIM-style neighbourhood models use, Ning & Karypis 2011). ``F`` holds channels of
+  low rank (text embeddings, and rows too dense to keep sparse, e.g. a genre linked to half the catalogue)
+  as dense ``[items, k]`` factors. With every item in every neighbourhood and no factor it *is* dense EASE:
+  column ``j`` of EASE's ``B`` solves exactly this least-squares problem (Steck 2019, §2).
+  With :class:`Latent` features each column also regresses on ``k`` global user factors (item ``j``'s own
+  share left out), so that what lies outside the neighbourhood is still seen through a low-rank part.
+* :func:`randomized_svd` — a rank-``q`` SVD of an operator known only through products with blocks of
+  vectors (Halko, Martinsson & Tropp, SIAM Review 2011, algorithms 4.4 and 5.1): vectors for the vector
+  index without forming the operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import Tensor
+
+MatVec = Callable[[Tensor], Tensor]
+"""``f(Ω)`` → the operator (or its transpose) times a dense ``[items, q]`` block."""
+
+
+@dataclass
+class NeighbourGram:
+    """Each item's ``m`` strongest co-occurring items and the stacked Gram matrix on those pairs.
+
+    Attributes:
+        nbr: ``[n, m]`` long neighbour ids per item, ascending; ``n`` pads a shorter list.
+        vals: ``[C, n, m]`` float32 ``G_c[item, nbr]`` of each sparse channel ``c`` (unit weight).
+        diag: ``[C, n]`` float32 ``G_c[item, item]`` of each channel.
+    """
+
+    nbr: Tensor
+    vals: Tensor
+    diag: Tensor
+
+    @property
+    def num_items(self) -> int:
+        return int(self.nbr.size(0))
+
+    def weighted(self, weights: Sequence[float]) -> tuple[Tensor, Tensor]:
+        """``(vals, diag)`` of ``Σ_c w_c² G_c`` (a channel's rows are scaled by ``w_c``)."""
+        w = torch.tensor([float(x) ** 2 for x in weights], dtype=torch.float32)
+        if w.numel() != self.vals.size(0):
+            raise ValueError(f"weights: expected {self.vals.size(0)} channel weights, got {w.numel()}")
+        return torch.einsum("c,cnm->nm", w, self.vals), w @ self.diag
+
+
+def _column_block_top(gram_block: sp.csc_matrix, first: int, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of the ``m`` largest off-diagonal entries of each column of ``gram_block`` (whose column ``k`` is
+    item ``first + k``): ``(col, row)`` arrays."""
+    coo = gram_block.tocoo()
+    keep = coo.row != coo.col + first
+    row, col, val = coo.row[keep], coo.col[keep], coo.data[keep]
+    order = np.lexsort((row, -val, col))              # by column, strongest first, ties by lower item id
+    row, col = row[order], col[order]
+    starts = np.searchsorted(col, np.arange(gram_block.shape[1]))
+    rank = np.arange(col.size) - starts[col]
+    take = rank < m
+    return col[take], row[take]
+
+
+def neighbour_gram(channels: Sequence[sp.csr_matrix], m: int, block_entries: int = 1 << 24) -> NeighbourGram:
+    """The strongest ``m`` neighbours of every item under ``Σ_c S_cᵀ S_c`` (unit weights) and every channel's
+    Gram value on them.
+
+    Args:
+        channels: sparse ``[rows_c, n]`` matrices (same ``n``), e.g. interactions, side behaviours, entity rows.
+        m: neighbours kept per item (``< n``).
+        block_entries: bound on the non-zeros of one block of Gram columns: items per block are chosen
+            so that a block's sparse product stays near it (default: 16M, ~200 MB).
+    """
+    n = int(channels[0].shape[1])
+    m = max(1, min(m, n - 1))
+    cols_major = [c.tocsc().astype(np.float32) for c in channels]
+    rows_major = [c.T.tocsr().astype(np.float32) for c in cols_major]       # [n, rows_c]
+    total = sp.vstack(cols_major).tocsc()
+    total_t = total.T.tocsr()
+    # non-zeros of item j's Gram column ≤ Σ over its rows of the row degree: size blocks by that bound
+    row_deg = np.asarray((total != 0).sum(1)).ravel()
+    col_cost = np.asarray(total.T.astype(bool).astype(np.float32) @ row_deg.astype(np.float32)).ravel()
+    nbr = np.full((n, m), n, dtype=np.int64)
+    vals = np.zeros((len(channels), n, m), dtype=np.float32)
+    start = 0
+    while start < n:
+        end = start + 1
+        budget = float(col_cost[start])
+        while end < n and budget + col_cost[end] <= block_entries:
+            budget += col_cost[end]
+            end += 1
+        block = (total_t @ total[:, start:end]).tocsc()
+        col, row = _column_block_top(block, start, m)
+        order = np.lexsort((row, col))                # ascending neighbour ids within each item
+        col, row = col[order], row[order]
+        slot = np.arange(col.size) - np.searchsorted(col, col)
+        items = col + start
+        nbr[items, slot] = row
+        for c, (cm, rm) in enumerate(zip(cols_major, rows_major, strict=True)):
+            g = (rm @ cm[:, start:end]).tocsc()
+            vals[c, items, slot] = np.asarray(g[row, col]).ravel()
+        start = end
+    diag = np.stack([np.asarray(cm.multiply(cm).sum(0)).ravel() for cm in cols_major]).astype(np.float32)
+    return NeighbourGram(torch.from_numpy(nbr), torch.from_numpy(vals), torch.from_numpy(diag))
+
+
+def _gather_block(nbr: Tensor, vals: Tensor, nb: Tensor) -> Tensor:
+    """``G[nb_a, nb_c]`` for each row of ``nb`` (``[b, m]``) from the neighbour lists: an entry is known when
+    either item lists the other (the larger of the two values, which agree when both do), else 0."""
+    n = nbr.size(0)
+    safe = nb.clamp(max=n - 1)
+    lists = nbr[safe]                                                     # [b, m, m] sorted ids per row
+    query = nb.unsqueeze(1).expand(-1, nb.size(1), -1).contiguous()       # [b, m(a), m(c)]
+    pos = torch.searchsorted(lists, query).clamp(max=nbr.size(1) - 1)
+    hit = (lists.gather(2, pos) == query) & (nb < n).unsqueeze(2) & (nb < n).unsqueeze(1)
+    g = torch.where(hit, vals[safe].gather(2, pos), torch.zeros((), dtype=vals.dtype))
+    return torch.maximum(g, g.transpose(1, 2))
+
+
+def _robust_solve(a: Tensor, rhs: Tensor, floor: float) -> Tensor:
+    """Solve the batched symmetric systems ``a x = rhs`` by Cholesky; a system that is not positive definite
+    (the sparsified Gram block need not be) is solved on its eigenvalues clamped to ``floor``."""
+    chol, info = torch.linalg.cholesky_ex(a)
+    x = torch.cholesky_solve(rhs, chol)
+    bad = (info != 0).nonzero().flatten()
+    if bad.numel():
+        w, v = torch.linalg.eigh(a[bad].double())
+        inv = 1.0 / w.clamp(min=floor)
+        x[bad] = (v @ (inv.unsqueeze(2) * (v.transpose(1, 2) @ rhs[bad].double()))).to(x.dtype)
+    return x
+
+
+@dataclass
+class Latent:
+    """Global latent features beside each item's neighbourhood: ``V`` (``[n, k]``, e.g. the top right singular
+    vectors of the stacked matrix) with ``GV`` (``[n, k]``, the full Gram matrix times ``V``)."""
+
+    v: Tensor
+    gv: Tensor
+
+
+def neighbourhood_solve(ng: NeighbourGram, weights: Sequence[float], lam: float, factor: Tensor | None = None,
+                        latent: Latent | None = None, batch: int = 256) -> tuple[sp.csr_matrix, Tensor | None]:
+    """EASE restricted to each item's neighbourhood, plus (with ``latent``) ``k`` global features.
+
+    Column ``j`` regresses item ``j`` on its neighbours ``N`` and on the users' latent features with item ``j``'s
+    own share left out, ``Z₋ⱼ = S V - s_j v_jᵀ`` (so that ``j`` cannot predict itself, EASE's zero diagonal):
+    ``min ‖s_j - S_N b - Z₋ⱼ c‖² + λ(‖b‖² + ‖c‖²)``. Every block of its normal equations comes from the
+    neighbourhood Gram values, ``GV`` and ``VᵀGV``, so it costs ``(m + k)³`` per item and nothing ``n²``. An
+    unseen item's score is then ``x_u B + (x_u V) cⱼ``: a sparse part and a low-rank part.
+
+    Args:
+        ng: the neighbourhoods and Gram values.
+        weights: one weight per channel of ``ng`` (a channel's rows scaled by it).
+        lam: L2 weight λ (> 0).
+        factor: ``[n, f]`` dense low-rank channels (already weighted): ``FFᵀ`` is added to the Gram matrix.
+        latent: global features, or ``None`` for the neighbourhoods alone.
+        batch: items solved at once (default: 256).
+
+    Returns:
+        ``(B, C)``: ``B`` a sparse ``[n, n]`` CSR matrix (``score = x B``, zero diagonal), ``C`` the ``[n, k]``
+        latent weights (``None`` without ``latent``).
+    """
+    if lam <= 0:
+        raise ValueError(f"lam must be positive, got {lam}")
+    vals, diag = ng.weighted(weights)
+    n, m = ng.nbr.shape
+    k = 0 if latent is None else int(latent.v.size(1))
+    out = torch.zeros(n, m + k, dtype=torch.float32)
+    f_pad = None if factor is None else torch.cat([factor.float(), factor.new_zeros(1, factor.size(1)).float()])
+    d_pad = torch.cat([diag, diag.new_zeros(1)])
+    d_full = d_pad + f_pad.pow(2).sum(1) if f_pad is not None else d_pad       # G_jj with the factor's share
+    for s in range(0, n, batch):
+        items = torch.arange(s, min(s + batch, n))
+        nb = ng.nbr[items]                                               # [b, m]
+        a = _gather_block(ng.nbr, vals, nb)
+        a.diagonal(dim1=1, dim2=2).copy_(d_pad[nb])
+        rhs = vals[items].unsqueeze(2).clone()                           # G[nb, j]
+        if f_pad is not None:
+            fn = f_pad[nb]                                               # [b, m, f]
+            a.baddbmm_(fn, fn.transpose(1, 2))
+            rhs.baddbmm_(fn, f_pad[items].unsqueeze(2))
+        if latent is not None:
+            a, rhs = _with_latent(a, rhs, latent, nb, items, d_full[items])
+        a.diagonal(dim1=1, dim2=2).add_(lam)
+        out[items] = _robust_solve(a, rhs, lam).squeeze(2)
+    keep = ng.nbr < n
+    cols = torch.arange(n).unsqueeze(1).expand(n, m)[keep].numpy()
+    rows = ng.nbr[keep].numpy()
+    b = sp.csr_matrix((out[:, :m][keep].numpy(), (rows, cols)), shape=(n, n))
+    b.eliminate_zeros()
+    return b, (out[:, m:].contiguous() if latent is not None else None)
+
+
+def _with_latent(a: Tensor, rhs: Tensor, latent: Latent, nb: Tensor, items: Tensor,
+                 gjj: Tensor) -> tuple[Tensor, Tensor]:
+    """The normal equations of :func:`neighbourhood_solve` bordered by the latent block (``[b, m+k, m+k]``)."""
+    n, k = latent.v.shape
+    gv_pad = torch.cat([latent.gv, latent.gv.new_zeros(1, k)])
+    vj, gvj = latent.v[items], latent.gv[items]                          # [b, k]
+    vtgv = latent.v.T @ latent.gv                                        # [k, k]
+    a12 = gv_pad[nb] - rhs * vj.unsqueeze(1)                             # Sₙᵀ Z₋ⱼ = (GV)_N - G_Nj v_jᵀ
+    a22 = (vtgv.unsqueeze(0) - gvj.unsqueeze(2) * vj.unsqueeze(1) - vj.unsqueeze(2) * gvj.unsqueeze(1)
+           + gjj.view(-1, 1, 1) * vj.unsqueeze(2) * vj.unsqueeze(1))
+    top = torch.cat([a, a12], 2)
+    bottom = torch.cat([a12.transpose(1, 2), a22], 2)
+    rhs2 = (gvj - gjj.unsqueeze(1) * vj).unsqueeze(2)                    # Z₋ⱼᵀ s_j
+    return torch.cat([top, bottom], 1), torch.cat([rhs, rhs2], 1)
+
+
+def randomized_svd(matvec: MatVec, rmatvec: MatVec, n: int, q: int, niter: int = 4,
+                   seed: int = 0) -> tuple[Tensor, Tensor, Tensor]:
+    """Rank-``q`` SVD ``M ≈ U diag(S) Vᵀ`` of an ``[n, n]`` operator known by ``matvec(Ω) = MΩ`` and
+    ``rmatvec(Ω) = MᵀΩ`` (randomised range finder with ``niter`` power iterations, Halko et al. 2011).
+
+    Returns:
+        ``(U [n, q], S [q], V [n, q])``; the global RNG is left as it was.
+    """
+    q = max(1, min(q, n))
+    over = min(n, q + 10)
+    gen = torch.Generator().manual_seed(seed)
+    y = matvec(torch.randn(n, over, generator=gen))
+    qm, _ = torch.linalg.qr(y)
+    for _ in range(niter):
+        z, _ = torch.linalg.qr(rmatvec(qm))
+        qm, _ = torch.linalg.qr(matvec(z))
+    bt = rmatvec(qm)                     # (Qᵀ M)ᵀ = Mᵀ Q: [n, over]
+    ub, s, vt = torch.linalg.svd(bt.T, full_matrices=False)
+    return (qm @ ub)[:, :q].contiguous(), s[:q].contiguous(), vt[:q].T.contiguous()

@@ -1,0 +1,67 @@
+"""The sparse path's solver against dense EASE, its robustness, and the operator-only SVD."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+
+from graphrec.nn.linear import ease
+from graphrec.nn.scalable import _robust_solve, neighbour_gram, neighbourhood_solve, randomized_svd
+
+
+def _rows(users: int, items: int, density: float, seed: int) -> sp.csr_matrix:
+    m = sp.random(users, items, density=density, random_state=seed, format="csr", dtype=np.float32)
+    m.data[:] = 1.0
+    return m
+
+
+def _dense_gram(parts: list[sp.csr_matrix], factor: torch.Tensor | None) -> torch.Tensor:
+    s = sp.vstack(parts)
+    g = torch.from_numpy((s.T @ s).toarray().astype(np.float64))
+    return g + (factor.double() @ factor.double().T if factor is not None else 0.0)
+
+
+def test_every_neighbour_is_dense_ease_with_weights_and_a_factor() -> None:
+    x, ent = _rows(300, 40, 0.4, 1), _rows(10, 40, 0.3, 2)      # dense enough that every pair co-occurs
+    factor = torch.randn(40, 3, generator=torch.Generator().manual_seed(3)) * 0.3
+    ng = neighbour_gram([x, ent], m=39)
+    assert int((ng.nbr < 40).sum(1).min()) == 39
+    b = neighbourhood_solve(ng, [1.0, 2.0], 4.0, factor, batch=7)[0].toarray()
+    dense = ease(_dense_gram([x, ent * 2.0], factor), 4.0).numpy()
+    np.testing.assert_allclose(b, dense, atol=2e-5)
+
+
+def test_few_neighbours_keep_the_strongest_and_differ_from_dense() -> None:
+    x = _rows(200, 50, 0.15, 4)
+    ng = neighbour_gram([x], m=5, block_entries=300)      # tiny blocks: the blocking must not change lists
+    whole = neighbour_gram([x], m=5)
+    assert torch.equal(ng.nbr, whole.nbr) and torch.equal(ng.vals, whole.vals)
+    g = (x.T @ x).toarray()
+    np.fill_diagonal(g, -1)
+    for j in range(50):                                   # the kept values are the 5 largest co-occurrences
+        kept = ng.vals[0, j][ng.nbr[j] < 50].numpy()
+        assert sorted(kept.tolist()) == sorted(np.sort(g[:, j])[-kept.size:].tolist())
+    b, _ = neighbourhood_solve(ng, [1.0], 2.0)
+    assert max(np.diff(b.tocsc().indptr)) <= 5 and b.diagonal().sum() == 0
+    assert not np.allclose(b.toarray(), ease(_dense_gram([x], None), 2.0).numpy(), atol=1e-3)
+
+
+def test_a_system_that_is_not_positive_definite_is_solved_not_crashed() -> None:
+    # a sparsified Gram block need not be PSD: [[1, 2], [2, 1]] + 0.5 I has a negative eigenvalue
+    a = torch.tensor([[[1.5, 2.0], [2.0, 1.5]], [[2.0, 0.0], [0.0, 2.0]]])
+    rhs = torch.ones(2, 2, 1)
+    x = _robust_solve(a, rhs, floor=0.5)
+    assert torch.isfinite(x).all()
+    assert torch.allclose(x[1], torch.full((2, 1), 0.5))              # the good system is solved exactly
+    w, v = torch.linalg.eigh(a[0].double())
+    expected = v @ torch.diag(1 / w.clamp(min=0.5)) @ v.T @ rhs[0].double()
+    assert torch.allclose(x[0].double(), expected, atol=1e-6)
+
+
+def test_randomized_svd_through_products_only() -> None:
+    g = torch.Generator().manual_seed(5)
+    m = torch.randn(80, 6, generator=g) @ torch.randn(6, 80, generator=g)          # rank 6
+    u, s, v = randomized_svd(lambda o: m @ o, lambda o: m.T @ o, 80, 6, seed=1)
+    assert torch.allclose(u @ torch.diag(s) @ v.T, m, atol=1e-3)
+    assert torch.allclose(s, torch.linalg.svdvals(m)[:6], rtol=1e-4)
