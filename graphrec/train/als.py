@@ -13,6 +13,7 @@ from graphrec.loaders.types import RecGraph
 from graphrec.train.base import Fitted, Recommender, Selection, dot_scorer
 from graphrec.train.matrices import interactions
 from graphrec.train.metrics import rank_metrics
+from graphrec.train.search import search
 
 GRID: tuple[tuple[int, float, float], ...] = (
     (64, 0.05, 2.0), (128, 0.05, 2.0), (128, 0.5, 2.0), (128, 0.05, 10.0), (256, 0.5, 2.0), (256, 5.0, 10.0))
@@ -39,19 +40,21 @@ class AlsRecommender(Recommender):
                 torch.from_numpy(np.ascontiguousarray(model.item_factors, dtype=np.float32)))
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
-        search: list[dict[str, Any]] = []
-        best: tuple[float, tuple[int, float, float], dict[str, float]] = (-1.0, GRID[0], {})
+        rows: list[dict[str, Any]] = []
         grid = GRID if self.cfg.als_factors is None else tuple((self.cfg.als_factors, r, a) for _, r, a in GRID[:4])
-        for cand in grid:
+
+        def trial(cand: tuple[int, float, float]) -> dict[str, float]:
             u, i = self._fit(graph, train, *cand)
-            m = rank_metrics(u, i, valid, [train], (20, 10), self.cfg.eval_batch_size)
-            search.append({"factors": cand[0], "regularization": cand[1], "alpha": cand[2],
-                           "valid_recall@20": m["recall@20"]})
-            if m["recall@20"] > best[0]:
-                best = (m["recall@20"], cand, m)
-        f, r, a = best[1]
-        return Selection(params={"factors": f, "regularization": r, "alpha": a}, valid=best[2],
-                         info={"search": search})
+            m = rank_metrics(u, i, valid, [train], (20, 10), self.score_batch(graph.num_items))
+            rows.append({"factors": cand[0], "regularization": cand[1], "alpha": cand[2],
+                         "valid_recall@20": m["recall@20"]})
+            return m
+
+        best = search(grid, trial, lambda m: m["recall@20"], label="als", progress=progress)
+        assert best.candidate is not None and best.result is not None
+        f, r, a = best.candidate
+        return Selection(params={"factors": f, "regularization": r, "alpha": a}, valid=best.result,
+                         info={"search": rows})
 
     def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
         p = chosen.params

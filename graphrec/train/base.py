@@ -8,6 +8,7 @@ and returns a :class:`Fitted`: a scorer for full ranking plus the vectors that w
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,14 +80,23 @@ class Recommender(ABC):
     name: ClassVar[str]
     summary: ClassVar[str]
     uses_graph: ClassVar[bool] = False
-    dense_selection: ClassVar[bool] = False
-    """Each selection trial is a dense ``O(items³)`` solve: above ``TrainConfig.select_items`` items,
-    :func:`~graphrec.train.fit` lets the model choose on the head of the catalogue (:mod:`graphrec.train.head`)."""
     """Whether it learns from more than the user–item interaction matrix (KG, side behaviours, text)."""
 
     def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
         self.cfg = cfg
         self.device = device
+
+    def head_selection(self, num_items: int) -> bool:
+        """Whether :func:`~graphrec.train.fit` should let this model choose on the head of a catalogue of
+        ``num_items`` items (:mod:`graphrec.train.head`): the dense item–item models above
+        ``TrainConfig.select_items``, where each selection trial is an ``O(items³)`` solve (default: no)."""
+        return False
+
+    def score_batch(self, num_items: int) -> int:
+        """Users scored at once in full ranking: ``eval_batch_size``, fewer where ``[users, items]`` float32
+        scores (with a few temporaries of that size) would not fit a quarter of the memory bound."""
+        fit_users = memory_budget(self.cfg) // (16 * 4 * max(1, num_items))
+        return int(max(16, min(self.cfg.eval_batch_size, fit_users)))
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         """Choose hyper-parameters on ``valid`` with a model fitted on ``train`` (default: nothing to choose)."""
@@ -95,3 +105,24 @@ class Recommender(ABC):
     @abstractmethod
     def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
         """Fit the chosen setting on ``pairs`` (``[2, E]`` distinct user–item interactions)."""
+
+
+def available_memory() -> int:
+    """Bytes the kernel can give this process now without swapping (``MemAvailable``: free memory plus the
+    page cache it can drop), else the free pages, else 8 GiB."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    try:
+        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):
+        return 8 << 30
+
+
+def memory_budget(cfg: TrainConfig) -> int:
+    """The fit's memory bound in bytes: ``memory_gb``, else half the memory available now."""
+    return int(cfg.memory_gb * (1 << 30)) if cfg.memory_gb else available_memory() // 2

@@ -41,10 +41,13 @@ class TrainConfig:
         top_k: recommendations per user kept in the artefact of item–item models (default: ``100``).
         lam: EASE λ; ``None`` = chosen on validation among multiples of the mean item degree
             (default: ``None``).
-        neighbours: item–item models: solve each item over its ``neighbours`` strongest co-occurring
-            items instead of densely (``None`` = dense) (default: ``None``).
-        memory_gb: bound on a dense item–item solve, ``3·4·items²`` bytes; above it the fit stops with
-            a message naming ``neighbours`` (``None`` = half the available memory) (default: ``None``).
+        neighbours: item–item models: take the sparse path, each item solved over its ``neighbours``
+            strongest co-occurring items (``None`` = the dense path where it fits ``memory_gb``; ``graph``
+            takes the sparse path by itself, sized by the catalogue and the bound, where it does not)
+            (default: ``None``).
+        memory_gb: the fit's memory bound in GiB: the dense item–item solve (``4·4·items²`` bytes) where it
+            fits, else ``graph``'s sparse path (``ease`` refuses with :class:`~graphrec.errors.CapacityError`);
+            also bounds the users scored at once (``None`` = half the available memory) (default: ``None``).
         search_items: catalogues above this many items search fewer λ candidates; also the size of the
             head that a large catalogue chooses on (see ``select_items``) (default: ``10000``).
         select_items: ``ease``/``graph`` on catalogues above this many items choose λ and the weights on
@@ -101,6 +104,8 @@ class TrainConfig:
         self.side = tuple(self.side)
         if self.lam is not None and self.lam <= 0:
             raise ValueError(f"lam must be positive, got {self.lam}")
+        if self.memory_gb is not None and not self.memory_gb > 0:
+            raise ValueError(f"memory_gb must be positive, got {self.memory_gb}")
         if self.neighbours is not None and self.neighbours < 1:
             raise ValueError(f"neighbours must be positive, got {self.neighbours}")
         if self.device not in ("auto", "cpu", "cuda"):

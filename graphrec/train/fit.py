@@ -106,7 +106,7 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
         report.carved_valid = True
     sel_valid = sample_users(sel_valid, cfg.valid_users, cfg.seed)
     sel_graph = graph
-    if recommender.dense_selection and graph.num_items > cfg.select_items:   # choose on the head, refit on all
+    if recommender.head_selection(graph.num_items):   # choose on the head, refit on all
         sel_graph, sel_train, sel_valid = head_view(graph, sel_train, sel_valid, cfg.search_items)
         report.selection["items"] = sel_graph.num_items
     chosen: Selection = recommender.select(sel_graph, sel_train, sel_valid, progress)
@@ -120,10 +120,11 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
     report.seconds["refit"] = time.perf_counter() - t1
 
     metrics: dict[str, dict[str, float]] = {"valid": chosen.valid, "test": {}}
+    batch = recommender.score_batch(ni)
     ks = tuple(sorted(set(cfg.ks) | {20}, reverse=True))
     if holdout and graph.test.size(1):
         t2 = time.perf_counter()
-        metrics["test"] = rank_scored(fitted.scorer, ni, graph.test, [pairs], ks, cfg.eval_batch_size)
+        metrics["test"] = rank_scored(fitted.scorer, ni, graph.test, [pairs], ks, batch)
         report.seconds["test"] = time.perf_counter() - t2
     below = getattr(graph, "below_min_weight", None)   # seen by the user, but under its behaviour's min_weight
     exclude = union_pairs(graph.train, graph.valid, graph.test, *([below] if below is not None else []),
@@ -131,7 +132,7 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
     top_items = top_scores = None
     if not fitted.exact:
         t3 = time.perf_counter()
-        top_items, top_scores = top_scored(fitted.scorer, graph.num_users, exclude, cfg.top_k, cfg.eval_batch_size)
+        top_items, top_scores = top_scored(fitted.scorer, graph.num_users, exclude, cfg.top_k, batch)
         report.seconds["top_k"] = time.perf_counter() - t3
     report.seconds["total"] = time.perf_counter() - t0
     report.selection = {**report.selection, "params": chosen.params, **chosen.info}

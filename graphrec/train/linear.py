@@ -20,23 +20,24 @@ operator; RECOMMENDED relationships use the exact scores.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, ClassVar
 
 import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from graphrec.errors import ConfigError
+from graphrec.errors import CapacityError
 from graphrec.loaders.types import RecGraph
-from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ease_weights, ideal_lowpass, neighbourhood_ease, woodbury
-from graphrec.train.base import Fitted, Recommender, Selection
-from graphrec.train.matrices import SideInfo, interactions, rows_of, side_info, to_torch
+from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ease_weights, ideal_lowpass, woodbury
+from graphrec.nn.scalable import neighbourhood_solve, randomized_svd
+from graphrec.train.base import Fitted, Recommender, Selection, memory_budget
+from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
+from graphrec.train.operator import Operator, SparseEase, SparseInputs
 from graphrec.train.sampling import carve_validation
+from graphrec.train.search import Best, search
 
 LAMBDA_STEPS = (1.0, 3.0, 10.0, 30.0)
 """λ candidates as multiples of the mean diagonal of the Gram matrix (an item's mean degree)."""
@@ -52,117 +53,115 @@ def selection_score(m: dict[str, float]) -> float:
     """
     return m["recall@20"] + m["ndcg@20"]
 
+
+def _criterion(result: tuple[dict[str, float], Any]) -> float:
+    """:func:`selection_score` of a trial that returns ``(metrics, solved matrix)``."""
+    return selection_score(result[0])
+
+
+Scored = Callable[[Any, dict[str, Any]], dict[str, float]]
+DenseBest = Best[dict[str, float], tuple[dict[str, float], Tensor]]
+"""The dense search's incumbent: channel weights → (validation metrics, the inverse ``P``)."""
+"""``scored(B, entry)``: validation metrics of ``B`` alone, logged with ``entry``."""
+
 SIDE_CHANNELS = ("behaviours", "entities", "text")
-
-
-def _available_memory() -> int:
-    """Bytes the kernel can give this process now without swapping (``MemAvailable``: free memory plus the
-    page cache it can drop), else the free pages, else 8 GiB."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):
-        return 8 << 30
-
-
-@dataclass
-class Operator:
-    """Item–item scoring operator ``x_u ↦ a·x_u B + b·(x_u L) Rᵀ`` (dense ``B`` or sparse, low-rank part)."""
-
-    b: Tensor                     # [I, I] dense, or sparse COO for the neighbourhood variant
-    left: Tensor | None = None    # [I, k]
-    right: Tensor | None = None   # [I, k]
-    b_scale: float = 1.0
-    f_scale: float = 0.0
-
-    def apply(self, x: Tensor) -> Tensor:
-        """Scores ``[b, I]`` of the sparse (or dense) input rows ``x``."""
-        out = (x @ self.b if not self.b.is_sparse else torch.sparse.mm(self.b.t(), x.to_dense().t()).t())
-        out = out * self.b_scale
-        if self.left is not None and self.right is not None and self.f_scale:
-            out = out + self.f_scale * ((x @ self.left) @ self.right.T)
-        return out
-
-    def dense(self) -> Tensor:
-        """The operator as one dense ``[I, I]`` matrix (for the vector factorisation)."""
-        m = (self.b.to_dense() if self.b.is_sparse else self.b) * self.b_scale
-        if self.left is not None and self.right is not None and self.f_scale:
-            m.addmm_(self.left, self.right.T, alpha=self.f_scale)    # in place: no further items² temporaries
-        return m
+LATENT_RANK = 64
+"""Global latent features each item regresses on beside its neighbourhood on the sparse path."""
 
 
 class _ItemItem(Recommender):
-    """Shared machinery: Gram matrix, λ search, scoring, vectors."""
+    """Shared machinery: the path (dense or sparse), λ candidates, the solves, scoring, vectors."""
 
-    dense_selection = True
+    auto_sparse: ClassVar[bool] = False
+    """Whether the model takes the sparse path by itself when the dense solve does not fit the memory bound
+    (``graph``); otherwise only ``neighbours`` selects it and a dense solve that does not fit is refused."""
+    steps: tuple[float, ...] = LAMBDA_STEPS
+
+    def path(self, num_items: int) -> str:
+        """``"dense"`` where ``4·4·items²`` bytes fit under the memory bound (and ``neighbours`` is unset),
+        else ``"sparse"``.
+
+        Raises:
+            CapacityError: the dense solve does not fit and this model has no sparse path of its own.
+        """
+        if self.cfg.neighbours:
+            return "sparse"
+        need, budget = ease_bytes(num_items, 4), memory_budget(self.cfg)
+        if need <= budget:
+            return "dense"
+        if self.auto_sparse:
+            return "sparse"
+        raise CapacityError(f"dense solve needs {need / (1 << 30):.1f} GiB > {budget / (1 << 30):.1f} GiB "
+                            f"({num_items:,} items); --neighbours N gives {self.name} a sparse solve")
+
+    def head_selection(self, num_items: int) -> bool:
+        return self.path(num_items) == "dense" and num_items > self.cfg.select_items
+
+    def neighbours(self, num_items: int) -> int:
+        """Neighbours per item on the sparse path: ``neighbours``, else by catalogue size, fewer where the
+        neighbour lists (ids, three channels' values and ``B``: 24 bytes an entry) would pass a quarter of the
+        memory bound."""
+        if self.cfg.neighbours:
+            return max(1, min(self.cfg.neighbours, num_items - 1))
+        m = 256 if num_items <= 20_000 else 128 if num_items <= 200_000 else 64
+        fit_m = memory_budget(self.cfg) // (4 * 24 * max(1, num_items))
+        return int(max(1, min(max(8, min(m, fit_m)), num_items - 1)))
+
+    def _solve_batch(self, m: int) -> int:
+        return int(max(8, min(512, memory_budget(self.cfg) // (8 * 16 * m * m))))
 
     def _inputs(self, graph: RecGraph, pairs: Tensor, side: SideInfo | None,
                 weights: dict[str, float]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
         """``(scoring input [U, I], stacked rows [R, I])`` for ``pairs`` and the weighted side channels."""
         x = interactions(pairs, graph.num_users, graph.num_items)
         stack = [x]
-        inp = x
         if side is not None and side.behaviours is not None and weights.get("behaviours", 0) > 0:
             stack.append(side.behaviours * weights["behaviours"])
         if side is not None and side.entities is not None and weights.get("entities", 0) > 0:
             stack.append(side.entities * weights["entities"])
-        return inp, sp.vstack(stack).tocsr()
+        return x, sp.vstack(stack).tocsr()
 
-    def _gram(self, stacked: sp.csr_matrix, side: SideInfo | None, weights: dict[str, float],
-              buffers: int = 3) -> Tensor:
-        n = stacked.shape[1]
-        need = ease_bytes(n, buffers)
-        budget = int(self.cfg.memory_gb * (1 << 30)) if self.cfg.memory_gb else _available_memory() // 2
-        if need > budget and not self.cfg.neighbours:
-            raise ConfigError(
-                f"{self.name}: a dense solve over {n:,} items needs {need / (1 << 30):.1f} GiB, more than the "
-                f"{budget / (1 << 30):.1f} GiB bound; use the sparse variant (--neighbours 200) or raise --memory-gb")
+    def _gram(self, stacked: sp.csr_matrix, side: SideInfo | None, weights: dict[str, float]) -> Tensor:
+        """The dense stacked Gram matrix (the dense path only)."""
         g = torch.from_numpy((stacked.T @ stacked).toarray().astype(np.float32))
         if side is not None and side.text is not None and weights.get("text", 0) > 0:
             e = side.text
             g.addmm_(e, e.T, alpha=weights["text"] ** 2)
         return g
 
-    def _solve(self, g: Tensor, lam: float) -> Tensor:
-        if self.cfg.neighbours:
-            return neighbourhood_ease(g, lam, self.cfg.neighbours)
-        return ease(g.to(self.device), lam).cpu()
+    def _sparse_b(self, sin: SparseInputs, weights: dict[str, float], lam: float) -> SparseEase:
+        """The sparse path's solve at ``weights`` and ``λ``: neighbourhoods plus :data:`LATENT_RANK` features."""
+        m, n = int(sin.gram.nbr.size(1)), sin.gram.num_items
+        latent = sin.latent(weights, LATENT_RANK, self.cfg.seed) if m < n - 1 else None   # all neighbours: EASE
+        width = m + (int(latent.v.size(1)) if latent is not None else 0)
+        b, c = neighbourhood_solve(sin.gram, sin.weights(weights), lam, sin.factor(weights), latent,
+                                   batch=self._solve_batch(width))
+        return SparseEase(b, latent.v if latent is not None else None, c)
 
     def _metrics(self, op: Operator, inp: sp.csr_matrix, train: Tensor, valid: Tensor) -> dict[str, float]:
         def score(users: Tensor) -> Tensor:
-            return op.apply(rows_of(inp, users))
-        return rank_scored(score, inp.shape[1], valid, [train], (20, 10), self.cfg.eval_batch_size)
+            return op.apply(inp[users.long().cpu().numpy()])
+        return rank_scored(score, inp.shape[1], valid, [train], (20, 10), self.score_batch(inp.shape[1]))
 
     def _fitted(self, op: Operator, inp: sp.csr_matrix, info: dict[str, Any]) -> Fitted:
+        """Exact scores through ``op``; vectors from a randomised SVD of ``op`` (never densified)."""
         def score(users: Tensor) -> Tensor:
-            return op.apply(rows_of(inp, users))
-        m = op.dense()
-        q = min(self.cfg.dim, m.size(0) - 1)
-        state = torch.random.get_rng_state()
-        torch.manual_seed(self.cfg.seed)
-        try:
-            u, s, v = torch.svd_lowrank(m, q=q, niter=4)
-        finally:
-            torch.random.set_rng_state(state)
+            return op.apply(inp[users.long().cpu().numpy()])
+        n = inp.shape[1]
+        u, s, v = randomized_svd(op.matvec, op.rmatvec, n, min(self.cfg.dim, n - 1), niter=4, seed=self.cfg.seed)
         root = s.clamp(min=0).sqrt()
         item_emb = (v * root).contiguous()
         fold = (u * root).contiguous()   # a user's vector is the sum of these rows over the items they have
         user_emb = (to_torch(inp) @ fold).contiguous()
-        return Fitted(scorer=score, user_emb=user_emb, item_emb=item_emb, exact=False, item_fold=fold, info=info)
+        return Fitted(scorer=score, user_emb=user_emb, item_emb=item_emb, exact=False, item_fold=fold,
+                      info={**info, "path": "sparse" if op.sparse else "dense"})
 
-    steps: tuple[float, ...] = LAMBDA_STEPS
-
-    def _lambdas(self, g: Tensor) -> list[float]:
+    def _lambdas(self, inp: sp.csr_matrix, num_items: int) -> list[float]:
+        """λ candidates: multiples of the mean item degree (the Gram matrix's mean diagonal)."""
         if self.cfg.lam:
             return [self.cfg.lam]
-        base = float(g.diagonal().mean().clamp(min=1.0))
-        steps = self.steps if g.size(0) <= self.cfg.search_items else (3.0, 10.0)   # the best multiples on
+        base = max(1.0, float(inp.getnnz()) / max(1, inp.shape[1]))
+        steps = self.steps if num_items <= self.cfg.search_items else (3.0, 10.0)   # the best multiples on
         # ml-100k, lastfm-2k and the issue's amazon-book λ (250 ≈ 7× its mean degree)
         return [round(base * s, 4) for s in steps]
 
@@ -173,26 +172,35 @@ class EaseRecommender(_ItemItem):
     name = "ease"
     summary = "EASE (Steck 2019): closed-form item–item on the interactions alone; λ chosen on validation"
 
+    def _b(self, inp: sp.csr_matrix) -> Callable[[float], Tensor | SparseEase]:
+        """``λ ↦ B`` on ``inp`` by this catalogue's path (the Gram matrix or neighbourhoods built once)."""
+        if self.path(inp.shape[1]) == "sparse":
+            sin = SparseInputs.build(inp, None, self.neighbours(inp.shape[1]))
+            return lambda lam: self._sparse_b(sin, {}, lam)
+        g = self._gram(inp, None, {})
+        return lambda lam: ease(g.clone().to(self.device), lam).cpu()
+
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
-        inp, stacked = self._inputs(graph, train, None, {})
-        g = self._gram(stacked, None, {})
-        search: list[dict[str, float]] = []
-        best: tuple[float, float, dict[str, float]] = (-1.0, 0.0, {})
-        for lam in self._lambdas(g):
-            b = self._solve(g.clone(), lam)
-            m = self._metrics(Operator(b), inp, train, valid)
-            search.append({"lam": lam, "valid_recall@20": m["recall@20"]})
-            if m["recall@20"] > best[0]:
-                best = (m["recall@20"], lam, m)
-        return Selection(params={"lam": best[1]}, valid=best[2], info={"search": search})
+        inp = interactions(train, graph.num_users, graph.num_items)
+        solve = self._b(inp)
+        rows: list[dict[str, float]] = []
+
+        def trial(lam: float) -> dict[str, float]:
+            m = self._metrics(Operator.of(solve(lam)), inp, train, valid)
+            rows.append({"lam": lam, "valid_recall@20": m["recall@20"]})
+            return m
+
+        best = search(self._lambdas(inp, graph.num_items), trial, lambda m: m["recall@20"], label="ease λ",
+                      progress=progress)
+        assert best.candidate is not None and best.result is not None
+        return Selection(params={"lam": best.candidate, "path": self.path(graph.num_items)}, valid=best.result,
+                         info={"search": rows})
 
     def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
-        inp, stacked = self._inputs(graph, pairs, None, {})
-        g = self._gram(stacked, None, {})
-        lam = float(chosen.params.get("lam") or self._lambdas(g)[1])
-        b = self._solve(g, lam)
-        del g                   # solved in place: one items² buffer less while the operator is factorised
-        return self._fitted(Operator(b), inp, {"lam": lam})
+        inp = interactions(pairs, graph.num_users, graph.num_items)
+        lam = float(chosen.params.get("lam") or self._lambdas(inp, graph.num_items)[1])
+        b = self._b(inp)(lam)
+        return self._fitted(Operator.of(b), inp, {"lam": lam})
 
 
 FILTER_RANKS = (32, 64, 128)
@@ -213,6 +221,7 @@ class GraphRecommender(_ItemItem):
     summary = ("EASE over the whole graph (side behaviours, KG/entities, text as extra rows) blended with "
                "GF-CF's low-pass graph filter; every weight chosen on validation (default)")
     uses_graph = True
+    auto_sparse = True
     steps = GRAPH_LAMBDA_STEPS
 
     def _channels(self, side: SideInfo) -> list[str]:
@@ -220,29 +229,29 @@ class GraphRecommender(_ItemItem):
                    "text": side.text is not None}
         return [c for c in SIDE_CHANNELS if c in self.cfg.side and present[c]]
 
-    @staticmethod
-    def _scale(op_part: Tensor, sample: Tensor) -> float:
-        """Mean row norm of ``sample @ part`` (puts both parts of the blend on one scale)."""
-        return float((sample @ op_part).norm(dim=1).mean().clamp(min=1e-12))
-
-    def _operator(self, b: Tensor, left: Tensor | None, right: Tensor | None, blend: float,
+    def _operator(self, b: Tensor | SparseEase, left: Tensor | None, right: Tensor | None, blend: float,
                   inp: sp.csr_matrix) -> Operator:
+        """``B`` and the filter blended on one scale: each part divided by the mean row norm of its scores on
+        a sample of users."""
         n_users = inp.shape[0]
-        sample = rows_of(inp, torch.arange(0, n_users, max(1, n_users // 512))).to_dense()
-        sb = self._scale(b if not b.is_sparse else b.to_dense(), sample)
+        sample = inp[np.arange(0, n_users, max(1, n_users // 512))]
+        sb = float(Operator.of(b).apply(sample).norm(dim=1).mean().clamp(min=1e-12))
         if left is None or right is None or blend <= 0:
-            return Operator(b, b_scale=1.0 / sb)
-        sf = float(((sample @ left) @ right.T).norm(dim=1).mean().clamp(min=1e-12))
-        return Operator(b, left, right, b_scale=(1 - blend) / sb, f_scale=blend / sf)
+            return Operator.of(b, 1.0 / sb)
+        sf = float(((to_torch(sample) @ left) @ right.T).norm(dim=1).mean().clamp(min=1e-12))
+        op = Operator.of(b, (1 - blend) / sb)
+        op.lows.append((left, right, blend / sf))
+        return op
 
     def _bagged(self, graph: RecGraph) -> int:
-        """Selections to average: :data:`BAG_CARVES` on small catalogues, else one (each costs a search, and
-        each member a refit on the whole catalogue: a head view counts as the catalogue it was cut from)."""
-        small = (graph.head_of or graph.num_items) <= self.cfg.search_items and not self.cfg.neighbours
+        """Selections to average: :data:`BAG_CARVES` on small catalogues (either path), else one (each costs a
+        search, and each member a refit on the whole catalogue: a head view counts as the catalogue it was cut
+        from)."""
+        small = (graph.head_of or graph.num_items) <= self.cfg.search_items
         return BAG_CARVES if small else 1
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
-        first = self._select_once(graph, train, valid)
+        first = self._select_once(graph, train, valid, progress)
         n = self._bagged(graph)
         if n == 1:
             return first
@@ -253,67 +262,105 @@ class GraphRecommender(_ItemItem):
         members = [first]
         for j in range(1, n):
             tr, va = carve_validation(union, graph.num_users, share, self.cfg.seed + BAG_SEED_STEP * j)
-            members.append(self._select_once(graph, tr, va))
+            members.append(self._select_once(graph, tr, va, progress))
         params = {**first.params, "members": [m.params for m in members]}
         return Selection(params=params, valid=first.valid,
                          info={**first.info, "members_valid": [m.valid for m in members]})
 
-    def _select_once(self, graph: RecGraph, train: Tensor, valid: Tensor) -> Selection:
+    def _select_once(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
+        """One greedy search: λ on the interactions alone, each side channel's weight, the filter."""
         side = side_info(graph)
-        search: list[dict[str, Any]] = []
+        inp = interactions(train, graph.num_users, graph.num_items)
+        path = self.path(graph.num_items)
+        rows: list[dict[str, Any]] = []
 
-        def scored(b: Tensor, inp: sp.csr_matrix, entry: dict[str, Any]) -> dict[str, float]:
+        def scored(b: Tensor | SparseEase, entry: dict[str, Any]) -> dict[str, float]:
             m = self._metrics(self._operator(b, None, None, 0.0, inp), inp, train, valid)
-            search.append({**entry, "valid_recall@20": m["recall@20"], "valid_ndcg@20": m["ndcg@20"]})
+            rows.append({**entry, "valid_recall@20": m["recall@20"], "valid_ndcg@20": m["ndcg@20"]})
             return m
 
-        # 1. λ on the interactions alone; 2. each side channel's weight, greedily; 3. the filter's rank and blend
-        inp = interactions(train, graph.num_users, graph.num_items)
-        g0 = self._gram(inp, None, {}, buffers=4)
-        lams = self._lambdas(g0)
-        if self.cfg.neighbours:             # sparse variant: every trial is its own (cheap) solve
-            del g0
-            return self._select_sparse(graph, side, train, valid, lams, scored, search)
-        best_p: Tensor | None = None
-        best_m: dict[str, float] = {"recall@20": -1.0, "ndcg@20": -1.0}
-        lam = lams[0]
-        for cand in lams:
-            p = ease_inverse(g0.clone().to(self.device), cand)
-            m = scored(ease_weights(p.clone()).cpu(), inp, {"lam": cand})
-            if selection_score(m) > selection_score(best_m):
-                best_m, best_p, lam = m, p, cand
-            del p
-        del g0
-        assert best_p is not None
-        weights: dict[str, float] = {}
-        large = graph.num_items > self.cfg.search_items
+        lams = self._lambdas(inp, graph.num_items)
+        b: Tensor | SparseEase
+        if path == "sparse":
+            lam, weights, b, best_m = self._search_sparse(graph, side, inp, lams, scored, progress)
+        else:
+            lam, weights, b, best_m = self._search_dense(graph, side, train, inp, lams, scored, progress)
+        _, stacked = self._inputs(graph, train, side, weights)
+        rank, blend, best_m = self._select_filter(b, stacked, inp, train, valid, best_m, rows, progress)
+        params = {"lam": lam, "weights": weights, "filter_rank": rank, "blend": blend, "path": path}
+        return Selection(params=params, valid=best_m, info={"search": rows, "side": side.describe()})
+
+    def _weight_candidates(self, ch: str, before: dict[str, float]) -> list[dict[str, float]]:
+        return [{**before, ch: wv} for wv in SIDE_WEIGHTS[ch]]
+
+    def _search_dense(self, graph: RecGraph, side: SideInfo, train: Tensor, inp: sp.csr_matrix, lams: list[float],
+                      scored: Scored, progress: bool) -> tuple[float, dict[str, float], Tensor, dict[str, float]]:
+        """The dense search: each λ one inverse; a low-rank channel's weights by Woodbury from the best one."""
+        best = self._dense_lambda(inp, lams, scored, progress)
+        assert best.candidate is not None and best.result is not None
+        lam = best.candidate
+        incumbent: DenseBest = Best({}, best.result, best.score)
+        del best
         for ch in self._channels(side):
-            cands = SIDE_WEIGHTS[ch]
-            low_rank = self._rank(side, ch) <= graph.num_items // 4
-            base, before = best_p, weights       # every weight of this channel starts from the same inverse
-            if low_rank:
-                u = self._factor(side, ch, 1.0).to(self.device)
-                pu = base @ u
-            for wv in cands if (low_rank or not large) else (cands[len(cands) // 2],):
-                w = {**before, ch: wv}
-                if low_rank:            # (A + UUᵀ)⁻¹ from A⁻¹: no new cubic solve (Woodbury)
-                    p = woodbury(base, u * wv, pu * wv)
-                else:
-                    _, stacked = self._inputs(graph, train, side, w)
-                    p = ease_inverse(self._gram(stacked, side, w, buffers=4).to(self.device), lam)
-                m = scored(ease_weights(p.clone()).cpu(), inp, {"lam": lam, **{f"w_{k}": v for k, v in w.items()}})
-                if selection_score(m) > selection_score(best_m):
-                    best_m, best_p, weights = m, p, w
-                del p
-            if low_rank:
-                del u, pu
-            del base
-        best_b = ease_weights(best_p).cpu()
-        del best_p
-        _, best_stacked = self._inputs(graph, train, side, weights)
-        rank, blend, best_m = self._select_filter(best_b, best_stacked, inp, train, valid, best_m, search)
-        params = {"lam": lam, "weights": weights, "filter_rank": rank, "blend": blend}
-        return Selection(params=params, valid=best_m, info={"search": search, "side": side.describe()})
+            incumbent = self._dense_channel(graph, side, train, ch, lam, incumbent, scored, progress)
+        assert incumbent.result is not None and incumbent.candidate is not None
+        weights, (best_m, best_p) = incumbent.candidate, incumbent.result
+        del incumbent
+        return lam, weights, ease_weights(best_p).cpu(), best_m
+
+    def _dense_lambda(self, inp: sp.csr_matrix, lams: list[float], scored: Scored,
+                      progress: bool) -> Best[float, tuple[dict[str, float], Tensor]]:
+        g0 = self._gram(inp, None, {})
+
+        def trial(cand: float) -> tuple[dict[str, float], Tensor]:
+            p = ease_inverse(g0.clone().to(self.device), cand)
+            return scored(ease_weights(p.clone()).cpu(), {"lam": cand}), p
+
+        return search(lams, trial, _criterion, label="graph λ", progress=progress)
+
+    def _dense_channel(self, graph: RecGraph, side: SideInfo, train: Tensor, ch: str, lam: float,
+                       incumbent: DenseBest, scored: Scored, progress: bool) -> DenseBest:
+        """The best weight of one side channel, each trial starting from the incumbent's inverse."""
+        assert incumbent.result is not None and incumbent.candidate is not None
+        base = incumbent.result[1]
+        low_rank = self._rank(side, ch) <= graph.num_items // 4
+        u = self._factor(side, ch, 1.0).to(self.device) if low_rank else None
+        pu = base @ u if u is not None else None
+        cands = self._weight_candidates(ch, incumbent.candidate)
+        if not low_rank and graph.num_items > self.cfg.search_items:
+            cands = cands[len(cands) // 2:len(cands) // 2 + 1]
+
+        def trial(w: dict[str, float]) -> tuple[dict[str, float], Tensor]:
+            wv = w[ch]
+            if u is not None and pu is not None:       # (A + UUᵀ)⁻¹ from A⁻¹: no new cubic solve (Woodbury)
+                p = woodbury(base, u * wv, pu * wv)
+            else:
+                _, stacked = self._inputs(graph, train, side, w)
+                p = ease_inverse(self._gram(stacked, side, w).to(self.device), lam)
+            return scored(ease_weights(p.clone()).cpu(), {"lam": lam, **{f"w_{k}": v for k, v in w.items()}}), p
+
+        return search(cands, trial, _criterion, best=incumbent, label=f"graph {ch}", progress=progress)
+
+    def _search_sparse(self, graph: RecGraph, side: SideInfo, inp: sp.csr_matrix, lams: list[float], scored: Scored,
+                       progress: bool) -> tuple[float, dict[str, float], SparseEase, dict[str, float]]:
+        """The same greedy search on the sparse path: the neighbourhoods are built once, each trial solves."""
+        sin = SparseInputs.build(inp, side, self.neighbours(graph.num_items))
+
+        def trial(cand: tuple[float, dict[str, float]]) -> tuple[dict[str, float], SparseEase]:
+            lam, w = cand
+            b = self._sparse_b(sin, w, lam)
+            return scored(b, {"lam": lam, **{f"w_{k}": v for k, v in w.items()}}), b
+
+        start: list[tuple[float, dict[str, float]]] = [(lam, {}) for lam in lams]
+        best = search(start, trial, _criterion, label="graph λ", progress=progress)
+        assert best.candidate is not None
+        lam = best.candidate[0]
+        for ch in self._channels(side):
+            cands = [(lam, w) for w in self._weight_candidates(ch, best.candidate[1])]
+            best = search(cands, trial, _criterion, best=best, label=f"graph {ch}", progress=progress)
+            assert best.candidate is not None
+        assert best.candidate is not None and best.result is not None
+        return lam, best.candidate[1], best.result[1], best.result[0]
 
     @staticmethod
     def _rank(side: SideInfo, ch: str) -> int:
@@ -333,47 +380,26 @@ class GraphRecommender(_ItemItem):
         assert m is not None
         return torch.from_numpy(np.asarray((m.T * weight).toarray(), dtype=np.float32))
 
-    def _select_sparse(self, graph: RecGraph, side: SideInfo, train: Tensor, valid: Tensor, lams: list[float],
-                       scored: Any, search: list[dict[str, Any]]) -> Selection:
-        """The same greedy search with the neighbourhood solver (each trial solves afresh)."""
-        def trial(w: dict[str, float], lam: float) -> tuple[dict[str, float], Tensor, sp.csr_matrix]:
-            inp, stacked = self._inputs(graph, train, side, w)
-            b = self._solve(self._gram(stacked, side, w), lam)
-            return scored(b, inp, {"lam": lam, **{f"w_{k}": v for k, v in w.items()}}), b, inp
-
-        best_m, best_b, inp = trial({}, lams[0])
-        lam = lams[0]
-        for cand in lams[1:]:
-            m, b, _ = trial({}, cand)
-            if selection_score(m) > selection_score(best_m):
-                best_m, best_b, lam = m, b, cand
-        weights: dict[str, float] = {}
-        for ch in self._channels(side):
-            for wv in SIDE_WEIGHTS[ch]:
-                w = {**weights, ch: wv}
-                m, b, _ = trial(w, lam)
-                if selection_score(m) > selection_score(best_m):
-                    best_m, best_b, weights = m, b, w
-        _, stacked = self._inputs(graph, train, side, weights)
-        rank, blend, best_m = self._select_filter(best_b, stacked, inp, train, valid, best_m, search)
-        params = {"lam": lam, "weights": weights, "filter_rank": rank, "blend": blend}
-        return Selection(params=params, valid=best_m, info={"search": search, "side": side.describe()})
-
-    def _select_filter(self, b: Tensor, stacked: sp.csr_matrix, inp: sp.csr_matrix, train: Tensor, valid: Tensor,
-                       best: dict[str, float], search: list[dict[str, Any]]) -> tuple[int, float, dict[str, float]]:
+    def _select_filter(self, b: Tensor | SparseEase, stacked: sp.csr_matrix, inp: sp.csr_matrix, train: Tensor,
+                       valid: Tensor, best_m: dict[str, float], rows: list[dict[str, Any]],
+                       progress: bool) -> tuple[int, float, dict[str, float]]:
         """The low-pass filter's rank and blend (``(0, 0.0)``: no filter) and the best validation metrics."""
-        rank, blend = 0, 0.0
         if not self.cfg.filter:
-            return rank, blend, best
+            return 0, 0.0, best_m
+        best: Best[tuple[int, float], dict[str, float]] = Best((0, 0.0), best_m, selection_score(best_m))
         for k in FILTER_RANKS:
             left, right = self._lowrank_for(stacked, k)
-            for bl in FILTER_BLENDS[1:]:
-                m = self._metrics(self._operator(b, left, right, bl, inp), inp, train, valid)
-                search.append({"filter_rank": k, "blend": bl, "valid_recall@20": m["recall@20"],
-                               "valid_ndcg@20": m["ndcg@20"]})
-                if selection_score(m) > selection_score(best):
-                    best, rank, blend = m, k, bl
-        return rank, blend, best
+
+            def trial(cand: tuple[int, float], left: Tensor = left, right: Tensor = right) -> dict[str, float]:
+                m = self._metrics(self._operator(b, left, right, cand[1], inp), inp, train, valid)
+                rows.append({"filter_rank": cand[0], "blend": cand[1], "valid_recall@20": m["recall@20"],
+                             "valid_ndcg@20": m["ndcg@20"]})
+                return m
+
+            best = search([(k, bl) for bl in FILTER_BLENDS[1:]], trial, selection_score, best=best,
+                          label="graph filter", progress=progress)
+        assert best.candidate is not None and best.result is not None
+        return best.candidate[0], best.candidate[1], best.result
 
     def _lowrank_for(self, stacked: sp.csr_matrix, k: int) -> tuple[Tensor, Tensor]:
         du = np.asarray(stacked.sum(1)).ravel()
@@ -382,7 +408,6 @@ class GraphRecommender(_ItemItem):
         norm = (sp.diags(ru) @ stacked @ sp.diags(1.0 / np.sqrt(di))).tocsr()
         coo = to_torch(norm).to_sparse_coo()  # type: ignore[no-untyped-call]
         return ideal_lowpass(coo, torch.from_numpy(di.astype(np.float32)), k, self.cfg.seed)
-
 
     def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
         side = side_info(graph)
@@ -407,10 +432,14 @@ class GraphRecommender(_ItemItem):
                    inp: sp.csr_matrix) -> tuple[Operator, dict[str, Any]]:
         weights = {k: float(v) for k, v in (p.get("weights") or {}).items()}
         _, stacked = self._inputs(graph, pairs, side, weights)
-        g = self._gram(stacked, side, weights)
-        lam = float(p.get("lam") or self._lambdas(g)[1])
-        b = self._solve(g, lam)
-        del g                   # solved in place: one items² buffer less while the operator is factorised
+        lam = float(p.get("lam") or self._lambdas(inp, graph.num_items)[1])
+        b: Tensor | SparseEase
+        if self.path(graph.num_items) == "sparse":
+            sin = SparseInputs.build(inp, side, self.neighbours(graph.num_items))
+            b = self._sparse_b(sin, weights, lam)
+            del sin
+        else:
+            b = ease(self._gram(stacked, side, weights).to(self.device), lam).cpu()
         rank, blend = int(p.get("filter_rank") or 0), float(p.get("blend") or 0.0)
         left, right = self._lowrank_for(stacked, rank) if rank and blend else (None, None)
         op = self._operator(b, left, right, blend, inp)
@@ -418,19 +447,23 @@ class GraphRecommender(_ItemItem):
 
 
 def mean_operator(ops: Iterable[Operator], n: int) -> Operator:
-    """One operator scoring the mean of the ``n`` operators ``ops`` (dense ``B`` parts summed into the first's
-    storage, in place; low-rank factors stacked)."""
-    b: Tensor | None = None
+    """One operator scoring the mean of the ``n`` operators ``ops`` (``B`` parts summed — a dense one into the
+    first's storage, in place — and low-rank factors stacked)."""
+    b: Tensor | sp.csr_matrix | None = None
     lefts, rights = [], []
     for op in ops:
-        part = op.b.mul_(op.b_scale / n)
-        b = part if b is None else b.add_(part)
-        if op.left is not None and op.right is not None and op.f_scale:
-            lefts.append(op.left * (op.f_scale / n))
-            rights.append(op.right)
+        if isinstance(op.b, Tensor):
+            part: Tensor | sp.csr_matrix = op.b.mul_(op.b_scale / n)
+            b = part if b is None else b.add_(part)
+        else:
+            part = op.b * (op.b_scale / n)
+            b = part if b is None else (b + part).tocsr()
+        for left, right, scale in op.lows:
+            lefts.append(left * (scale / n))
+            rights.append(right)
         del op, part
     if b is None:
         raise ValueError("mean_operator: no operators")
     if not lefts:
         return Operator(b)
-    return Operator(b, torch.cat(lefts, 1), torch.cat(rights, 1), b_scale=1.0, f_scale=1.0)
+    return Operator(b, [(torch.cat(lefts, 1), torch.cat(rights, 1), 1.0)])

@@ -1,0 +1,178 @@
+"""The item–item models' scoring operator and the inputs of their sparse path.
+
+:class:`Operator` scores users by ``x_u ↦ a·x_u B + b·(x_u L) Rᵀ`` whether ``B`` is dense (the exact path) or a
+sparse neighbourhood matrix (the scalable path); its products with blocks of vectors give the vector index its
+factorisation without forming ``[items, items]`` (:func:`graphrec.nn.scalable.randomized_svd`).
+
+:class:`SparseInputs` is the stacked Gram matrix of the scalable path: interactions, side behaviours and entity
+rows as sparse neighbourhoods (:class:`~graphrec.nn.scalable.NeighbourGram`), and the channels of low rank —
+item text, and entity rows too dense to keep sparse (a genre of half the catalogue) — as dense factors.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from torch import Tensor
+
+from graphrec.nn.scalable import Latent, NeighbourGram, neighbour_gram
+from graphrec.train.matrices import SideInfo, to_torch
+
+SPARSE_CHANNELS = ("interactions", "behaviours", "entities")
+"""Channels kept as sparse neighbourhoods, in :class:`SparseInputs`'s order."""
+DENSE_ROW_CAP = 1024
+"""At most this many of the densest entity rows become dense factor columns (the rest stay sparse)."""
+
+
+def dense_row_degree(num_items: int) -> int:
+    """Entity rows linking more items than this go to the dense factor: a row of degree ``d`` costs ``d²`` in
+    the sparse Gram product and ties most of its items as equal neighbours, while as one factor column it
+    costs ``items`` floats."""
+    return max(100, int(2 * num_items ** 0.5))
+
+
+LowRank = tuple[Tensor, Tensor, float]
+"""``(L, R, s)``: the term ``s·(x L) Rᵀ`` of an :class:`Operator`."""
+
+
+@dataclass
+class SparseEase:
+    """The sparse path's EASE: a sparse ``B`` and, with latent features, the low-rank part ``(x V) Cᵀ``."""
+
+    b: sp.csr_matrix
+    v: Tensor | None = None
+    c: Tensor | None = None
+
+    def lows(self, scale: float) -> list[LowRank]:
+        return [(self.v, self.c, scale)] if self.v is not None and self.c is not None else []
+
+
+@dataclass
+class Operator:
+    """Item–item scoring operator ``x_u ↦ b_scale·x_u B + Σ s·(x_u L) Rᵀ``.
+
+    Attributes:
+        b: ``[I, I]`` dense tensor, or a scipy CSR matrix (the scalable path).
+        lows: low-rank terms ``(L, R, s)`` with ``[I, k]`` factors (the graph filter, the sparse path's latent
+            part).
+    """
+
+    b: Tensor | sp.csr_matrix
+    lows: list[LowRank] = field(default_factory=list)
+    b_scale: float = 1.0
+
+    @classmethod
+    def of(cls, part: Tensor | SparseEase, scale: float = 1.0) -> Operator:
+        """The operator of one solved model part (a dense ``B`` or a :class:`SparseEase`) times ``scale``."""
+        if isinstance(part, SparseEase):
+            return cls(part.b, part.lows(scale), scale)
+        return cls(part, [], scale)
+
+    @property
+    def sparse(self) -> bool:
+        return not isinstance(self.b, Tensor)
+
+    def apply(self, rows: sp.csr_matrix) -> Tensor:
+        """Scores ``[b, I]`` of the users whose interaction rows are ``rows``."""
+        x = to_torch(rows)
+        if isinstance(self.b, Tensor):
+            out = x @ self.b
+        else:
+            out = torch.from_numpy(np.asarray((rows @ self.b).toarray(), dtype=np.float32))
+        out.mul_(self.b_scale)
+        for left, right, s in self.lows:
+            out.addmm_(x @ left, right.T, alpha=s)
+        return out
+
+    def matvec(self, omega: Tensor) -> Tensor:
+        """``M Ω`` for the ``[I, I]`` operator ``M = b_scale·B + Σ s·L Rᵀ`` (scores are ``x M``)."""
+        out = self.b @ omega if isinstance(self.b, Tensor) else torch.from_numpy(
+            np.asarray(self.b @ omega.numpy(), dtype=np.float32))
+        out = out * self.b_scale
+        for left, right, s in self.lows:
+            out.addmm_(left, right.T @ omega, alpha=s)
+        return out
+
+    def rmatvec(self, omega: Tensor) -> Tensor:
+        """``Mᵀ Ω``."""
+        out = self.b.T @ omega if isinstance(self.b, Tensor) else torch.from_numpy(
+            np.asarray(self.b.T @ omega.numpy(), dtype=np.float32))
+        out = out * self.b_scale
+        for left, right, s in self.lows:
+            out.addmm_(right, left.T @ omega, alpha=s)
+        return out
+
+
+@dataclass
+class SparseInputs:
+    """The stacked Gram matrix of the scalable path, at unit channel weights.
+
+    Attributes:
+        gram: neighbourhoods and Gram values of :data:`SPARSE_CHANNELS` (absent channels are empty).
+        dense_rows: ``[I, h]`` entity rows too dense to keep sparse, as factor columns (or ``None``).
+        text: ``[I, t]`` normalised item text (or ``None``).
+    """
+
+    gram: NeighbourGram
+    channels: list[sp.csr_matrix]
+    dense_rows: Tensor | None = None
+    text: Tensor | None = None
+    described: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, inp: sp.csr_matrix, side: SideInfo | None, neighbours: int) -> SparseInputs:
+        """From the ``[U, I]`` interactions and the side information (``None``: interactions only)."""
+        n = int(inp.shape[1])
+        empty = sp.csr_matrix((0, n), dtype=np.float32)
+        beh = side.behaviours if side is not None and side.behaviours is not None else empty
+        ent = side.entities if side is not None and side.entities is not None else empty
+        degree = np.asarray(ent.getnnz(axis=1)).ravel()
+        dense_ids = np.argsort(-degree, kind="stable")[:DENSE_ROW_CAP]
+        dense_ids = np.sort(dense_ids[degree[dense_ids] > dense_row_degree(n)])
+        light = np.setdiff1d(np.arange(ent.shape[0]), dense_ids)
+        dense_rows = None
+        if dense_ids.size:
+            dense_rows = torch.from_numpy(np.asarray(ent[dense_ids].T.toarray(), dtype=np.float32))
+        channels = [inp.astype(np.float32), beh.astype(np.float32), ent[light].astype(np.float32)]
+        gram = neighbour_gram(channels, neighbours)
+        text = side.text if side is not None else None
+        described = {"neighbours": int(gram.nbr.size(1)), "dense_entity_rows": int(dense_ids.size)}
+        return cls(gram, channels, dense_rows, text, described)
+
+    def latent(self, weights: dict[str, float], k: int, seed: int) -> Latent | None:
+        """The top-``k`` right singular vectors ``V`` of the weighted sparse stacked matrix, with the full Gram
+        matrix times ``V`` (``None`` when ``k`` is 0)."""
+        n = int(self.channels[0].shape[1])
+        k = min(k, n - 1)
+        if k < 1:
+            return None
+        w = self.weights(weights)
+        stacked = sp.vstack([c * wc for c, wc in zip(self.channels, w, strict=True) if wc > 0]).tocsr()
+        state = torch.random.get_rng_state()
+        torch.manual_seed(seed)
+        try:
+            _, _, v = torch.svd_lowrank(to_torch(stacked).to_sparse_coo(), q=k, niter=4)  # type: ignore[no-untyped-call]
+        finally:
+            torch.random.set_rng_state(state)
+        v = v.float().contiguous()
+        gv = torch.from_numpy(np.asarray(stacked.T @ (stacked @ v.numpy()), dtype=np.float32))
+        f = self.factor(weights)
+        if f is not None:
+            gv.addmm_(f, f.T @ v)
+        return Latent(v, gv)
+
+    def weights(self, weights: dict[str, float]) -> list[float]:
+        """Per-channel weights of :attr:`gram` (interactions 1, an absent side channel 0)."""
+        return [1.0, float(weights.get("behaviours", 0.0)), float(weights.get("entities", 0.0))]
+
+    def factor(self, weights: dict[str, float]) -> Tensor | None:
+        """``[I, k]`` dense factor ``F`` with ``FFᵀ`` the low-rank channels' Gram term at ``weights``."""
+        parts = []
+        if self.dense_rows is not None and weights.get("entities", 0.0) > 0:
+            parts.append(self.dense_rows * weights["entities"])
+        if self.text is not None and weights.get("text", 0.0) > 0:
+            parts.append(self.text * weights["text"])
+        return torch.cat(parts, 1) if parts else None

@@ -1,0 +1,28 @@
+"""The one best-of search every model's selection uses."""
+
+from __future__ import annotations
+
+from graphrec.train.search import Best, search
+
+
+def test_search_keeps_the_highest_score_and_the_earlier_of_ties() -> None:
+    tried: list[int] = []
+
+    def trial(c: int) -> dict[str, float]:
+        tried.append(c)
+        return {"s": {1: 0.2, 2: 0.5, 3: 0.5, 4: 0.1}[c]}
+
+    best = search([1, 2, 3, 4], trial, lambda r: r["s"])
+    assert tried == [1, 2, 3, 4]
+    assert (best.candidate, best.score) == (2, 0.5) and best.result == {"s": 0.5}
+
+
+def test_an_incumbent_must_be_beaten() -> None:
+    incumbent: Best[str, float] = Best("kept", 0.9, 0.9)
+    assert search(["a", "b"], lambda c: 0.5, lambda r: r, best=incumbent) is incumbent
+    won = search(["a", "b"], lambda c: 1.0 if c == "b" else 0.0, lambda r: r, best=incumbent)
+    assert won.candidate == "b"
+
+
+def test_no_candidates_gives_no_winner() -> None:
+    assert search([], lambda c: c, float).candidate is None
