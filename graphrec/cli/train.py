@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from graphrec.cli.context import AppContext, pass_app, table
-from graphrec.errors import ConfigError, NotFoundError
+from graphrec.errors import CapacityError, ConfigError, NotFoundError
 
 SPLITS = ("auto", "stored", "temporal", "random")
 MODEL_NAMES = ("graph", "ease", "als", "lightgcn", "hetero", "popularity")
@@ -55,13 +55,16 @@ def train_options(f: Any) -> Any:
                                                    "[default: 0.5]"),
         click.option("--side-init", type=float, help="hetero: initial weight of KG/social channels.  [default: 0.1]"),
         click.option("--lam", type=float, help="ease/graph: L2 weight λ.  [default: chosen on validation]"),
-        click.option("--neighbours", type=int, help="ease/graph: sparse solve over each item's N strongest "
-                                                    "co-occurring items.  [default: dense]"),
+        click.option("--neighbours", type=click.IntRange(min=1),
+                     help="ease/graph: the sparse path, each item solved over its N strongest co-occurring items.  "
+                          "[default: dense where it fits --memory-gb; graph takes the sparse path by itself "
+                          "where it does not]"),
         click.option("--select-items", type=int, help="ease/graph: a catalogue above this many items chooses λ "
                                                       "and the weights on its 10,000 most-interacted items, "
                                                       "then refits on all.  [default: 20000]"),
-        click.option("--memory-gb", type=float, help="ease/graph: bound on a dense solve (3·4·items² bytes).  "
-                                                     "[default: half the available memory]"),
+        click.option("--memory-gb", type=click.FloatRange(min=0, min_open=True),
+                     help="ease/graph: memory bound; the dense solve (4·4·items² bytes) where it fits, graph's "
+                          "sparse path (sized to the bound) where not.  [default: half the available memory]"),
         click.option("--seed", type=int, default=2020, show_default=True, help="Seed of split, init and sampling."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]),
                      help="Where to train.  [default: auto (CUDA if present)]"),
@@ -162,6 +165,7 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
         "model": model, "train_pairs": artefact.train_pairs, "holdout": holdout,
         "chosen": artefact.info["selection"].get("params", {}), "seconds": artefact.info["seconds"],
         "selected_on_items": artefact.info["selection"].get("items", artefact.item_emb.size(0)),
+        "path": artefact.info["refit"].get("path"),
         "metrics": artefact.metrics,
     }
     if save_path is not None:
@@ -256,9 +260,6 @@ def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_
 
     Example: graphrec evaluate --repeats 3 --ablate
     """
-    from graphrec.gds import gds_embeddings
-    from graphrec.train import evaluate_embeddings, fit
-
     names = [m.strip() for m in models.split(",") if m.strip()]
     unknown = [m for m in names if m not in (*MODEL_NAMES, "gds")]
     if unknown:
@@ -269,38 +270,63 @@ def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_
     plan: list[tuple[str, str, dict[str, Any]]] = [(("gds-fastrp" if n == "gds" else n), n, {}) for n in names]
     if ablate:
         plan += [(label, "graph", over) for label, over in ABLATIONS.items()]
-    rows = []
-    for label, name, over in plan:
-        runs: list[dict[str, float]] = []
-        epochs: list[int] = []
-        t0 = time.perf_counter()
-        for r in range(repeats if name != "popularity" else 1):   # popularity has no randomness
-            if name == "gds":
-                u, i = gds_embeddings(app.driver(), graph, dim=hyper.get("dim") or 64, seed=seed + r,
-                                      id_keys={n.label: n.id for n in app.mapping().nodes})
-                runs.append(evaluate_embeddings(u, i, graph, ks, "test"))
-                epochs.append(0)
-                continue
-            cfg = _config(app, name, ks, None, seed=seed + r, **{**hyper, **over})
-            try:
-                artefact = fit(graph, cfg, progress=not app.quiet and not as_json, holdout=True)
-            except ValueError as e:
-                raise ConfigError(str(e)) from e
-            runs.append(artefact.metrics.get("test", {}))
-            epochs.append(int(artefact.info["selection"].get("params", {}).get("epochs", 0)))
-        row = _metric_row(label, _mean(runs), ks, **(_std(runs, ks) if len(runs) > 1 else {}),
-                          runs=len(runs), epochs=round(sum(epochs) / len(epochs)),
-                          seconds=round((time.perf_counter() - t0) / len(runs), 1))
-        rows.append(row)
-        if not app.quiet:   # visible progress on stderr (stdout stays one table or one JSON document)
-            k = max(ks)
-            std = f" ± {row[f'recall@{k}_std']:.4f}" if f"recall@{k}_std" in row else ""
-            click.echo(f"{label}: recall@{k} {row.get(f'recall@{k}', 0):.4f}{std}, ndcg@{k} "
-                       f"{row.get(f'ndcg@{k}', 0):.4f} ({row['runs']} run(s), {row['seconds']}s/run)", err=True)
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-    else:
-        click.echo(table(rows))
+    rows: list[dict[str, Any]] = []
+    try:
+        for label, name, over in plan:
+            rows.append(_evaluate_one(app, graph, label, name, over, hyper, seed, repeats, ks, as_json))
+    except KeyboardInterrupt:       # keep what finished: the partial table, then the interrupt's exit code
+        click.echo(f"interrupted: {len(rows)} of {len(plan)} model(s) finished", err=True)
+        _print_rows(rows, as_json)
+        raise SystemExit(130) from None
+    _print_rows(rows, as_json)
+    if rows and all("skipped" in r for r in rows):
+        raise ConfigError("no model could run on this graph: " + "; ".join(f"{r['model']}: {r['skipped']}"
+                                                                         for r in rows))
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
+    click.echo(json.dumps(rows, indent=2) if as_json else table(rows))
+
+
+def _evaluate_one(app: AppContext, graph: Any, label: str, name: str, over: dict[str, Any], hyper: dict[str, Any],
+                  seed: int, repeats: int, ks: tuple[int, ...], as_json: bool) -> dict[str, Any]:
+    """One row of ``evaluate``: the model fitted ``repeats`` times (seeds ``seed + r``), or why it was skipped."""
+    from graphrec.gds import gds_embeddings
+    from graphrec.train import evaluate_embeddings, fit
+
+    runs: list[dict[str, float]] = []
+    epochs: list[int] = []
+    paths: set[str] = set()
+    t0 = time.perf_counter()
+    for r in range(repeats if name != "popularity" else 1):   # popularity has no randomness
+        if name == "gds":
+            u, i = gds_embeddings(app.driver(), graph, dim=hyper.get("dim") or 64, seed=seed + r,
+                                  id_keys={n.label: n.id for n in app.mapping().nodes})
+            runs.append(evaluate_embeddings(u, i, graph, ks, "test"))
+            epochs.append(0)
+            continue
+        cfg = _config(app, name, ks, None, seed=seed + r, **{**hyper, **over})
+        try:
+            artefact = fit(graph, cfg, progress=not app.quiet and not as_json, holdout=True)
+        except CapacityError as e:
+            app.echo(f"{label}: skipped: {e}", err=True)
+            return {"model": label, "skipped": str(e)}
+        except ValueError as e:
+            raise ConfigError(str(e)) from e
+        runs.append(artefact.metrics.get("test", {}))
+        epochs.append(int(artefact.info["selection"].get("params", {}).get("epochs", 0)))
+        if "path" in artefact.info["refit"]:
+            paths.add(str(artefact.info["refit"]["path"]))
+    extra: dict[str, Any] = {"path": ",".join(sorted(paths))} if paths else {}
+    row = _metric_row(label, _mean(runs), ks, **(_std(runs, ks) if len(runs) > 1 else {}),
+                      runs=len(runs), epochs=round(sum(epochs) / len(epochs)),
+                      seconds=round((time.perf_counter() - t0) / len(runs), 1), **extra)
+    if not app.quiet:   # visible progress on stderr (stdout stays one table or one JSON document)
+        k = max(ks)
+        std = f" ± {row[f'recall@{k}_std']:.4f}" if f"recall@{k}_std" in row else ""
+        click.echo(f"{label}: recall@{k} {row.get(f'recall@{k}', 0):.4f}{std}, ndcg@{k} "
+                   f"{row.get(f'ndcg@{k}', 0):.4f} ({row['runs']} run(s), {row['seconds']}s/run)", err=True)
+    return row
 
 
 def _mean(runs: list[dict[str, float]]) -> dict[str, float]:

@@ -135,3 +135,21 @@ def test_train_a_bpr_model(communities: Driver, neo4j_settings: Settings, tmp_pa
     report = json.loads(res.stdout)
     assert report["model"] == "lightgcn" and report["chosen"]["epochs"] in (1, 2)
     assert report["train_pairs"] == 80 and report["publish"]["recommended"] > 0
+
+
+def test_evaluate_skips_a_model_that_cannot_fit_and_computes_the_rest(communities: Driver,
+                                                                       neo4j_settings: Settings) -> None:
+    # a memory bound no dense solve fits: ease cannot run, graph takes its sparse path by itself
+    res = _run(neo4j_settings, "evaluate", "--models", "ease,graph", "--memory-gb", "0.000001", "--k", "2,10",
+               "--interactions", "RATED", "--json")
+    assert res.exit_code == 0, res.output
+    rows = {r["model"]: r for r in json.loads(res.stdout)}
+    assert set(rows["ease"]) == {"model", "skipped"}
+    assert rows["ease"]["skipped"].startswith("dense solve needs ") and " GiB > " in rows["ease"]["skipped"]
+    assert rows["graph"]["path"] == "sparse" and rows["graph"]["recall@2"] > 0.9, rows["graph"]
+    assert "ease: skipped: dense solve needs" in res.stderr
+    # the table names the skipped row too; a run in which every model is skipped fails
+    table = _run(neo4j_settings, "evaluate", "--models", "ease,graph", "--memory-gb", "0.000001")
+    assert table.exit_code == 0 and "skipped" in table.stdout and "dense solve needs" in table.stdout
+    none = _run(neo4j_settings, "evaluate", "--models", "ease", "--memory-gb", "0.000001")
+    assert none.exit_code == 1 and "no model could run on this graph: ease: dense solve needs" in none.output
