@@ -178,3 +178,17 @@ def test_session_publish_checks_an_artefact_in_memory(saved: Path, graph: Driver
     with graphrec.connect(neo4j_settings) as gr, pytest.raises(InputError, match="^artefact: top_scores: holds 1 "):
         gr.publish(art)
     assert _written(graph) == (0, 0, 0)
+
+
+def test_refresh_writes_nothing_from_a_broken_run(saved: Path, graph: Driver, run_cli: RunCli) -> None:
+    assert run_cli("-q", "publish", str(saved)).exit_code == 0
+    before = graph.execute_query("MATCH ()-[r:RECOMMENDED]->() RETURN collect([r.run, r.rank, r.score]) AS r")
+    prop = graph.execute_query("MATCH (r:ModelRun) RETURN r.prop AS p").records[0]["p"]
+    # a run whose vectors hold a NaN (a publish before this check, or a hand edit), and a changed user
+    graph.execute_query("MATCH (i:Item {id: 'a-i0'}) SET i[$p] = [0.0 / 0.0] + i[$p][1..]", p=prop)
+    graph.execute_query("MATCH (u:User {id: 'a-u0'}), (i:Item {id: 'b-i3'}) CREATE (u)-[:RATED {rating: 5.0}]->(i)")
+    res = run_cli("refresh")
+    assert res.exit_code == 2, res.output
+    assert "refresh: item vectors of run" in _one_line(res.output) and "1 NaN" in res.output
+    after = graph.execute_query("MATCH ()-[r:RECOMMENDED]->() RETURN collect([r.run, r.rank, r.score]) AS r")
+    assert sorted(after.records[0]["r"]) == sorted(before.records[0]["r"])
