@@ -14,7 +14,7 @@ from typing import Any
 
 import click
 
-from graphrec.cli.context import AppContext, pass_app, table
+from graphrec.cli.context import AppContext, pass_app, progress_bars, table
 from graphrec.errors import ConfigError, NotFoundError
 
 SPLITS = ("auto", "stored", "temporal", "random")
@@ -188,18 +188,7 @@ def _echo_publish(app: AppContext, p: dict[str, Any]) -> None:
 
 
 def _publish(app: AppContext, artefact: Any, top_k: int) -> dict[str, Any]:
-    from tqdm import tqdm
-
     from graphrec.writeback import publish_artefact
-
-    bars: dict[str, tqdm[Any]] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if app.quiet:
-            return
-        if stage not in bars:
-            bars[stage] = tqdm(total=total, desc=f"publish {stage}", unit="row")
-        bars[stage].update(done - bars[stage].n)
 
     mapping = app.mapping()
     if (artefact.user_type, artefact.item_type) != (mapping.user.label, mapping.item.label):
@@ -207,10 +196,9 @@ def _publish(app: AppContext, artefact: Any, top_k: int) -> dict[str, Any]:
                           f"[graph] mapping's ({mapping.source}) {mapping.user.label}/{mapping.item.label}: "
                           f"publish it with the mapping it was fitted with")
     t0 = time.perf_counter()
-    pub = publish_artefact(app.driver(), artefact, k=top_k, progress=progress,
-                           id_keys={n.label: n.id for n in mapping.nodes})
-    for bar in bars.values():
-        bar.close()
+    with progress_bars(app.quiet) as progress:
+        pub = publish_artefact(app.driver(), artefact, k=top_k, progress=progress,
+                               id_keys={n.label: n.id for n in mapping.nodes})
     return {"run_id": pub.run_id, "vectors": pub.vectors, "recommended": pub.recommended,
             "train_pairs": artefact.train_pairs, "vectors_per_s": round(pub.vectors_per_s),
             "seconds": round(time.perf_counter() - t0, 1)}

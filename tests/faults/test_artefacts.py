@@ -16,8 +16,9 @@ from neo4j import Driver
 
 import graphrec
 from graphrec.artefact import Artefact
+from graphrec.cli.context import progress_bars
 from graphrec.config import Settings
-from graphrec.errors import InputError
+from graphrec.errors import GraphRecError, InputError
 from graphrec.loaders import load_graph
 from tests.conftest import clear_graph
 from tests.gds.test_fastrp import COMMUNITIES
@@ -192,3 +193,11 @@ def test_refresh_writes_nothing_from_a_broken_run(saved: Path, graph: Driver, ru
     assert "refresh: item vectors of run" in _one_line(res.output) and "1 NaN" in res.output
     after = graph.execute_query("MATCH ()-[r:RECOMMENDED]->() RETURN collect([r.run, r.rank, r.score]) AS r")
     assert sorted(after.records[0]["r"]) == sorted(before.records[0]["r"])
+
+
+def test_a_failure_ends_the_progress_bar_line(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(GraphRecError), progress_bars(False) as progress:
+        progress("vectors", 5, 10)
+        raise GraphRecError("boom")
+    err = capsys.readouterr().err
+    assert "publish vectors" in err and err.endswith("\n")   # the error line that follows starts a line
