@@ -8,6 +8,7 @@ publishes it, and neither imports the other. It holds only tensors, id maps and 
 from __future__ import annotations
 
 import json
+import os
 import pickle
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -89,7 +90,7 @@ class Artefact:
         return int(self.item_emb.size(1))
 
     def save(self, path: str | Path) -> Path:
-        """Write the artefact to ``path`` (one ``torch.save`` file of tensors, lists and JSON)."""
+        """Write the artefact to ``path`` (one ``torch.save`` file of tensors, lists and JSON), mode 0600."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"format": FORMAT, "model": self.model, "user_type": self.user_type, "item_type": self.item_type,
@@ -102,7 +103,10 @@ class Artefact:
                 "entity_emb": {str(t): v for t, v in self.entity_emb.items()},
                 "top_items": self.top_items, "top_scores": self.top_scores, "item_fold": self.item_fold}
         tmp = path.with_name(path.name + ".partial")
-        torch.save(blob, tmp)
+        # 0600: it holds every user's interactions (the exclusion pairs) and the user vectors
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)   # a leftover .partial keeps its mode through O_CREAT
+            torch.save(blob, fh)
         tmp.replace(path)   # never a half-written artefact under the real name
         return path
 
