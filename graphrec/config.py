@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from graphrec.errors import ConfigError
+from graphrec.errors import ConfigError, UsageError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping, parse_mapping
 
 
@@ -179,7 +179,7 @@ def load_settings(
         try:
             doc = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{path}: {e}") from e
+            raise UsageError(f"{path}: {e}") from e
         table = dict(doc.get("graphrec", doc))
         graph = table.pop("graph", None) if "graph" in table else doc.get("graph")
         if graph is not None:

@@ -12,7 +12,7 @@ import click
 from neo4j import Driver
 
 from graphrec.config import Settings
-from graphrec.errors import GraphRecError
+from graphrec.errors import GraphRecError, clip
 from graphrec.mapping import GraphMapping
 
 
@@ -57,9 +57,14 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+ERROR_CHARS = 1000
+"""Longest error message printed (then cut, saying how long it was)."""
+
+
 def error_line(message: str) -> str:
-    """The one line every failure prints: ``graphrec: error: <message on one line>``."""
-    return "graphrec: error: " + " ".join(message.split())
+    """The one line every failure prints: ``graphrec: error: <message on one line>``, at most
+    :data:`ERROR_CHARS` characters of it (a value echoed back may be as long as what was given)."""
+    return "graphrec: error: " + clip(" ".join(message.split()), ERROR_CHARS)
 
 
 class GraphRecGroup(click.Group):
