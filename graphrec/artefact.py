@@ -8,14 +8,16 @@ publishes it, and neither imports the other. It holds only tensors, id maps and 
 from __future__ import annotations
 
 import json
+import os
 import pickle
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import torch
 from torch import Tensor
 
+from graphrec.artefact_check import check_fields
 from graphrec.errors import InputError
 from graphrec.types import IdMap, NodeType
 
@@ -88,7 +90,7 @@ class Artefact:
         return int(self.item_emb.size(1))
 
     def save(self, path: str | Path) -> Path:
-        """Write the artefact to ``path`` (one ``torch.save`` file of tensors, lists and JSON)."""
+        """Write the artefact to ``path`` (one ``torch.save`` file of tensors, lists and JSON), mode 0600."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta = {"format": FORMAT, "model": self.model, "user_type": self.user_type, "item_type": self.item_type,
@@ -101,34 +103,68 @@ class Artefact:
                 "entity_emb": {str(t): v for t, v in self.entity_emb.items()},
                 "top_items": self.top_items, "top_scores": self.top_scores, "item_fold": self.item_fold}
         tmp = path.with_name(path.name + ".partial")
-        torch.save(blob, tmp)
+        # 0600: it holds every user's interactions (the exclusion pairs) and the user vectors
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as fh:
+            os.fchmod(fh.fileno(), 0o600)   # a leftover .partial keeps its mode through O_CREAT
+            torch.save(blob, fh)
         tmp.replace(path)   # never a half-written artefact under the real name
         return path
 
-    @classmethod
-    def load(cls, path: str | Path) -> Artefact:
-        """Read an artefact written by :meth:`save`.
+    def as_fields(self) -> dict[str, Any]:
+        """The artefact's fields by name (what :func:`graphrec.artefact_check.check_fields` checks)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def check(self, where: str = "artefact") -> None:
+        """Validate every field (types, shapes, finite values, index ranges, unique items per row, vector
+        width within Neo4j's limit): :func:`graphrec.artefact_check.check_fields`.
 
         Raises:
-            InputError: the file is missing, not an artefact, or of another format version.
+            InputError: ``WHERE: field: problem`` for the first wrong field.
+        """
+        check_fields(self.as_fields(), where)
+
+    @classmethod
+    def load(cls, path: str | Path) -> Artefact:
+        """Read an artefact written by :meth:`save`, and :meth:`check` it whole.
+
+        Raises:
+            InputError: the file is missing, a directory, not an artefact, of another format version, or
+                any of its fields is wrong (one line, nothing else done).
         """
         path = Path(path)
-        try:
-            blob = torch.load(path, map_location="cpu", weights_only=True)
-            meta = json.loads(blob["meta"])
-        except FileNotFoundError as e:
-            raise InputError(path, None, "artefact", "no such file") from e
-        except (KeyError, TypeError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as e:
-            raise InputError(path, None, "artefact", f"not a graphrec artefact ({e.__class__.__name__})") from e
+        if path.is_dir():
+            raise InputError(path, None, "artefact", "is a directory; give the artefact file "
+                                                     "(`graphrec train --save PATH` writes one)")
+        blob, meta = _read(path)
         if meta.get("format") != FORMAT:
-            raise InputError(path, None, "format", f"expected {FORMAT}, got {meta.get('format')!r}")
-        try:
-            return cls(model=meta["model"], user_type=meta["user_type"], item_type=meta["item_type"],
-                       ids={str(k): [str(x) for x in v] for k, v in blob["ids"].items()},
-                       user_emb=blob["user_emb"], item_emb=blob["item_emb"], exclude=blob["exclude"],
-                       train_pairs=int(meta["train_pairs"]), entity_emb=dict(blob["entity_emb"]),
-                       top_items=blob["top_items"], top_scores=blob["top_scores"],
-                       item_fold=blob.get("item_fold"), params=meta["params"],
-                       metrics=meta["metrics"], info=meta["info"])
-        except (KeyError, ValueError) as e:
-            raise InputError(path, None, "artefact", str(e)) from e
+            raise InputError(path, None, "format", f"expected {FORMAT}, got {str(meta.get('format'))[:80]!r}")
+        ids = blob.get("ids")
+        values: dict[str, Any] = {
+            "model": meta.get("model"), "user_type": meta.get("user_type"), "item_type": meta.get("item_type"),
+            "ids": {k: list(v) for k, v in ids.items()} if isinstance(ids, dict) and all(
+                isinstance(v, list | tuple) for v in ids.values()) else ids,
+            "user_emb": blob.get("user_emb"), "item_emb": blob.get("item_emb"), "exclude": blob.get("exclude"),
+            "train_pairs": meta.get("train_pairs"), "entity_emb": blob.get("entity_emb", {}),
+            "top_items": blob.get("top_items"), "top_scores": blob.get("top_scores"),
+            "item_fold": blob.get("item_fold"), "params": meta.get("params"), "metrics": meta.get("metrics"),
+            "info": meta.get("info")}
+        check_fields(values, str(path))
+        return cls(**values)
+
+
+def _read(path: Path) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The file's blob and its parsed ``meta``, both dicts."""
+    try:
+        blob = torch.load(path, map_location="cpu", weights_only=True)
+        meta = json.loads(blob["meta"]) if isinstance(blob, dict) else None
+    except FileNotFoundError as e:
+        raise InputError(path, None, "artefact", "no such file") from e
+    except OSError as e:
+        raise InputError(path, None, "artefact", f"cannot be read ({e.strerror or e.__class__.__name__})") from e
+    except (KeyError, TypeError, ValueError, RuntimeError, EOFError, pickle.UnpicklingError) as e:
+        raise InputError(path, None, "artefact", f"not a graphrec artefact ({e.__class__.__name__})") from e
+    if not isinstance(blob, dict):
+        raise InputError(path, None, "artefact", f"not a graphrec artefact (holds a {type(blob).__name__})")
+    if not isinstance(meta, dict):
+        raise InputError(path, None, "meta", f"must be a JSON object, got {type(meta).__name__}")
+    return blob, meta

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import os
 import secrets
+import stat
+import sys
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-from graphrec.errors import ConfigError
+from graphrec.errors import ConfigError, UsageError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping, parse_mapping
 
 
@@ -88,7 +90,7 @@ class Settings:
         if self.password:
             return self.password
         if self.password_file.exists():
-            return self.password_file.read_text().strip()
+            return _read_private(self.password_file)
         raise ConfigError(
             f"no Neo4j password: set GRAPHREC_NEO4J_PASSWORD, or start the local server once "
             f"(`graphrec db start`) to generate {self.password_file}"
@@ -103,7 +105,21 @@ class Settings:
             fd = os.open(self.password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "w") as fh:
                 fh.write(secrets.token_urlsafe(18) + "\n")
-        return self.password_file.read_text().strip()
+        return _read_private(self.password_file)
+
+
+def _read_private(path: Path) -> str:
+    """The stripped text of a secret file, after making it 0600 if group or others could read it (with a
+    ``warning:`` line on stderr: the secret may already have been read)."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        try:
+            path.chmod(0o600)
+            done = "made it 0600"
+        except OSError as e:
+            done = f"could not make it 0600 ({e.strerror})"
+        print(f"warning: {path} was readable by group or others (mode {mode:04o}); {done}", file=sys.stderr)
+    return path.read_text().strip()
 
 
 _ENV_NAMES = {
@@ -163,7 +179,7 @@ def load_settings(
         try:
             doc = tomllib.loads(path.read_text())
         except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{path}: {e}") from e
+            raise UsageError(f"{path}: {e}") from e
         table = dict(doc.get("graphrec", doc))
         graph = table.pop("graph", None) if "graph" in table else doc.get("graph")
         if graph is not None:

@@ -34,6 +34,17 @@ class InputError(GraphRecError):
         super().__init__(f"{where}: {field}: {problem}")
 
 
+class UsageError(ConfigError):
+    """A flag's value or a settings file is malformed: bad input, exit code 2 (nothing was done)."""
+
+    exit_code = 2
+
+
+def clip(text: str, limit: int = 80) -> str:
+    """``text`` shortened to about ``limit`` characters, for echoing what a user gave in an error."""
+    return text if len(text) <= limit else f"{text[:limit]}… ({len(text):,} characters)"
+
+
 class DatabaseError(GraphRecError):
     """Neo4j could not be reached, refused the credentials, or failed a statement."""
 

@@ -19,6 +19,7 @@ database schema before any of them is pasted into Cypher.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -158,6 +159,17 @@ def _node(raw: Any, where: str, source: str, default_title: str) -> NodeMap:
     return NodeMap(label=label, id=id_key, text=text, title=title)
 
 
+def _finite(value: float, where: str) -> float:
+    """``value`` as a finite float (TOML reads ``nan``, ``inf`` and ``1e400`` as floats, ``10**400`` as an int)."""
+    try:
+        out = float(value)
+    except OverflowError:
+        out = math.inf
+    if not math.isfinite(out):
+        raise MappingError(f"{where}: expected a finite number, got {str(value)[:40]}")
+    return out
+
+
 def _behaviour(rtype: str, raw: Any, source: str) -> BehaviourMap:
     where = f"behaviours.{rtype}"
     _name(rtype, where, source)
@@ -176,7 +188,7 @@ def _behaviour(rtype: str, raw: Any, source: str) -> BehaviourMap:
         if weight is None:
             raise MappingError(f"{source}: [graph] {where}.min_weight: needs `weight` (the property it is "
                                "compared with)")
-        min_weight = float(min_weight)
+        min_weight = _finite(min_weight, f"{source}: [graph] {where}.min_weight")
     return BehaviourMap(type=rtype, weight=weight, timestamp=ts, min_weight=min_weight)
 
 

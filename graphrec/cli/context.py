@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,7 +12,7 @@ import click
 from neo4j import Driver
 
 from graphrec.config import Settings
-from graphrec.errors import GraphRecError
+from graphrec.errors import GraphRecError, clip
 from graphrec.mapping import GraphMapping
 
 
@@ -55,9 +57,14 @@ class AppContext:
 pass_app = click.make_pass_decorator(AppContext)
 
 
+ERROR_CHARS = 1000
+"""Longest error message printed (then cut, saying how long it was)."""
+
+
 def error_line(message: str) -> str:
-    """The one line every failure prints: ``graphrec: error: <message on one line>``."""
-    return "graphrec: error: " + " ".join(message.split())
+    """The one line every failure prints: ``graphrec: error: <message on one line>``, at most
+    :data:`ERROR_CHARS` characters of it (a value echoed back may be as long as what was given)."""
+    return "graphrec: error: " + clip(" ".join(message.split()), ERROR_CHARS)
 
 
 class GraphRecGroup(click.Group):
@@ -88,6 +95,29 @@ class GraphRecGroup(click.Group):
             click.echo(error_line("aborted"), err=True)
             sys.exit(1)
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+@contextmanager
+def progress_bars(quiet: bool, prefix: str = "publish") -> Iterator[Callable[[str, int, int], None]]:
+    """A ``progress(stage, done, total)`` callback drawing one tqdm bar per stage on stderr (none when
+    ``quiet``); every bar is closed on the way out, a failure's included, so that its line ends before the
+    one-line error is printed."""
+    from tqdm import tqdm
+
+    bars: dict[str, tqdm[Any]] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if quiet:
+            return
+        if stage not in bars:
+            bars[stage] = tqdm(total=total, desc=f"{prefix} {stage}", unit="row")
+        bars[stage].update(done - bars[stage].n)
+
+    try:
+        yield progress
+    finally:
+        for bar in bars.values():
+            bar.close()
 
 
 def table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:

@@ -34,7 +34,7 @@ def embed_text_command(app: AppContext, label: str | None, model: str | None, ba
     Example: graphrec embed-text --label Item --batch-size 128 --device auto
     """
     from graphrec.db import read, render
-    from graphrec.errors import ConfigError
+    from graphrec.errors import UsageError, clip
     from graphrec.features import embed_text
     from graphrec.features.embed import text_labels
     from graphrec.train.threads import set_threads
@@ -45,7 +45,7 @@ def embed_text_command(app: AppContext, label: str | None, model: str | None, ba
     label = label or mapping.item.label
     node = mapping.node(label)
     if node is None or label not in text_labels(mapping):
-        raise ConfigError(f"--label must be one of {', '.join(text_labels(mapping))}, not {label!r}")
+        raise UsageError(f"--label must be one of {', '.join(text_labels(mapping))}, not {clip(repr(label))}")
     total = int(read(driver, render("extract/count_nodes", label=node.label))[0]["count"])
     with click.progressbar(length=total, label=f"embedding {label} text", file=None,
                            hidden=app.quiet or as_json) as bar:

@@ -12,7 +12,7 @@ from neo4j.graph import Node, Path, Relationship
 from graphrec.cli.context import AppContext, pass_app, table
 from graphrec.config import Settings
 from graphrec.errors import ConfigError, InputError
-from graphrec.recommend import Explanation, Recommendation
+from graphrec.recommend import MAX_K, Explanation, Recommendation
 
 _COLUMNS = ["rank", "item", "title", "score"]
 
@@ -31,12 +31,13 @@ def _print_recs(app: AppContext, recs: list[Recommendation], as_json: bool, what
 
 @click.command("recommend")
 @click.argument("user")
-@click.option("-k", "k", default=10, show_default=True, help="How many items.")
+@click.option("-k", "k", type=click.IntRange(1, MAX_K), default=10, show_default=True,
+              help=f"How many items (at most {MAX_K:,}).")
 @click.option("--realtime", is_flag=True, help="Compute from embeddings via the vector index, not precomputed.")
 @click.option("--genre", help="Only items of this genre (entity id genre:<GENRE>; with a [graph] mapping, "
                                "the genre entity's own id) (default: any).")
 @click.option("--entity", help="Only items linked to this entity id, e.g. tag:73 (default: any).")
-@click.option("--diverse", "cap", type=int,
+@click.option("--diverse", "cap", type=click.IntRange(1, MAX_K),
               help="Re-rank for diversity: at most CAP items per genre/tag (default: no re-ranking).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
@@ -66,7 +67,8 @@ def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str
 @click.argument("item", required=False)
 @click.option("--title", help="Find the item by title instead of ITEM: case-insensitive, the exact title first, else "
                               "titles containing it; several matches are listed (default: none, give ITEM).")
-@click.option("-k", "k", default=10, show_default=True, help="How many items.")
+@click.option("-k", "k", type=click.IntRange(1, MAX_K), default=10, show_default=True,
+              help=f"How many items (at most {MAX_K:,}).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def similar(app: AppContext, item: str | None, title: str | None, k: int, as_json: bool) -> None:
@@ -105,7 +107,8 @@ def encode_text(settings: Settings, text: str) -> list[float]:
 @click.command("cold-start")
 @click.option("--items", help="Comma-separated ids of items the new user likes (default: none; this or --text).")
 @click.option("--text", help="What the new user likes, in words (default: none).")
-@click.option("-k", "k", default=10, show_default=True, help="How many items.")
+@click.option("-k", "k", type=click.IntRange(1, MAX_K), default=10, show_default=True,
+              help=f"How many items (at most {MAX_K:,}).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app
 def cold_start(app: AppContext, items: str | None, text: str | None, k: int, as_json: bool) -> None:

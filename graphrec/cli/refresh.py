@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 
-from graphrec.cli.context import AppContext, pass_app
+from graphrec.cli.context import AppContext, pass_app, progress_bars
 
 
 @click.command("refresh")
@@ -24,25 +23,10 @@ def refresh_cmd(app: AppContext, batch_size: int, as_json: bool) -> None:
 
     Example: graphrec load csv new-ratings.csv && graphrec refresh
     """
-    from tqdm import tqdm
-
     from graphrec.writeback import refresh
 
-    bars: dict[str, tqdm[Any]] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if app.quiet or as_json:
-            return
-        bar = bars.get(stage)
-        if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=f"refresh {stage}", unit="row")
-        bar.update(done - bar.n)
-
-    try:
+    with progress_bars(app.quiet or as_json, "refresh") as progress:
         res = refresh(app.driver(), app.mapping(), batch_size=batch_size, progress=progress)
-    finally:
-        for bar in bars.values():
-            bar.close()
     if as_json:
         click.echo(json.dumps(res.to_dict()))
         return

@@ -14,8 +14,8 @@ from typing import Any
 
 import click
 
-from graphrec.cli.context import AppContext, pass_app, table
-from graphrec.errors import CapacityError, ConfigError, NotFoundError
+from graphrec.cli.context import AppContext, pass_app, progress_bars, table
+from graphrec.errors import CapacityError, ConfigError, NotFoundError, UsageError, clip
 
 SPLITS = ("auto", "stored", "temporal", "random")
 MODEL_NAMES = ("graph", "ease", "als", "lightgcn", "hetero", "popularity")
@@ -35,9 +35,9 @@ def _ks(text: str) -> tuple[int, ...]:
     try:
         ks = tuple(sorted({int(k) for k in text.split(",") if k.strip()}, reverse=True))
     except ValueError as e:
-        raise ConfigError(f"--k: expected comma-separated integers, got {text!r}") from e
+        raise UsageError(f"--k: expected comma-separated integers, got {clip(repr(text))}") from e
     if not ks or min(ks) < 1:
-        raise ConfigError(f"--k: cut-offs must be positive, got {text!r}")
+        raise UsageError(f"--k: cut-offs must be positive, got {clip(repr(text))}")
     return ks
 
 
@@ -107,7 +107,7 @@ def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "") -
     try:
         spec = discover_spec(app.driver(), interactions=names or None, mapping=app.mapping())
     except NotFoundError as e:   # discover_spec raises it only for an unknown interactions name
-        raise ConfigError(f"--{e}") from e
+        raise UsageError(f"--{e}") from e
     graph, stats = load_graph_with_stats(app.driver(), spec, split=split_mode, seed=seed)  # type: ignore[arg-type]
     if not app.quiet:   # on stderr, so that --json output stays parseable
         click.echo(f"graph: {stats.nodes} · {stats.total_edges:,} relationships streamed in {stats.seconds:.1f}s "
@@ -192,18 +192,7 @@ def _echo_publish(app: AppContext, p: dict[str, Any]) -> None:
 
 
 def _publish(app: AppContext, artefact: Any, top_k: int) -> dict[str, Any]:
-    from tqdm import tqdm
-
     from graphrec.writeback import publish_artefact
-
-    bars: dict[str, tqdm[Any]] = {}
-
-    def progress(stage: str, done: int, total: int) -> None:
-        if app.quiet:
-            return
-        if stage not in bars:
-            bars[stage] = tqdm(total=total, desc=f"publish {stage}", unit="row")
-        bars[stage].update(done - bars[stage].n)
 
     mapping = app.mapping()
     if (artefact.user_type, artefact.item_type) != (mapping.user.label, mapping.item.label):
@@ -211,10 +200,9 @@ def _publish(app: AppContext, artefact: Any, top_k: int) -> dict[str, Any]:
                           f"[graph] mapping's ({mapping.source}) {mapping.user.label}/{mapping.item.label}: "
                           f"publish it with the mapping it was fitted with")
     t0 = time.perf_counter()
-    pub = publish_artefact(app.driver(), artefact, k=top_k, progress=progress,
-                           id_keys={n.label: n.id for n in mapping.nodes})
-    for bar in bars.values():
-        bar.close()
+    with progress_bars(app.quiet) as progress:
+        pub = publish_artefact(app.driver(), artefact, k=top_k, progress=progress,
+                               id_keys={n.label: n.id for n in mapping.nodes})
     return {"run_id": pub.run_id, "vectors": pub.vectors, "recommended": pub.recommended,
             "train_pairs": artefact.train_pairs, "vectors_per_s": round(pub.vectors_per_s),
             "seconds": round(time.perf_counter() - t0, 1)}
@@ -263,7 +251,8 @@ def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_
     names = [m.strip() for m in models.split(",") if m.strip()]
     unknown = [m for m in names if m not in (*MODEL_NAMES, "gds")]
     if unknown:
-        raise ConfigError(f"--models: unknown {', '.join(unknown)} (choose from {', '.join((*MODEL_NAMES, 'gds'))})")
+        raise UsageError(f"--models: unknown {clip(', '.join(unknown))} "
+                         f"(choose from {', '.join((*MODEL_NAMES, 'gds'))})")
     ks = _ks(ks_text)
     seed = hyper.pop("seed")
     graph = _load(app, split_mode, seed, interactions)

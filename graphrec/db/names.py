@@ -8,6 +8,7 @@ which :func:`graphrec.db.labels.quote` accepts; a name the database does not hav
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -17,6 +18,24 @@ from graphrec.db.driver import read
 from graphrec.db.labels import SchemaName
 from graphrec.db.queries import load_query
 from graphrec.mapping import BehaviourMap, GraphMapping, MappingError, NodeMap
+
+OWN_PROPERTIES = ("text_embedding", "text_hash")
+"""Node properties ``graphrec embed-text`` writes (the text vector and the hash of the text it encoded)."""
+RUN_PROPERTY = re.compile(r"^(embedding|mips|fold|seen)_[a-z0-9_]*_\d{8}t\d{6}_[0-9a-f]{6}$")
+"""Node properties ``publish`` writes per run: ``<prefix>_<run key>`` for a generated run id
+(:func:`graphrec.writeback.runs.new_run_id`, ``graph-20250101T120000-abc123`` → key
+``graph_20250101t120000_abc123``): the vectors, their MIPS form, an item–item model's fold-in factors
+and the per-user counts ``refresh`` compares."""
+
+
+def own_property(name: str) -> str | None:
+    """What graphrec writes under node property ``name`` itself (so an input column may not be stored
+    under it), or ``None`` for a name that is the user's."""
+    if name in OWN_PROPERTIES:
+        return "written by `graphrec embed-text`"
+    if RUN_PROPERTY.match(name):
+        return "a model run's own property, written by `graphrec publish`"
+    return None
 
 
 @dataclass(frozen=True)

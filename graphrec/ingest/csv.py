@@ -55,6 +55,7 @@ from pathlib import Path
 from typing import Any
 
 from graphrec.db.labels import FIXED_TYPES, sanitize_type
+from graphrec.db.names import own_property
 from graphrec.errors import InputError
 from graphrec.ingest.entities import KIND_LABELS
 from graphrec.ingest.kg import add_triple
@@ -121,6 +122,14 @@ def read_csv(path: Path) -> tuple[list[str], Iterator[Line]]:
     return header, rows()
 
 
+def refuse_own_property(path: Path, column: str, prop: str) -> None:
+    """Refuse a column that would be stored as one of graphrec's own node properties
+    (:func:`graphrec.db.names.own_property`: ``text_embedding`` loaded as a string breaks ``train`` later)."""
+    why = own_property(prop)
+    if why is not None:
+        raise InputError(path, 1, column, f"graphrec writes the property {prop!r} itself ({why}); rename the column")
+
+
 def _typed_columns(path: Path, header: list[str]) -> list[tuple[str, str]]:
     """``(property, type)`` for each header cell (``year:int`` → ``("year", "int")``)."""
     out = []
@@ -133,6 +142,7 @@ def _typed_columns(path: Path, header: list[str]) -> list[tuple[str, str]]:
                                                         f"(letters, digits, _; not starting with a digit)")
         if kind not in _TYPES:
             raise InputError(path, 1, cell, f"type {kind!r} is not one of {', '.join(_TYPES)}")
+        refuse_own_property(path, cell, name)
         out.append((name, kind))
     names = [n for n, _ in out]
     for n in names:

@@ -61,7 +61,7 @@ from pathlib import Path
 from typing import Any
 
 from graphrec.errors import InputError
-from graphrec.ingest.csv import _PROP, _behaviour_type, read_csv
+from graphrec.ingest.csv import _PROP, _behaviour_type, read_csv, refuse_own_property
 from graphrec.ingest.entities import KIND_LABELS, entity_id
 from graphrec.ingest.kg import relation_type
 from graphrec.ingest.records import GraphRecords, NodeSet
@@ -270,6 +270,7 @@ def _columns(file: Path, header: list[str], where: str, roles: Mapping[str, str 
             if h in reserved:
                 raise InputError(file, 1, h, f"cannot keep this column: graphrec writes the property {h!r} itself "
                                              f"(reserved: {', '.join(reserved)}); map it or rename it")
+            refuse_own_property(file, h, h)
     elif cols.unknown:
         notes.append(f"warning: {file.name}: ignoring columns the mapping does not name: {', '.join(cols.unknown)} "
                      f"(unknown = \"keep\" in [{where.split('[')[0]}] stores them as properties)")

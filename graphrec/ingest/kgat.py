@@ -8,8 +8,8 @@ Files in the folder:
   the interactions alone are loaded, with a note saying so;
 - ``user_list.txt``, ``item_list.txt``, ``entity_list.txt``, ``relation_list.txt`` (optional): a header
   line naming the columns, then ``org_id remap_id [freebase_id]``. ``org_id`` may contain spaces (15
-  entity names of the official amazon-book release do): the columns after it are counted from the
-  end of the line, as the header places them.
+  entity names of the official amazon-book release do) or be empty (one of them is): the columns after it
+  are counted from the end of the line, as the header places them.
 
 Items and entities share one id space: entity ``i`` < number of items *is* item ``i``. Graph produced:
 ``(:User {id: "<remap>", org_id})``, ``(:Item {id: "<remap>", org_id, freebase_id})``,
@@ -36,7 +36,7 @@ def _remap_list(path: Path) -> dict[int, list[str]]:
 
     The header says where ``remap_id`` is counted from the end (``org_id remap_id freebase_id``: second
     to last; without ``remap_id`` in the header: last); everything before it is the ``org_id``, spaces
-    included.
+    included, and may be empty (a line `` 30181`` of the official amazon-book ``entity_list.txt``).
     """
     out: dict[int, list[str]] = {}
     if not path.is_file():
@@ -48,8 +48,8 @@ def _remap_list(path: Path) -> dict[int, list[str]]:
             continue
         if ln.number == 1:
             continue
-        if len(ln.fields) < after + 2:
-            raise ln.error("columns", f"expected at least {after + 2} fields (org_id remap_id"
+        if len(ln.fields) < after + 1:   # an empty org_id is a valid row (amazon-book's entity_list.txt has one)
+            raise ln.error("columns", f"expected at least {after + 1} fields ([org_id] remap_id"
                                       f"{' ...' if after else ''}) separated by whitespace, found {len(ln.fields)}")
         at = len(ln.fields) - 1 - after
         rid = parse_int(ln, "remap_id", ln.fields[at], lo=0)
@@ -97,10 +97,10 @@ def load_kgat(path: Path, name: str) -> GraphRecords:
     users = rec.node_set("User", "train.txt")
     items = rec.node_set("Item", "item_list.txt")
     for rid, user_fields in sorted(lists["user"].items()):
-        users.add(str(rid), org_id=user_fields[0])
+        users.add(str(rid), org_id=user_fields[0] or None)
     for rid in range(n_items):
         item_fields = lists["item"].get(rid)
-        items.add(str(rid), org_id=item_fields[0] if item_fields else None,
+        items.add(str(rid), org_id=(item_fields[0] or None) if item_fields else None,
                   freebase_id=item_fields[2] if item_fields and len(item_fields) > 2 else None)
     inter = rec.rel_set("INTERACTED", "User", "Item", "train.txt")
     for split, rows in parsed.items():
@@ -129,7 +129,7 @@ def load_kgat(path: Path, name: str) -> GraphRecords:
                 ends.append(("Item", str(eid)))
             else:
                 org = lists["entity"].get(eid)
-                entities.add(f"kg:{eid}", name=org[0] if org else str(eid), kind="kg")
+                entities.add(f"kg:{eid}", name=org[0] if org and org[0] else str(eid), kind="kg")
                 ends.append(("Entity", f"kg:{eid}"))
         rid = parse_int(ln, "relation", ln.fields[1], lo=0)
         if lists["relation"] and rid not in lists["relation"]:

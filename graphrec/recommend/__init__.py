@@ -1,6 +1,7 @@
 """Recommendations from the graph: runs ``cypher/recommend/`` queries and returns typed results."""
 
 from graphrec.recommend.api import (
+    MAX_K,
     cold_start,
     diverse,
     explain,
@@ -14,6 +15,6 @@ from graphrec.recommend.api import (
 from graphrec.recommend.library import coerce, examples, names, parameters, run_query
 from graphrec.recommend.results import Explanation, Reason, Recommendation
 
-__all__ = ["Explanation", "Reason", "Recommendation", "coerce", "cold_start", "diverse", "examples", "explain",
+__all__ = ["MAX_K", "Explanation", "Reason", "Recommendation", "coerce", "cold_start", "diverse", "examples", "explain",
            "explain_text", "find_item",
            "names", "parameters", "recommend", "recommend_realtime", "run_query", "similar_items", "text_index"]

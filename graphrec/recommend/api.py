@@ -28,9 +28,13 @@ def _lookup(driver: Driver, user: str | None = None, item: str | None = None, ne
         raise NotFoundError("no active model run: train and publish one first (`graphrec train`)")
 
 
+MAX_K = 1000
+"""Most items one answer may hold (``-k`` of the CLI, ``k`` of the Python and HTTP APIs)."""
+
+
 def _check_k(k: int) -> None:
-    if k < 1:
-        raise InputError("-k", None, "k", f"must be >= 1, got {k}")
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise InputError("-k", None, "k", f"must be an integer from 1 to {MAX_K:,}, got {str(k)[:40]}")
 
 
 def text_index(driver: Driver, label: str = DEFAULT_MAPPING.item.label) -> str | None:
@@ -181,6 +185,9 @@ def diverse(driver: Driver, user: str, k: int = 10, n: int = 50, cap: int = 2,
         NotFoundError: unknown user or no active run.
     """
     _check_k(k)
+    for name, value in (("n", n), ("cap", cap)):
+        if not 1 <= value <= MAX_K:
+            raise InputError("--diverse", None, name, f"must be an integer from 1 to {MAX_K:,}, got {value}")
     rows = [Recommendation.from_record(r) for r in run_query(driver, "diverse", {
         "user": user, "k": k, "n": n, "cap": cap, "kinds": list(kinds) if kinds else None}, mapping)]
     if not rows:

@@ -21,13 +21,12 @@ from neo4j import Driver
 from graphrec.db import load_query, read
 from graphrec.errors import ConfigError, DatabaseError, GraphRecError, InputError, NotFoundError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
-from graphrec.recommend import Explanation, Recommendation
+from graphrec.recommend import MAX_K, Explanation, Recommendation
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
 
 EXTRA = "serve"
-MAX_K = 1000
 
 
 def require_extra() -> None:

@@ -15,7 +15,8 @@ from neo4j import Driver
 from torch import Tensor
 
 from graphrec.artefact import Artefact
-from graphrec.db import load_query, render, write
+from graphrec.artefact_check import check_exclude, check_top, check_vectors
+from graphrec.db import load_query, read, render, write
 from graphrec.db.labels import is_allowed
 from graphrec.db.lease import WRITER, default_owner, lease
 from graphrec.db.names import schema_names
@@ -82,40 +83,53 @@ class PublishResult:
         return self.recommended / t if t > 0 else 0.0
 
 
-def _check(name: str, emb: Tensor, ids: Sequence[str] | None) -> None:
-    if emb.dim() != 2:
-        raise InputError("publish", None, name, f"must be a 2-d tensor, got shape {tuple(emb.shape)}")
-    if ids is None:
-        raise InputError("publish", None, "ids", f"has no id map for {name}")
-    if emb.size(0) != len(ids):
-        raise InputError("publish", None, name, f"has {emb.size(0)} rows but its id map has {len(ids)} ids")
-    if not bool(torch.isfinite(emb).all()):
-        raise InputError("publish", None, name, "contains NaN or infinite values")
-
-
 def validate(ids: Mapping[NodeType, Sequence[str]], user_emb: Tensor, item_emb: Tensor, exclude: Tensor | None,
              k: int, entity_emb: Tensor | None, user_type: NodeType, item_type: NodeType,
-             entity_type: NodeType) -> None:
-    """Check shapes and values before any I/O.
+             entity_type: NodeType, top: tuple[Tensor, Tensor] | None = None, fold: Tensor | None = None) -> None:
+    """Check types, shapes and values before any I/O (:mod:`graphrec.artefact_check`): finite vectors of one
+    width within Neo4j's limit, in-range exclusion pairs, a well-formed top-K.
 
     Raises:
         InputError: naming the argument that is wrong.
     """
-    _check("user_emb", user_emb, ids.get(user_type))
-    _check("item_emb", item_emb, ids.get(item_type))
-    if user_emb.size(1) != item_emb.size(1):
-        raise InputError("publish", None, "item_emb",
-                         f"dimension {item_emb.size(1)} differs from user_emb's {user_emb.size(1)}")
+    for t in (user_type, item_type, *((entity_type,) if entity_emb is not None else ())):
+        if ids.get(t) is None:
+            raise InputError("publish", None, "ids", f"has no id list for {t!r}")
+    users, items = len(ids[user_type]), len(ids[item_type])
+    d = check_vectors("user_emb", user_emb, users, None, "publish")
+    check_vectors("item_emb", item_emb, items, d, "publish")
     if entity_emb is not None:
-        _check("entity_emb", entity_emb, ids.get(entity_type))
+        check_vectors("entity_emb", entity_emb, len(ids[entity_type]), d, "publish")
+    if fold is not None:
+        check_vectors("fold", fold, items, d, "publish")
     if k < 1:
         raise InputError("publish", None, "k", f"must be >= 1, got {k}")
-    if exclude is not None and exclude.numel():
-        if exclude.dim() != 2 or exclude.size(0) != 2:
-            raise InputError("publish", None, "exclude", f"must be [2, E], got shape {tuple(exclude.shape)}")
-        if int(exclude.min()) < 0 or int(exclude[0].max()) >= user_emb.size(0) \
-                or int(exclude[1].max()) >= item_emb.size(0):
-            raise InputError("publish", None, "exclude", "holds an index outside the user or item range")
+    if exclude is not None:
+        check_exclude(exclude, users, items, "publish")
+    if top is not None:
+        check_top(top[0], top[1], users, items, "publish")
+
+
+def check_known_ids(driver: Driver, ids: Mapping[NodeType, Sequence[str]], labels: Sequence[NodeType],
+                    id_keys: Mapping[NodeType, str] | None = None, chunk: int = 20000) -> None:
+    """Every id of ``labels`` in ``ids`` is a node of the database (an artefact fitted on another graph names
+    ids it does not have, and its writes would match nothing). One index lookup per id, read only.
+
+    Raises:
+        InputError: how many ids of a label are unknown, with a few of them.
+    """
+    for label in labels:
+        query = render("writeback/unknown_ids", label=label, id=(id_keys or {}).get(label, "id"))
+        wanted = list(ids[label])
+        unknown, some = 0, []
+        for start in range(0, len(wanted), chunk):
+            row = read(driver, query, {"ids": wanted[start:start + chunk]})[0]
+            unknown += int(row["n"])
+            some += [str(x) for x in row["some"]]
+        if unknown:
+            shown = ", ".join(repr(x[:40]) for x in some[:3])
+            raise InputError("publish", None, "ids", f"{unknown:,} of the {len(wanted):,} {label} ids are not in "
+                             f"the database (e.g. {shown}): publish into the graph the model was fitted on")
 
 
 def ranked(user_emb: Tensor, item_emb: Tensor, exclude: Tensor | None, k: int,
@@ -212,13 +226,14 @@ def publish(
         A :class:`PublishResult` with the run id, counts and per-stage timings.
 
     Raises:
-        InputError: shapes or values are wrong (checked before anything is written).
+        InputError: shapes or values are wrong, or ids are not nodes of the database (checked before
+            anything is written).
         DatabaseError: Neo4j failed; nothing of the run is left behind.
         LeaseError: another writer (a load, publish or prune) holds the database; nothing is written.
     """
-    validate(ids, user_emb, item_emb, exclude, k, entity_emb, user_type, item_type, entity_type)
-    if fold is not None:
-        _check("fold", fold, ids.get(item_type))
+    validate(ids, user_emb, item_emb, exclude, k, entity_emb, user_type, item_type, entity_type, top, fold)
+    check_known_ids(driver, ids, [user_type, item_type] + ([entity_type] if entity_emb is not None else []),
+                    id_keys)
     with lease(driver, WRITER, owner=default_owner(f"graphrec publish {run.model}")):   # one writer at a time
         run_id = run.run_id or new_run_id(run.model)
         key = run_key(run_id)
@@ -427,10 +442,12 @@ def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activat
             names must be schema-checked, :func:`graphrec.db.names.check_mapping`).
 
     Raises:
-        InputError: the artefact's shapes or values are wrong, or one of its labels is not in the
-            database (checked before anything is written), or ``k`` exceeds the top-K it kept.
+        InputError: the artefact's types, shapes or values are wrong (:meth:`Artefact.check`), one of its
+            labels or ids is not in the database (checked before anything is written), or ``k`` exceeds
+            the top-K it kept.
         DatabaseError: Neo4j failed; nothing of the run is left behind.
     """
+    artefact.check()
     top = None
     if artefact.top_items is not None and artefact.top_scores is not None:
         if k > artefact.top_items.size(1) and artefact.top_items.size(1) < len(artefact.ids[artefact.item_type]):

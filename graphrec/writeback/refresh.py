@@ -47,6 +47,7 @@ import torch
 from neo4j import Driver
 from torch import Tensor
 
+from graphrec.artefact_check import check_top, check_vectors
 from graphrec.db import load_query, read, render, write
 from graphrec.db.lease import WRITER, default_owner, lease
 from graphrec.db.names import mapping_names, read_schema, schema_names
@@ -294,6 +295,8 @@ def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: 
         d = int(run.info.dim or (len(rows[0]["v"]) if rows else 0))
         item_ids = [str(r["id"]) for r in rows]
         item_emb = torch.tensor([_vec(r["v"], d) for r in rows], dtype=torch.float32).reshape(-1, d)
+        if rows:   # the run's own vectors, as the graph holds them now: nothing is solved from a broken one
+            check_vectors(f"item vectors of run {run.info.id}", item_emb, len(item_ids), d, "refresh")
         fold = _Factors(driver, mapping, run.fold_prop, item_ids, d) if run.fold_prop else None
         result.seconds["scan"] = time.perf_counter() - t
 
@@ -358,6 +361,7 @@ def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: Refresh
     extra = (run.mips_norm ** 2 - norms ** 2).clamp(min=0).sqrt()
     mips = torch.cat([new_v, extra[:, None]], dim=1)
     label, key = mapping.item.label, mapping.item.id
+    check_vectors("new item vectors", new_v, len(got_ids), item_emb.size(1), "refresh")
     done = [0]
 
     def tick(n: int) -> None:
@@ -369,6 +373,7 @@ def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: Refresh
                   workers=workers, id_key=key, on_batch=tick)
     if fold is not None and run.fold_prop:
         new_f = torch.stack(got_f)
+        check_vectors("new item query factors", new_f, len(got_ids), item_emb.size(1), "refresh")
         write_vectors(driver, label, got_ids, new_f, run.fold_prop, batch_size=5000, workers=workers, id_key=key)
         fold.extend(new_f)
     result.items = len(got_ids)
@@ -419,6 +424,7 @@ def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResu
         rows_m = torch.repeat_interleave(torch.arange(len(ids)), torch.tensor([len(s) for s in seen], dtype=torch.long))
         cols_m = torch.tensor([i for s in seen for i in s], dtype=torch.long)
         top_i, top_s = top_unseen(user_emb @ items_t, rows_m, cols_m, k)
+        _check_users(user_emb, top_i, top_s, len(item_ids))
         recs: list[Row] = []
         for u, row_i, row_s in zip(ids, top_i.tolist(), top_s.tolist(), strict=True):
             keep = [(item_ids[i], s) for i, s in zip(row_i, row_s, strict=True) if i >= 0]
@@ -437,6 +443,13 @@ def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResu
         done += len(ids_all)
         if progress:
             progress("users", done, len(changed))
+
+
+def _check_users(user_emb: Tensor, top_i: Tensor, top_s: Tensor, items: int) -> None:
+    """What is about to be written for a batch of changed users is what publish would accept."""
+    check_vectors("user vectors", user_emb, user_emb.size(0), user_emb.size(1), "refresh")
+    if top_i.size(1):
+        check_top(top_i, top_s, user_emb.size(0), items, "refresh")
 
 
 def _recount(driver: Driver, run: _Run, labels: list[str]) -> None:

@@ -92,6 +92,7 @@ def test_train_learns_from_every_interaction_and_publishes(communities: Driver, 
     saved = tmp_path / "graph.artefact"
     res = _run(neo4j_settings, "-q", "train", "--interactions", "RATED", "--save", str(saved), "--json")
     assert res.exit_code == 0, res.output
+    assert saved.stat().st_mode & 0o777 == 0o600   # it holds every user's interactions
     report = json.loads(res.stdout)
     assert report["model"] == "graph"   # the default model
     # deployment: every RATED pair in the graph, the 16 stored test ratings included

@@ -40,6 +40,18 @@ def test_names_with_spaces_keep_the_last_field_as_remap_id(db: Driver, run_cli: 
     assert user["org"] == "user a"
 
 
+def test_an_entity_with_an_empty_name_loads(db: Driver, run_cli: RunCli, kgat_dir: Path) -> None:
+    # amazon-book's entity_list.txt:30183 is " 30181": no name, only the remap id (the fixture's line 8 too)
+    assert (kgat_dir / "entity_list.txt").read_text().splitlines()[7] == " 6"
+    result = run_cli("--quiet", "load", "kgat", "--path", str(kgat_dir), "--name", "unnamed")
+    assert result.exit_code == 0, result.output
+    names = {r["id"]: r["name"] for r in db.execute_query("MATCH (e:Entity) RETURN e.id AS id, e.name AS name")
+             .records}
+    assert names == {"kg:4": "m.1x", "kg:5": "m.1y", "kg:6": "6"}   # named by its remap id, as without a list
+    assert db.execute_query("MATCH (:Item {id: '3'})-[r]->(:Entity {id: 'kg:6'}) RETURN count(r) AS n"
+                            ).records[0]["n"] == 1
+
+
 def test_a_line_without_remap_id_is_one_line(db: Driver, run_cli: RunCli, kgat_dir: Path) -> None:
     _rewrite(kgat_dir / "entity_list.txt", 7, "Love in the Time of Cholera")
     result = run_cli("--quiet", "load", "kgat", "--path", str(kgat_dir))

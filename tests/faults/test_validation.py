@@ -90,3 +90,42 @@ def test_query_parameter_bolt_cannot_carry_is_one_line_exit_2(run_cli: RunCli, p
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("graphrec: error: -p: ") and "64-bit" in lines[0], result.output
+
+
+def _with_column(path: Path, name: str, value: str) -> None:
+    """Add column ``name`` (every row ``value``) to a CSV file."""
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([f"{lines[0]},{name}", *(f"{ln},{value}" for ln in lines[1:])]) + "\n")
+
+
+@pytest.mark.parametrize("column", ["text_embedding", "text_hash", "embedding_graph_20260101t120000_abc123",
+                                    "seen_ease_20260101t120000_0f0f0f"])
+def test_a_column_onto_graphrec_s_own_property_is_refused(db: Driver, run_cli: RunCli, tmp_path: Path,
+                                                          column: str) -> None:
+    # issue 22, item 8: a text_embedding column loaded as a string, then train failed far from the cause
+    folder = Path(shutil.copytree(FIXTURES / "csv", tmp_path / "csv"))
+    _with_column(folder / "items.csv", column, "0.1")
+    result = run_cli("--quiet", "load", "csv", "--path", str(folder))
+    assert result.exit_code == 2, result.output
+    err = _one_error_line(result.output)
+    assert (Path(err["file"]).name, int(err["line"]), err["field"]) == ("items.csv", 1, column)
+    assert err["problem"].startswith(f"graphrec writes the property '{column}' itself")
+    assert _nodes(db) == 0
+
+
+def test_a_kept_column_onto_graphrec_s_own_property_is_refused(db: Driver, run_cli: RunCli, tmp_path: Path) -> None:
+    folder = Path(shutil.copytree(FIXTURES / "movielens-current", tmp_path / "ml"))
+    toml = folder / "movielens.toml"
+    toml.write_text(toml.read_text().replace('title = "title"\n', 'title = "title"\nunknown = "keep"\n', 1))
+    _with_column(folder / "movies.csv", "text_embedding", "x")
+    result = run_cli("--quiet", "load", "csv", "--path", str(folder), "--mapping", str(toml))
+    assert result.exit_code == 2, result.output
+    err = _one_error_line(result.output)
+    assert (Path(err["file"]).name, int(err["line"]), err["field"]) == ("movies.csv", 1, "text_embedding")
+    assert "written by `graphrec embed-text`" in err["problem"]
+    assert _nodes(db) == 0
+    # an ordinary kept column still loads
+    _with_column(folder / "movies.csv", "seen_at", "2024")
+    (folder / "movies.csv").write_text((folder / "movies.csv").read_text().replace(",text_embedding", "")
+                                       .replace(",x,2024", ",2024"))
+    assert run_cli("--quiet", "load", "csv", "--path", str(folder), "--mapping", str(toml)).exit_code == 0
