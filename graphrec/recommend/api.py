@@ -87,14 +87,14 @@ def similar_items(driver: Driver, item: str, k: int = 10,
     """Items most like ``item`` (active run's embeddings, else text embeddings).
 
     Raises:
-        NotFoundError: unknown item.
+        NotFoundError: unknown item, or no active run and no text embedding to fall back on.
     """
     _check_k(k)
     rows = [Recommendation.from_record(r) for r in run_query(
         driver, "similar_items", {"item": item, "k": k, "text_index": text_index(driver, mapping.item.label)},
         mapping)]
     if not rows:
-        _lookup(driver, item=item, need_run=False, mapping=mapping)
+        _lookup(driver, item=item, mapping=mapping)
     return rows
 
 

@@ -161,7 +161,7 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
 
         return {"user": user, "items": [r.to_dict() for r in explain_text(driver, user, k=k, mapping=graph())]}
 
-    @app.get("/health", summary="The database is reachable; the active model run")
+    @app.api_route("/health", methods=["GET", "HEAD"], summary="The database is reachable; the active model run")
     def health() -> dict[str, Any]:
         rows = read(driver, load_query("serve/health"))
         return {"status": "ok", "database": "reachable", "active_run": rows[0]["run"] if rows else None}
