@@ -8,13 +8,19 @@ Every error has one JSON shape, ``{"error": {"code": ..., "message": ...}}``:
 * 503 ``database_unavailable``: Neo4j cannot be reached or refused the credentials;
 * 500 ``internal``: anything else (the message names the exception, no traceback).
 
+Ids are one path segment each, percent-encoded: ``/recommend/a%2Fb`` is user ``a/b`` and ``/recommend/1%2F``
+user ``1/`` (never redirected to ``/recommend/1``): :func:`keep_encoded_slashes` keeps ``%2F`` from being
+decoded before routing, and the ``id`` path convertor decodes it in the id alone.
+
 FastAPI and uvicorn are the optional ``[serve]`` extra, imported only when an app is built. From a
 :class:`graphrec.Session` ``gr``: ``create_app(gr.driver, gr.mapping)``, then serve it with uvicorn.
 """
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from neo4j import Driver
 
@@ -25,6 +31,7 @@ from graphrec.recommend import Explanation, Recommendation
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 EXTRA = "serve"
 MAX_K = 1000
@@ -43,6 +50,40 @@ def require_extra() -> None:
 def error_body(code: str, message: str) -> dict[str, Any]:
     """The one error shape of the API."""
     return {"error": {"code": code, "message": " ".join(message.split())}}
+
+
+_KEPT = re.compile(r"(%2[fF]|%25)")
+
+
+def _decode_but_slashes(raw: str) -> str:
+    """``raw`` percent-decoded except ``%2F`` and ``%25``, so that an encoded ``/`` stays inside its segment."""
+    return "".join(part if _KEPT.fullmatch(part) else unquote(part) for part in _KEPT.split(raw))
+
+
+def keep_encoded_slashes(app: ASGIApp) -> ASGIApp:
+    """ASGI middleware: route on the path with ``%2F`` (and ``%25``) still encoded; the server decoded them."""
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path")
+        if scope["type"] == "http" and isinstance(raw, bytes):
+            scope = {**scope, "path": _decode_but_slashes(raw.decode("ascii", "replace"))}
+        await app(scope, receive, send)
+    return wrapped
+
+
+def _register_id_convertor() -> None:
+    """The ``{name:id}`` path convertor: one segment, its kept ``%2F``/``%25`` decoded."""
+    from starlette.convertors import Convertor, register_url_convertor
+
+    class IdConvertor(Convertor[str]):
+        regex = "[^/]+"
+
+        def convert(self, value: str) -> str:
+            return unquote(value)
+
+        def to_string(self, value: str) -> str:
+            return quote(str(value), safe="")
+
+    register_url_convertor("id", IdConvertor())
 
 
 def _items(recs: list[Recommendation]) -> list[dict[str, Any]]:
@@ -77,7 +118,9 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException
 
-    app = FastAPI(title=title, version="1", description=(
+    _register_id_convertor()
+    # no redirect of /recommend/1/ to /recommend/1: that is another user's list
+    app = FastAPI(title=title, version="1", redirect_slashes=False, description=(
         "Recommendations from the Neo4j graph (the active model run). Errors are always "
         '`{"error": {"code": ..., "message": ...}}`: 404 `not_found`, 422 `bad_parameter`, '
         "503 `database_unavailable`."))
@@ -121,7 +164,7 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
     k_param = Query(10, ge=1, le=MAX_K, description="How many items.")
 
     # plain `def` endpoints: FastAPI runs them in its thread pool, so the blocking driver calls run in parallel
-    @app.get("/recommend/{user}", summary="Top-k items for a user from the active model run")
+    @app.get("/recommend/{user:id}", summary="Top-k items for a user from the active model run")
     def recommend(user: str = Path(description="User id."), k: int = k_param,
                   entity: str | None = Query(None, description="Only items linked to this entity id, "
                                                                "e.g. genre:Comedy."),
@@ -136,14 +179,14 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
                 else rec_precomputed(driver, user, k, entity=entity, mapping=graph()))
         return {"user": user, "run": _run(recs), "items": _items(recs)}
 
-    @app.get("/similar/{item}", summary="Items most similar to an item")
+    @app.get("/similar/{item:id}", summary="Items most similar to an item")
     def similar(item: str = Path(description="Item id."), k: int = k_param) -> dict[str, Any]:
         from graphrec.recommend import similar_items
 
         recs = similar_items(driver, item, k, mapping=graph())
         return {"item": item, "run": _run(recs), "items": _items(recs)}
 
-    @app.get("/explain/{user}/{item}", summary="Why an item for a user: one sentence, and the paths behind it")
+    @app.get("/explain/{user:id}/{item:id}", summary="Why an item for a user: one sentence, and the paths behind it")
     def explain(user: str = Path(description="User id."), item: str = Path(description="Item id."),
                 limit: int = Query(5, ge=1, le=100, description="How many paths.")) -> dict[str, Any]:
         from graphrec.recommend import explain as rec_explain
@@ -155,7 +198,7 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
                 "reason": reasons[0].to_dict() if reasons else None,
                 "paths": [{**p.to_dict(), "sentence": p.sentence()} for p in paths]}
 
-    @app.get("/explain/{user}", summary="One sentence for each of a user's top-k recommendations")
+    @app.get("/explain/{user:id}", summary="One sentence for each of a user's top-k recommendations")
     def explain_top(user: str = Path(description="User id."), k: int = k_param) -> dict[str, Any]:
         from graphrec.recommend import explain_text
 
@@ -166,4 +209,5 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
         rows = read(driver, load_query("serve/health"))
         return {"status": "ok", "database": "reachable", "active_run": rows[0]["run"] if rows else None}
 
+    app.add_middleware(keep_encoded_slashes)
     return app

@@ -1,4 +1,5 @@
-"""The small contract points of the README: ``HEAD /health``, 404 with no active run (issue 22, item 10)."""
+"""Every id is reachable over HTTP, a trailing slash never serves another id's answer, and the small
+contract points of the README: ``HEAD /health``, 404 with no active run (issue 22, items 3 and 10)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,12 @@ import http.client
 import json
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pytest
 from neo4j import Driver
 
+from graphrec import recommend as rec
 from graphrec.writeback import RunSpec, publish
 from tests.conftest import clear_graph
 from tests.recommend.toygraph import ToyGraph, build
@@ -71,3 +73,30 @@ def test_no_active_run_is_404_and_head_health(url: str, driver: Driver, toy: Toy
     r = fetch(url, "/health", "HEAD")
     assert r.status == 200 and r.body is None
     assert fetch(url, "/health").body["active_run"] is None
+
+
+def test_ids_with_slashes_and_percent(url: str, driver: Driver, run: str) -> None:
+    for user in ("a/b", "u4/", "50%"):
+        r = fetch(url, f"/recommend/{quote(user, safe='')}?k=3")
+        assert r.status == 200 and r.body["user"] == user and r.body["run"] == run, (user, r.body)
+        assert [i["item"] for i in r.body["items"]] == [x.item for x in rec.recommend(driver, user, 3)]
+    r = fetch(url, "/similar/i%2F5?k=3")
+    assert r.status == 200 and r.body["item"] == "i/5", r.body
+    assert [i["item"] for i in r.body["items"]] == [x.item for x in rec.similar_items(driver, "i/5", 3)]
+    r = fetch(url, "/explain/a%2Fb/i%2F5?limit=3")
+    assert r.status == 200 and (r.body["user"], r.body["item"]) == ("a/b", "i/5"), r.body
+    assert [p["via"] for p in r.body["paths"]] == [p.via for p in rec.explain(driver, "a/b", "i/5", 3)]
+    r = fetch(url, "/explain/a%2Fb?k=2")
+    assert r.status == 200 and len(r.body["items"]) == 2, r.body
+
+
+def test_trailing_slash_is_another_id_never_a_redirect(url: str, run: str) -> None:
+    assert fetch(url, "/recommend/u2").status == 200
+    for path, unknown in (("/recommend/u2%2F", "u2/"), ("/similar/i2%2F", "i2/"), ("/explain/u2%2F", "u2/"),
+                          ("/explain/u2/i2%2F", "i2/"), ("/recommend/a%252Fb", "a%2Fb")):
+        r = fetch(url, path)
+        assert r.status == 404 and repr(unknown) in _error(r.body, "not_found"), (path, r.status, r.body)
+    for path in ("/recommend/u2/", "/recommend/a/b", "/health/"):
+        r = fetch(url, path)
+        assert r.status == 404, (path, r.status, r.body)
+        _error(r.body, "not_found")
