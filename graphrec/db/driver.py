@@ -16,7 +16,7 @@ from neo4j import Driver, GraphDatabase, Query, RoutingControl
 from neo4j import exceptions as nx
 
 from graphrec.config import Settings
-from graphrec.errors import DatabaseError
+from graphrec.errors import DatabaseError, TooExpensiveError
 
 META = {"app": "graphrec"}
 
@@ -31,6 +31,43 @@ Together these bound how long any command waits once the server is gone: a retri
 after ``RETRY_TIME`` plus one last attempt of at most ``CONNECTION_TIMEOUT``, ~25 s, then exits
 with one line (the driver defaults let a load wait more than a minute).
 """
+
+
+OVER_BUDGET = {
+    "Neo.TransientError.General.MemoryPoolOutOfMemoryError": "memory",
+    "Neo.TransientError.General.TransactionOutOfMemoryError": "memory",
+    "Neo.ClientError.Transaction.TransactionTimedOut": "time",
+    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration": "time",
+}
+"""Neo4j status codes of a query stopped for its budget: the transaction's timeout, or the transaction
+memory (``db.memory.transaction.max`` or the pool of all transactions, ``dbms.memory.transaction.total.max``)."""
+
+
+def over_budget(e: BaseException) -> str | None:
+    """``"time"`` or ``"memory"`` when ``e`` is Neo4j stopping a query for its budget, else ``None``."""
+    return OVER_BUDGET.get(e.code or "") if isinstance(e, nx.Neo4jError) else None
+
+
+@contextmanager
+def within_budget(timeout: float | None = None) -> Iterator[None]:
+    """Re-raise Neo4j stopping a query for its budget as :class:`TooExpensiveError`, the rest as is.
+
+    Use it inside a managed transaction's function too: a memory refusal is a transient error, which the
+    driver would otherwise retry for ``RETRY_TIME`` and then report as a database failure. A timeout can
+    surface at the commit, outside that function.
+
+    Raises:
+        TooExpensiveError: over the transaction's ``timeout`` (seconds) or Neo4j's transaction memory.
+    """
+    try:
+        yield
+    except nx.Neo4jError as e:
+        budget = over_budget(e)
+        if budget is None:
+            raise
+        limit = "Neo4j's transaction memory" if budget == "memory" else (
+            f"its {timeout:g} s timeout" if timeout else "its transaction timeout")
+        raise TooExpensiveError(budget, f"the query ran over {limit} and was stopped") from e
 
 
 def _causes(e: BaseException, depth: int = 0) -> Iterator[BaseException]:

@@ -5,6 +5,7 @@ Every error has one JSON shape, ``{"error": {"code": ..., "message": ...}}``:
 
 * 404 ``not_found``: unknown user, item or entity, no active run, unknown path;
 * 422 ``bad_parameter``: a parameter of the wrong type or out of range (``k=0``, ``k=abc``);
+* 422 ``too_expensive``: an explain query ran over its time or memory budget (Neo4j stopped it);
 * 503 ``database_unavailable``: Neo4j cannot be reached or refused the credentials;
 * 500 ``internal``: anything else (the message names the exception, no traceback).
 
@@ -25,7 +26,7 @@ from urllib.parse import quote, unquote
 from neo4j import Driver
 
 from graphrec.db import load_query, read
-from graphrec.errors import ConfigError, DatabaseError, GraphRecError, InputError, NotFoundError
+from graphrec.errors import ConfigError, DatabaseError, GraphRecError, InputError, NotFoundError, TooExpensiveError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 from graphrec.recommend import Explanation, Recommendation
 
@@ -123,7 +124,7 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
     app = FastAPI(title=title, version="1", redirect_slashes=False, description=(
         "Recommendations from the Neo4j graph (the active model run). Errors are always "
         '`{"error": {"code": ..., "message": ...}}`: 404 `not_found`, 422 `bad_parameter`, '
-        "503 `database_unavailable`."))
+        "422 `too_expensive` (an explain over its time or memory budget), 503 `database_unavailable`."))
 
     def reply(status: int, code: str, message: str) -> JSONResponse:
         return JSONResponse(status_code=status, content=error_body(code, message))
@@ -135,6 +136,10 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
     @app.exception_handler(InputError)
     async def _bad_input(_: Request, e: InputError) -> JSONResponse:
         return reply(422, "bad_parameter", f"{e.field}: {e.problem}")
+
+    @app.exception_handler(TooExpensiveError)
+    async def _too_expensive(_: Request, e: TooExpensiveError) -> JSONResponse:
+        return reply(422, "too_expensive", str(e))
 
     @app.exception_handler(DatabaseError)
     async def _db_down(_: Request, e: DatabaseError) -> JSONResponse:
