@@ -3,13 +3,14 @@ with :class:`TooExpensiveError`, not retried and reported as a database failure 
 
 from __future__ import annotations
 
+import logging
 import time
 
 import neo4j
 import pytest
 from neo4j import Driver
 
-from graphrec.db.driver import RETRY_TIME, within_budget
+from graphrec.db.driver import within_budget
 from graphrec.errors import TooExpensiveError
 from graphrec.recommend import explain_text
 from graphrec.recommend.library import query_text
@@ -67,9 +68,9 @@ def test_over_time_is_too_expensive(driver: Driver) -> None:
     assert err.value.budget == "time" and time.monotonic() - t0 < 10
 
 
-def test_over_memory_is_too_expensive_and_not_retried(driver: Driver) -> None:
-    t0 = time.monotonic()
-    with pytest.raises(TooExpensiveError, match="ran over Neo4j's transaction memory") as err:
+def test_over_memory_is_too_expensive_and_not_retried(driver: Driver, caplog: pytest.LogCaptureFixture) -> None:
+    with caplog.at_level(logging.WARNING, logger="neo4j"), \
+            pytest.raises(TooExpensiveError, match="ran over Neo4j's transaction memory") as err:
         _run(driver, "UNWIND range(1, 200000000) AS x RETURN size(collect(x)) AS n", timeout=None)
-    took = time.monotonic() - t0
-    assert err.value.budget == "memory" and took < RETRY_TIME, f"{took:.1f} s: retried?"
+    assert err.value.budget == "memory"
+    assert not [rec for rec in caplog.records if "will be retried" in rec.getMessage()]   # the driver's retry log
