@@ -19,7 +19,7 @@ import neo4j
 from neo4j import READ_ACCESS, Driver
 
 from graphrec.db import load_query, query_names, read, render
-from graphrec.db.driver import META, translated, within_budget
+from graphrec.db.driver import META, guarded, within_budget
 from graphrec.db.labels import SchemaName, is_allowed
 from graphrec.db.names import ensure_checked, mapping_names, mapping_params
 from graphrec.db.queries import NameList, placeholders
@@ -198,7 +198,7 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
         with within_budget(timeout):
             return list(tx.run(text, values))
 
-    with translated(str(getattr(driver, "graphrec_uri", "Neo4j"))), within_budget(timeout), driver.session(
+    with guarded(driver), within_budget(timeout), driver.session(
         database=database if isinstance(database, str) else None, default_access_mode=READ_ACCESS,
         notifications_min_severity="OFF",
     ) as session:
