@@ -9,6 +9,9 @@ from pathlib import Path
 import pytest
 from neo4j import Driver
 
+import graphrec
+from graphrec.config import Settings
+from graphrec.errors import GraphRecError
 from graphrec.ingest.records import GraphRecords
 from graphrec.ingest.writer import start_dataset
 from tests.ingest.conftest import FIXTURES, RunCli
@@ -42,3 +45,18 @@ def test_train_evaluate_publish_refuse_an_unfinished_load(db: Driver, run_cli: R
     assert _runs(db) == 1
     res = run_cli("--quiet", "publish", str(saved), "--allow-unfinished")
     assert res.exit_code == 0 and "publish anyway on the partial graph" in res.output, res.output
+
+
+def test_session_publish_refuses_an_unfinished_load(db: Driver, run_cli: RunCli, neo4j_settings: Settings,
+                                                   tmp_path: Path) -> None:
+    assert run_cli("--quiet", "load", "csv", "--path", str(FIXTURES / "csv")).exit_code == 0
+    saved = tmp_path / "pop.artefact"
+    assert run_cli("--quiet", "train", "--model", "popularity", "--no-publish", "--save", str(saved)).exit_code == 0
+    start_dataset(db, GraphRecords("csv"))
+    with graphrec.connect(neo4j_settings) as gr:
+        refused = r"unfinished load of dataset 'csv'.*refusing to publish.*pass allow_unfinished=True"
+        with pytest.raises(GraphRecError, match=refused):
+            gr.publish(saved)
+        assert _runs(db) == 0
+        with pytest.warns(UserWarning, match=r"publish anyway on the partial graph \(allow_unfinished=True\)"):
+            assert gr.publish(saved, allow_unfinished=True).active
