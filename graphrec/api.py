@@ -98,10 +98,21 @@ class Session:
         return load_graph(self.driver, spec, split=split, seed=seed)  # type: ignore[arg-type]
 
     # -- model out ------------------------------------------------------------------------------------
-    def publish(self, artefact: Artefact | str | Path, k: int = 20, activate: bool = True) -> PublishResult:
-        """Publish a fitted (or saved) artefact as a new run; by default it becomes the active run."""
+    def publish(self, artefact: Artefact | str | Path, k: int = 20, activate: bool = True,
+                allow_unfinished: bool = False) -> PublishResult:
+        """Publish a fitted (or saved) artefact as a new run; by default it becomes the active run.
+
+        Refused (:class:`GraphRecError`) while a load was left unfinished (``graphrec stats``: UNFINISHED
+        load), unless ``allow_unfinished``, which warns (``UserWarning``) instead."""
+        import warnings
+
         from graphrec.artefact import Artefact
+        from graphrec.ingest.writer import check_finished
         from graphrec.writeback import publish_artefact
+
+        warning = check_finished(self.driver, "publish", allow_unfinished, flag="allow_unfinished=True")
+        if warning:
+            warnings.warn(warning, UserWarning, stacklevel=2)
 
         art = artefact if isinstance(artefact, Artefact) else Artefact.load(artefact)
         m = self.mapping

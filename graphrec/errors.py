@@ -49,6 +49,19 @@ class DatabaseError(GraphRecError):
     """Neo4j could not be reached, refused the credentials, or failed a statement."""
 
 
+class TooExpensiveError(GraphRecError):
+    """A read query ran over its budget: its transaction timeout or Neo4j's transaction memory. The query
+    was stopped, the database is fine (an HTTP 422 ``too_expensive``, not a 503).
+
+    Attributes:
+        budget: ``"time"`` or ``"memory"``.
+    """
+
+    def __init__(self, budget: str, message: str) -> None:
+        self.budget = budget
+        super().__init__(message)
+
+
 class LeaseError(GraphRecError):
     """Another graphrec writer holds the database lease, or this one lost it while writing."""
 

@@ -7,8 +7,13 @@
 // the anchor's id, title and the user's relationship to it (type, weight: the first of $weight_keys
 // it has, weight_key: which one), the entities it shares with x ({kind, name}), the co-user count,
 // and up to 3 friends who interacted with x.
-// Cost: one expand of the user's relationships, then per item its interacting users' relationships
-// (the co-users) and each history item's entity links. "interacted" is any user→item relationship
+// Cost and memory: one expand of the user's relationships, then one item at a time (a subquery per
+// item): the item's co-users (other users who interacted with it), then each history item's users,
+// counted per history item where they are among those co-users. The memory is bounded by the user's
+// history and one item's co-users: co-users are counted, never collected as (item, history item,
+// co-user) rows (those took all of a 1 GB heap's transaction memory for the heaviest MovieLens-100K
+// user, whose 50 reasons now peak at ~2 MB, PROFILE GlobalMemory). Callers give the transaction a
+// timeout. "interacted" is any user→item relationship
 // except RECOMMENDED. {{user}}/{{item}}/{{entity}} are the graph mapping's labels, {{user_id}}/{{item_id}}
 // the id properties, $title_key the item's title property; entities are named by the first of
 // $name_keys they have.
@@ -27,28 +32,24 @@ WITH u, COLLECT {
           weight: head([key IN $weight_keys WHERE r[key] IS NOT NULL | r[key]]),
           weight_key: head([key IN $weight_keys WHERE r[key] IS NOT NULL | key])} AS h
 } AS history
-WITH u, history, COLLECT { UNWIND history AS h RETURN DISTINCT elementId(h.item) AS s } AS seen
-// co-users of every (item, history item) pair at once: each side expanded once, joined on the user
-CALL (u, seen) {
-  OPTIONAL MATCH (x:{{item}})<-[:!RECOMMENDED]-(v:{{user}})-[:!RECOMMENDED]->(j:{{item}})
-  USING JOIN ON v
-  WHERE x.{{item_id}} IN $items AND elementId(j) IN seen AND v <> u AND j <> x
-  WITH x, j, count(DISTINCT v) AS co
-  RETURN collect({x: x, item: j, co: co}) AS pairs
-}
 UNWIND range(0, size(coalesce($items, [])) - 1) AS pos
 MATCH (x:{{item}})
 WHERE x.{{item_id}} = $items[pos]
-WITH u, x, pos, history, [c IN pairs WHERE c.x = x] AS cos
-WITH u, x, pos, history, cos,
+WITH u, x, pos, history,
      COLLECT { MATCH (x)--(e:{{entity}}) RETURN DISTINCT e } AS xents,
      COLLECT { MATCH (u)-[:FRIEND]-(f:{{user}}) WHERE EXISTS { (f)-[:!RECOMMENDED]->(x) }
                RETURN DISTINCT head([key IN $name_keys WHERE f[key] IS NOT NULL | toString(f[key])]) } AS friends
-OPTIONAL CALL (x, history, cos, xents) {
+OPTIONAL CALL (u, x, history, xents) {
+  // x's co-users once, then per history item j: how many of j's users are among them (counted)
+  WITH u, x, history, COLLECT { MATCH (x)<-[:!RECOMMENDED]-(v:{{user}}) WHERE v <> u RETURN DISTINCT v } AS xv
   UNWIND history AS h
-  WITH h, h.item AS j WHERE j <> x
-  WITH j, h, coalesce(head([c IN cos WHERE c.item = j | c.co]), 0) AS co,
-       [(j)--(e:{{entity}}) WHERE e IN xents | e] AS shared
+  WITH h, h.item AS j, xv WHERE j <> x
+  CALL (j, xv) {
+    MATCH (j)<-[:!RECOMMENDED]-(v:{{user}})
+    WHERE v IN xv
+    RETURN count(DISTINCT v) AS co
+  }
+  WITH j, h, co, [(j)--(e:{{entity}}) WHERE e IN xents | e] AS shared
   RETURN j AS anchor, h, co, shared
   ORDER BY co DESC, size(shared) DESC, coalesce(h.weight, 0) DESC
   LIMIT 1

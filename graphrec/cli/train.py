@@ -31,6 +31,21 @@ ABLATIONS: dict[str, dict[str, Any]] = {
 """``evaluate --ablate`` rows: the default model without one of its parts (``-side``: no side channel at all)."""
 
 
+def allow_unfinished_option(f: Any) -> Any:
+    """``--allow-unfinished``: train/evaluate/publish although a load was left unfinished (with a warning)."""
+    return click.option("--allow-unfinished", is_flag=True,
+                        help="Go on although a load was stopped half-way (`graphrec stats`: UNFINISHED load); "
+                             "without it such a partial graph is refused.")(f)
+
+
+def _check_finished(app: AppContext, doing: str, allow: bool) -> None:
+    from graphrec.ingest.writer import check_finished
+
+    warning = check_finished(app.driver(), doing, allow)
+    if warning:
+        click.echo(warning, err=True)
+
+
 def _ks(text: str) -> tuple[int, ...]:
     try:
         ks = tuple(sorted({int(k) for k in text.split(",") if k.strip()}, reverse=True))
@@ -141,10 +156,11 @@ def _metric_row(model: str, metrics: dict[str, float], ks: tuple[int, ...], **ex
               help="Also save the artefact here (publish it later with `graphrec publish PATH`).")
 @click.option("--out-dir", type=click.Path(path_type=Path), show_default="<home>/runs",
               help="Checkpoints and curves of BPR models.")
+@allow_unfinished_option
 @pass_app
 def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Path | None, split_mode: str,
           ks_text: str, as_json: bool, interactions: str, holdout: bool, save_path: Path | None,
-          **hyper: Any) -> None:
+          allow_unfinished: bool, **hyper: Any) -> None:
     """Train a model on the graph in Neo4j and publish its recommendations back.
 
     Hyper-parameters are chosen on a validation carve, then the model is refit on every interaction
@@ -156,6 +172,7 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
 
     ks = _ks(ks_text)
     cfg = _config(app, model, ks, out_dir or app.settings.home / "runs", **hyper)
+    _check_finished(app, "train", allow_unfinished)
     graph = _load(app, split_mode, cfg.seed, interactions)
     try:
         artefact = fit(graph, cfg, progress=not app.quiet, holdout=holdout)
@@ -212,8 +229,9 @@ def _publish(app: AppContext, artefact: Any, top_k: int) -> dict[str, Any]:
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--top-k", type=int, default=20, show_default=True, help="RECOMMENDED relationships per user.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@allow_unfinished_option
 @pass_app
-def publish_cmd(app: AppContext, /, path: Path, top_k: int, as_json: bool) -> None:
+def publish_cmd(app: AppContext, /, path: Path, top_k: int, as_json: bool, allow_unfinished: bool) -> None:
     """Publish a saved artefact (`graphrec train --save PATH`) as the active run, without retraining.
 
     Example: graphrec publish runs/graph.artefact
@@ -221,6 +239,7 @@ def publish_cmd(app: AppContext, /, path: Path, top_k: int, as_json: bool) -> No
     from graphrec.artefact import Artefact
 
     artefact = Artefact.load(path)
+    _check_finished(app, "publish", allow_unfinished)
     p = _publish(app, artefact, top_k)
     if as_json:
         click.echo(json.dumps(p, indent=2))
@@ -238,9 +257,10 @@ def publish_cmd(app: AppContext, /, path: Path, top_k: int, as_json: bool) -> No
               help="Train each model with seeds SEED … SEED+N-1 on the same split; report the mean and "
                    "the standard deviation (`…_std` columns).")
 @train_options
+@allow_unfinished_option
 @pass_app
 def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_mode: str, ks_text: str,
-             as_json: bool, interactions: str, **hyper: Any) -> None:
+             as_json: bool, interactions: str, allow_unfinished: bool, **hyper: Any) -> None:
     """Full-ranking Recall/NDCG/Precision/HitRate@K of several models on the same split, one table.
 
     Each model chooses its hyper-parameters on a validation carve, is refit on train + valid, and is scored
@@ -255,6 +275,7 @@ def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_
                          f"(choose from {', '.join((*MODEL_NAMES, 'gds'))})")
     ks = _ks(ks_text)
     seed = hyper.pop("seed")
+    _check_finished(app, "evaluate", allow_unfinished)
     graph = _load(app, split_mode, seed, interactions)
     plan: list[tuple[str, str, dict[str, Any]]] = [(("gds-fastrp" if n == "gds" else n), n, {}) for n in names]
     if ablate:

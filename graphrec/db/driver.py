@@ -16,21 +16,62 @@ from neo4j import Driver, GraphDatabase, Query, RoutingControl
 from neo4j import exceptions as nx
 
 from graphrec.config import Settings
-from graphrec.errors import DatabaseError
+from graphrec.errors import DatabaseError, TooExpensiveError
 
 META = {"app": "graphrec"}
 
-CONNECTION_TIMEOUT = 10.0
+CONNECTION_TIMEOUT = 5.0
 """Seconds to open one TCP + Bolt connection (driver default: 30)."""
-ACQUISITION_TIMEOUT = 15.0
+ACQUISITION_TIMEOUT = 10.0
 """Seconds to get a connection from the pool, opening included (driver default: 60)."""
-RETRY_TIME = 15.0
+RETRY_TIME = 5.0
 """Seconds a managed transaction is retried on transient errors, a lost server included (driver default: 30).
 
-Together these bound how long any command waits once the server is gone: a retried write gives up
-after ``RETRY_TIME`` plus one last attempt of at most ``CONNECTION_TIMEOUT``, ~25 s, then exits
-with one line (the driver defaults let a load wait more than a minute).
+The driver waits ~1, 2, 4, 8… s (±20 %) between attempts and stops once ``RETRY_TIME`` has passed at the
+end of one: with 5 s it gives up after the attempt at ~7 s (5.6–8.4; with 15 s, the sum of the waits
+fell on either side of it, 15–33 s). Together with the timeouts above and the down mark (:func:`guarded`:
+once a call found the server gone, the next ones fail at once until it answers again), this bounds how
+long any command or request waits once the server is gone: ~7 s for the first call, plus one attempt of
+at most ``CONNECTION_TIMEOUT`` when the network drops packets instead of refusing, then one line (the
+driver defaults let a load wait more than a minute, and a publish's clean-up retried as long again).
 """
+
+
+OVER_BUDGET = {
+    "Neo.TransientError.General.MemoryPoolOutOfMemoryError": "memory",
+    "Neo.TransientError.General.TransactionOutOfMemoryError": "memory",
+    "Neo.ClientError.Transaction.TransactionTimedOut": "time",
+    "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration": "time",
+}
+"""Neo4j status codes of a query stopped for its budget: the transaction's timeout, or the transaction
+memory (``db.memory.transaction.max`` or the pool of all transactions, ``dbms.memory.transaction.total.max``)."""
+
+
+def over_budget(e: BaseException) -> str | None:
+    """``"time"`` or ``"memory"`` when ``e`` is Neo4j stopping a query for its budget, else ``None``."""
+    return OVER_BUDGET.get(e.code or "") if isinstance(e, nx.Neo4jError) else None
+
+
+@contextmanager
+def within_budget(timeout: float | None = None) -> Iterator[None]:
+    """Re-raise Neo4j stopping a query for its budget as :class:`TooExpensiveError`, the rest as is.
+
+    Use it inside a managed transaction's function too: a memory refusal is a transient error, which the
+    driver would otherwise retry for ``RETRY_TIME`` and then report as a database failure. A timeout can
+    surface at the commit, outside that function.
+
+    Raises:
+        TooExpensiveError: over the transaction's ``timeout`` (seconds) or Neo4j's transaction memory.
+    """
+    try:
+        yield
+    except nx.Neo4jError as e:
+        budget = over_budget(e)
+        if budget is None:
+            raise
+        limit = "Neo4j's transaction memory" if budget == "memory" else (
+            f"its {timeout:g} s timeout" if timeout else "its transaction timeout")
+        raise TooExpensiveError(budget, f"the query ran over {limit} and was stopped") from e
 
 
 def _causes(e: BaseException, depth: int = 0) -> Iterator[BaseException]:
@@ -115,10 +156,33 @@ def _query(text: str, timeout: float | None = None) -> Query:
     return Query(text, metadata=META, timeout=timeout)
 
 
+_GONE = (nx.ServiceUnavailable, nx.SessionExpired)
+
+
+@contextmanager
+def guarded(driver: Driver) -> Iterator[None]:
+    """:func:`translated`, failing at once while ``driver``'s server is known to be gone.
+
+    A call that finds the server unreachable (after the driver's retries) marks the driver down; while it
+    is marked, each call first checks that the server answers (one attempt, no retries) and fails at once
+    if not, so a command's clean-up and an API's next requests do not each wait the retry time again.
+    The first call that finds it back clears the mark.
+    """
+    with translated(_uri(driver)):
+        if getattr(driver, "graphrec_down", False):
+            driver.verify_connectivity()   # raises while it is still gone
+            setattr(driver, "graphrec_down", False)  # noqa: B010 - carried with the driver
+        try:
+            yield
+        except _GONE:
+            setattr(driver, "graphrec_down", True)  # noqa: B010
+            raise
+
+
 def read(driver: Driver, text: str, params: Mapping[str, Any] | None = None,
          database: str | None = None) -> list[neo4j.Record]:
     """Run a read query (routed to a reader) and return its records."""
-    with translated(_uri(driver)):
+    with guarded(driver):
         records, _, _ = driver.execute_query(
             _query(text), dict(params or {}), routing_=RoutingControl.READ, database_=_db(driver, database)
         )
@@ -128,7 +192,7 @@ def read(driver: Driver, text: str, params: Mapping[str, Any] | None = None,
 def write(driver: Driver, text: str, params: Mapping[str, Any] | None = None,
           database: str | None = None) -> neo4j.EagerResult:
     """Run a write query in its own (retried) transaction and return the eager result."""
-    with translated(_uri(driver)):
+    with guarded(driver):
         return driver.execute_query(
             _query(text), dict(params or {}), routing_=RoutingControl.WRITE, database_=_db(driver, database)
         )

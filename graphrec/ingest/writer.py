@@ -104,6 +104,28 @@ def recorded_datasets(driver: Driver) -> list[dict[str, Any]]:
     return [r.data() for r in read(driver, load_query("ingest/datasets"))]
 
 
+def check_finished(driver: Driver, doing: str, allow: bool = False, flag: str = "--allow-unfinished") -> str | None:
+    """Refuse to ``doing`` (train, evaluate, publish) while a load is unfinished (its ``Dataset`` still
+    ``loading``: stopped or killed half-way, what ``graphrec stats`` calls an UNFINISHED load).
+
+    Returns:
+        With ``allow``, the warning to print when a load is unfinished; else ``None``. Both name ``flag``,
+        what lets the caller through.
+
+    Raises:
+        GraphRecError: a load is unfinished and not ``allow``.
+    """
+    loading = [d for d in recorded_datasets(driver) if d.get("status") == "loading"]
+    if not loading:
+        return None
+    what = (f"the database holds an unfinished load of dataset {loading[0]['name']!r} (started "
+            f"{loading[0].get('started_at')}, then stopped or killed)")
+    if allow:
+        return f"warning: {what}: {doing} anyway on the partial graph ({flag})"
+    raise GraphRecError(f"{what}: refusing to {doing} on a partial graph; run that load again to finish it, "
+                        f"or pass {flag}")
+
+
 def existing_types(driver: Driver) -> set[str]:
     """Relationship types the database knows (asking for a count of an unknown type draws a warning)."""
     return {r["type"] for r in read(driver, load_query("ingest/relationship_types"))}

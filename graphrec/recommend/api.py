@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from neo4j import Driver
+from neo4j import Driver, Record
 
 from graphrec.db import load_query, read
-from graphrec.errors import InputError, NotFoundError
+from graphrec.errors import InputError, NotFoundError, TooExpensiveError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 from graphrec.recommend.library import run_query
 from graphrec.recommend.results import Explanation, Reason, Recommendation
@@ -30,6 +30,21 @@ def _lookup(driver: Driver, user: str | None = None, item: str | None = None, ne
 
 MAX_K = 1000
 """Most items one answer may hold (``-k`` of the CLI, ``k`` of the Python and HTTP APIs)."""
+
+
+EXPLAIN_TIMEOUT = 20.0
+"""Seconds an explain query may run before Neo4j stops it (the heaviest MovieLens-100K user's 50 reasons
+take ~2-4 s on two busy cores); over it, or over Neo4j's transaction memory, is a :class:`TooExpensiveError`."""
+
+
+def _explained(driver: Driver, name: str, params: dict[str, object], what: str, mapping: GraphMapping,
+               timeout: float | None) -> list[Record]:
+    """``run_query`` of an explain query within ``timeout``; over its budget says what was too expensive."""
+    try:
+        return run_query(driver, name, params, mapping, timeout=timeout)
+    except TooExpensiveError as e:
+        raise TooExpensiveError(e.budget, f"explaining {what} is too expensive: {e}; ask for fewer "
+                                          f"(-k / ?k=, --limit / ?limit=)") from e
 
 
 def _check_k(k: int) -> None:
@@ -91,14 +106,14 @@ def similar_items(driver: Driver, item: str, k: int = 10,
     """Items most like ``item`` (active run's embeddings, else text embeddings).
 
     Raises:
-        NotFoundError: unknown item.
+        NotFoundError: unknown item, or no active run and no text embedding to fall back on.
     """
     _check_k(k)
     rows = [Recommendation.from_record(r) for r in run_query(
         driver, "similar_items", {"item": item, "k": k, "text_index": text_index(driver, mapping.item.label)},
         mapping)]
     if not rows:
-        _lookup(driver, item=item, need_run=False, mapping=mapping)
+        _lookup(driver, item=item, mapping=mapping)
     return rows
 
 
@@ -142,19 +157,21 @@ def cold_start(driver: Driver, items: Sequence[str] = (), vector: Sequence[float
 
 
 def explain(driver: Driver, user: str, item: str, limit: int = 5,
-            mapping: GraphMapping = DEFAULT_MAPPING) -> list[Explanation]:
+            mapping: GraphMapping = DEFAULT_MAPPING, timeout: float | None = EXPLAIN_TIMEOUT) -> list[Explanation]:
     """Paths from ``user`` to ``item`` through friends, shared entities and co-users, shortest first.
 
     Raises:
         NotFoundError: unknown user or item.
+        TooExpensiveError: the query ran over ``timeout`` seconds or Neo4j's transaction memory.
     """
     _lookup(driver, user=user, item=item, need_run=False, mapping=mapping)
-    return [Explanation.from_record(r) for r in run_query(
-        driver, "explain", {"user": user, "item": item, "limit": limit}, mapping)]
+    return [Explanation.from_record(r) for r in _explained(
+        driver, "explain", {"user": user, "item": item, "limit": limit}, f"{limit} paths from user {user!r} "
+        f"to item {item!r}", mapping, timeout)]
 
 
 def explain_text(driver: Driver, user: str, items: Sequence[str] | None = None, k: int = 10,
-                 mapping: GraphMapping = DEFAULT_MAPPING) -> list[Reason]:
+                 mapping: GraphMapping = DEFAULT_MAPPING, timeout: float | None = EXPLAIN_TIMEOUT) -> list[Reason]:
     """Why each of ``items`` for ``user``, as :class:`Reason` (its :meth:`~Reason.sentence` reads
     "Because you rated Star Wars (1977) 5★ — same genre Sci-Fi; 212 people who rated it also rated this.").
 
@@ -163,6 +180,7 @@ def explain_text(driver: Driver, user: str, items: Sequence[str] | None = None, 
 
     Raises:
         NotFoundError: unknown user or item (or, without ``items``, no active run).
+        TooExpensiveError: the query ran over ``timeout`` seconds or Neo4j's transaction memory.
     """
     if items is None:
         _check_k(k)
@@ -173,8 +191,8 @@ def explain_text(driver: Driver, user: str, items: Sequence[str] | None = None, 
             _lookup(driver, user=user, item=item, need_run=False, mapping=mapping)
     if not items:
         return []
-    return [Reason.from_record(r) for r in run_query(driver, "explain_text", {"user": user, "items": items},
-                                                     mapping)]
+    return [Reason.from_record(r) for r in _explained(driver, "explain_text", {"user": user, "items": items},
+                                                      f"{len(items)} items for user {user!r}", mapping, timeout)]
 
 
 def diverse(driver: Driver, user: str, k: int = 10, n: int = 50, cap: int = 2,

@@ -19,7 +19,7 @@ import neo4j
 from neo4j import READ_ACCESS, Driver
 
 from graphrec.db import load_query, query_names, read, render
-from graphrec.db.driver import META, translated
+from graphrec.db.driver import META, guarded, within_budget
 from graphrec.db.labels import SchemaName, is_allowed
 from graphrec.db.names import ensure_checked, mapping_names, mapping_params
 from graphrec.db.queries import NameList, placeholders
@@ -161,7 +161,7 @@ def run_names(driver: Driver) -> RunNames:
 
 
 def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None,
-              mapping: GraphMapping = DEFAULT_MAPPING) -> list[neo4j.Record]:
+              mapping: GraphMapping = DEFAULT_MAPPING, timeout: float | None = None) -> list[neo4j.Record]:
     """Run ``cypher/recommend/<name>.cypher`` as a read with ``params`` (every parameter it names).
 
     The labels and id properties come from ``mapping`` (checked against the schema first unless
@@ -170,13 +170,14 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
     must be in ``params``.
 
     Server notifications (unknown labels/properties on a fresh graph) are switched off so that
-    command output stays clean.
+    command output stays clean. ``timeout`` (seconds) is the transaction's: Neo4j stops it after that.
 
     Raises:
         NotFoundError: no such query.
         InputError: a parameter the query names is missing (``None`` is a value: pass it where the
             query allows null).
         DatabaseError: the query failed.
+        TooExpensiveError: the query ran over ``timeout`` or Neo4j's transaction memory.
     """
     if name not in names():
         raise NotFoundError(f"no query {name!r} in cypher/{GROUP}/ (have: {', '.join(names())})")
@@ -192,11 +193,12 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
                          f"names must be given, e.g. {shown}; the file's :param lines are examples, not defaults)")
     database = getattr(driver, "graphrec_database", None)
 
-    @neo4j.unit_of_work(metadata=META)
+    @neo4j.unit_of_work(metadata=META, timeout=timeout)
     def work(tx: neo4j.ManagedTransaction) -> list[neo4j.Record]:
-        return list(tx.run(text, values))
+        with within_budget(timeout):
+            return list(tx.run(text, values))
 
-    with translated(str(getattr(driver, "graphrec_uri", "Neo4j"))), driver.session(
+    with guarded(driver), within_budget(timeout), driver.session(
         database=database if isinstance(database, str) else None, default_access_mode=READ_ACCESS,
         notifications_min_severity="OFF",
     ) as session:

@@ -5,8 +5,13 @@ Every error has one JSON shape, ``{"error": {"code": ..., "message": ...}}``:
 
 * 404 ``not_found``: unknown user, item or entity, no active run, unknown path;
 * 422 ``bad_parameter``: a parameter of the wrong type or out of range (``k=0``, ``k=abc``);
+* 422 ``too_expensive``: an explain query ran over its time or memory budget (Neo4j stopped it);
 * 503 ``database_unavailable``: Neo4j cannot be reached or refused the credentials;
 * 500 ``internal``: anything else (the message names the exception, no traceback).
+
+Ids are one path segment each, percent-encoded: ``/recommend/a%2Fb`` is user ``a/b`` and ``/recommend/1%2F``
+user ``1/`` (never redirected to ``/recommend/1``): :func:`keep_encoded_slashes` keeps ``%2F`` from being
+decoded before routing, and the ``id`` path convertor decodes it in the id alone.
 
 FastAPI and uvicorn are the optional ``[serve]`` extra, imported only when an app is built. From a
 :class:`graphrec.Session` ``gr``: ``create_app(gr.driver, gr.mapping)``, then serve it with uvicorn.
@@ -14,17 +19,20 @@ FastAPI and uvicorn are the optional ``[serve]`` extra, imported only when an ap
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote
 
 from neo4j import Driver
 
 from graphrec.db import load_query, read
-from graphrec.errors import ConfigError, DatabaseError, GraphRecError, InputError, NotFoundError
+from graphrec.errors import ConfigError, DatabaseError, GraphRecError, InputError, NotFoundError, TooExpensiveError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 from graphrec.recommend import MAX_K, Explanation, Recommendation
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 EXTRA = "serve"
 
@@ -42,6 +50,40 @@ def require_extra() -> None:
 def error_body(code: str, message: str) -> dict[str, Any]:
     """The one error shape of the API."""
     return {"error": {"code": code, "message": " ".join(message.split())}}
+
+
+_KEPT = re.compile(r"(%2[fF]|%25)")
+
+
+def _decode_but_slashes(raw: str) -> str:
+    """``raw`` percent-decoded except ``%2F`` and ``%25``, so that an encoded ``/`` stays inside its segment."""
+    return "".join(part if _KEPT.fullmatch(part) else unquote(part) for part in _KEPT.split(raw))
+
+
+def keep_encoded_slashes(app: ASGIApp) -> ASGIApp:
+    """ASGI middleware: route on the path with ``%2F`` (and ``%25``) still encoded; the server decoded them."""
+    async def wrapped(scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path")
+        if scope["type"] == "http" and isinstance(raw, bytes):
+            scope = {**scope, "path": _decode_but_slashes(raw.decode("ascii", "replace"))}
+        await app(scope, receive, send)
+    return wrapped
+
+
+def _register_id_convertor() -> None:
+    """The ``{name:id}`` path convertor: one segment, its kept ``%2F``/``%25`` decoded."""
+    from starlette.convertors import Convertor, register_url_convertor
+
+    class IdConvertor(Convertor[str]):
+        regex = "[^/]+"
+
+        def convert(self, value: str) -> str:
+            return unquote(value)
+
+        def to_string(self, value: str) -> str:
+            return quote(str(value), safe="")
+
+    register_url_convertor("id", IdConvertor())
 
 
 def _items(recs: list[Recommendation]) -> list[dict[str, Any]]:
@@ -76,10 +118,12 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
     from fastapi.responses import JSONResponse
     from starlette.exceptions import HTTPException
 
-    app = FastAPI(title=title, version="1", description=(
+    _register_id_convertor()
+    # no redirect of /recommend/1/ to /recommend/1: that is another user's list
+    app = FastAPI(title=title, version="1", redirect_slashes=False, description=(
         "Recommendations from the Neo4j graph (the active model run). Errors are always "
         '`{"error": {"code": ..., "message": ...}}`: 404 `not_found`, 422 `bad_parameter`, '
-        "503 `database_unavailable`."))
+        "422 `too_expensive` (an explain over its time or memory budget), 503 `database_unavailable`."))
 
     def reply(status: int, code: str, message: str) -> JSONResponse:
         return JSONResponse(status_code=status, content=error_body(code, message))
@@ -91,6 +135,10 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
     @app.exception_handler(InputError)
     async def _bad_input(_: Request, e: InputError) -> JSONResponse:
         return reply(422, "bad_parameter", f"{e.field}: {e.problem}")
+
+    @app.exception_handler(TooExpensiveError)
+    async def _too_expensive(_: Request, e: TooExpensiveError) -> JSONResponse:
+        return reply(422, "too_expensive", str(e))
 
     @app.exception_handler(DatabaseError)
     async def _db_down(_: Request, e: DatabaseError) -> JSONResponse:
@@ -120,7 +168,7 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
     k_param = Query(10, ge=1, le=MAX_K, description="How many items.")
 
     # plain `def` endpoints: FastAPI runs them in its thread pool, so the blocking driver calls run in parallel
-    @app.get("/recommend/{user}", summary="Top-k items for a user from the active model run")
+    @app.get("/recommend/{user:id}", summary="Top-k items for a user from the active model run")
     def recommend(user: str = Path(description="User id."), k: int = k_param,
                   entity: str | None = Query(None, description="Only items linked to this entity id, "
                                                                "e.g. genre:Comedy."),
@@ -135,14 +183,14 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
                 else rec_precomputed(driver, user, k, entity=entity, mapping=graph()))
         return {"user": user, "run": _run(recs), "items": _items(recs)}
 
-    @app.get("/similar/{item}", summary="Items most similar to an item")
+    @app.get("/similar/{item:id}", summary="Items most similar to an item")
     def similar(item: str = Path(description="Item id."), k: int = k_param) -> dict[str, Any]:
         from graphrec.recommend import similar_items
 
         recs = similar_items(driver, item, k, mapping=graph())
         return {"item": item, "run": _run(recs), "items": _items(recs)}
 
-    @app.get("/explain/{user}/{item}", summary="Why an item for a user: one sentence, and the paths behind it")
+    @app.get("/explain/{user:id}/{item:id}", summary="Why an item for a user: one sentence, and the paths behind it")
     def explain(user: str = Path(description="User id."), item: str = Path(description="Item id."),
                 limit: int = Query(5, ge=1, le=100, description="How many paths.")) -> dict[str, Any]:
         from graphrec.recommend import explain as rec_explain
@@ -154,15 +202,16 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
                 "reason": reasons[0].to_dict() if reasons else None,
                 "paths": [{**p.to_dict(), "sentence": p.sentence()} for p in paths]}
 
-    @app.get("/explain/{user}", summary="One sentence for each of a user's top-k recommendations")
+    @app.get("/explain/{user:id}", summary="One sentence for each of a user's top-k recommendations")
     def explain_top(user: str = Path(description="User id."), k: int = k_param) -> dict[str, Any]:
         from graphrec.recommend import explain_text
 
         return {"user": user, "items": [r.to_dict() for r in explain_text(driver, user, k=k, mapping=graph())]}
 
-    @app.get("/health", summary="The database is reachable; the active model run")
+    @app.api_route("/health", methods=["GET", "HEAD"], summary="The database is reachable; the active model run")
     def health() -> dict[str, Any]:
         rows = read(driver, load_query("serve/health"))
         return {"status": "ok", "database": "reachable", "active_run": rows[0]["run"] if rows else None}
 
+    app.add_middleware(keep_encoded_slashes)
     return app
