@@ -43,7 +43,9 @@ are the ids the behaviour files name. Rules:
 - Every row is validated before anything is written; a bad row stops the load with
   ``file:line: column: what is wrong`` (the column as your file names it) and nothing is written.
 - Columns the mapping does not name are ignored, with one warning line naming them, unless the
-  table says ``unknown = "keep"``: then they are stored as string properties.
+  table says ``unknown = "keep"``: then they are stored as string properties. Unnamed columns (a
+  header ending ``timestamp,,,,``) and columns named twice are ignored the same way whatever their
+  cells hold, and never kept; a column named twice that the mapping uses is an error.
 - A behaviour file with ``tag`` keeps **every** tag application: one relationship per (user, item)
   holding ``tags`` (all tags in file order, repeats included), ``count`` (the number of applications)
   and ``ts`` (the latest timestamp). Any other behaviour file keeps one relationship per (user, item):
@@ -61,7 +63,7 @@ from pathlib import Path
 from typing import Any
 
 from graphrec.errors import InputError
-from graphrec.ingest.csv import _PROP, _behaviour_type, read_csv
+from graphrec.ingest.csv import _PROP, _behaviour_type, column_name, read_csv
 from graphrec.ingest.entities import KIND_LABELS, entity_id
 from graphrec.ingest.kg import relation_type
 from graphrec.ingest.records import GraphRecords, NodeSet
@@ -249,31 +251,48 @@ class _Columns:
         return ln.fields[self.index[column]].strip() if column is not None else ""
 
 
+def _ignored(header: list[str], named: set[str]) -> list[str]:
+    """Unnamed or repeated columns the mapping does not use, shown once each with their number."""
+    counts = {h: header.count(h) for h in header if h not in named and (not h or header.count(h) > 1)}
+    return [column_name(h) + (f" ×{n}" if n > 1 else "") for h, n in counts.items()]
+
+
 def _columns(file: Path, header: list[str], where: str, roles: Mapping[str, str | None], keep: bool,
              notes: list[str], reserved: tuple[str, ...]) -> _Columns:
+    named = {c for c in roles.values() if c is not None}
     index: dict[str, int] = {}
     for i, h in enumerate(header):
-        if h in index:
-            raise InputError(file, 1, h, "column named twice")
-        index[h] = i
+        if h in index and h in named:
+            role = next(f"{where}.{r}" for r, c in roles.items() if c == h)
+            raise InputError(file, 1, column_name(h), f"column named twice, and the mapping uses it ({role}); "
+                                                      f"rename one of them")
+        index.setdefault(h, i)
     for role, column in roles.items():
         if column is not None and column not in index:
             raise InputError(file, 1, column, f"column named by the mapping ({where}.{role}) is missing "
-                                              f"(header: {', '.join(header)})")
-    named = {c for c in roles.values() if c is not None}
-    cols = _Columns(file, index, [h for h in header if h not in named])
+                                              f"(header: {', '.join(map(column_name, header))})")
+    ignored = _ignored(header, named)
+    cols = _Columns(file, index, [h for h in index if h not in named and h and header.count(h) == 1])
     if cols.unknown and keep:
-        for h in cols.unknown:
-            if not _PROP.match(h):
-                raise InputError(file, 1, h, "cannot keep this column: not a valid property name (letters, digits, "
-                                             "_; not starting with a digit)")
-            if h in reserved:
-                raise InputError(file, 1, h, f"cannot keep this column: graphrec writes the property {h!r} itself "
-                                             f"(reserved: {', '.join(reserved)}); map it or rename it")
-    elif cols.unknown:
-        notes.append(f"warning: {file.name}: ignoring columns the mapping does not name: {', '.join(cols.unknown)} "
-                     f"(unknown = \"keep\" in [{where.split('[')[0]}] stores them as properties)")
+        _check_kept(file, cols.unknown, reserved)
+    unused = ignored if keep else cols.unknown + ignored
+    if unused:
+        hints = [] if keep or not cols.unknown else [
+            f"unknown = \"keep\" in [{where.split('[')[0]}] stores them as properties"]
+        hints += ["unnamed and repeated columns are never kept"] if ignored else []
+        notes.append(f"warning: {file.name}: ignoring columns the mapping does not name: {', '.join(unused)} "
+                     f"({'; '.join(hints)})")
     return cols
+
+
+def _check_kept(file: Path, columns: list[str], reserved: tuple[str, ...]) -> None:
+    for h in columns:
+        if not _PROP.match(h):
+            raise InputError(file, 1, h, "cannot keep this column: not a valid property name (letters, digits, "
+                                         "_; not starting with a digit)")
+        if h in reserved:
+            raise InputError(file, 1, h, f"cannot keep this column: graphrec writes the property {h!r} itself "
+                                         f"(reserved: {', '.join(reserved)}); map it or rename it")
 
 
 def _read_nodes(file: Path, spec: NodeFile, where: str, nodes: NodeSet, rec: GraphRecords) -> None:

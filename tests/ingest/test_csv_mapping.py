@@ -15,6 +15,7 @@ from graphrec.ingest.stats import graph_stats
 from tests.ingest.conftest import ERROR_LINE, FIXTURES, RunCli
 
 ML_CURRENT = FIXTURES / "movielens-current"
+ML_AS_FOUND = FIXTURES / "movielens-as-found"   # ratings.csv header ends ",,,,"; two rows hold junk there
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -163,10 +164,60 @@ def test_mapping_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert (e.value.line, e.value.field) == (3, "toml")
 
 
-def test_readme_shows_the_fixture_mapping() -> None:
-    """The README's MovieLens mapping is the one the test above loads, so the docs cannot drift."""
+@pytest.mark.parametrize("fixture", [ML_CURRENT, ML_AS_FOUND], ids=["current", "as-found"])
+def test_readme_shows_the_fixture_mapping(fixture: Path) -> None:
+    """The README's MovieLens mapping is the one the tests load, so the docs cannot drift."""
     blocks = re.findall(r"```toml\n(.*?)```", README.read_text(), flags=re.S)
-    assert (ML_CURRENT / "movielens.toml").read_text() in blocks
+    assert (fixture / "movielens.toml").read_text() in blocks
+
+
+@pytest.mark.neo4j
+def test_export_with_unnamed_columns_loads_as_found(db: Driver, run_cli: RunCli, tmp_path: Path) -> None:
+    """ml-latest-small as commonly found: ``userId,movieId,rating,timestamp,,,,`` and junk in two rows."""
+    folder = Path(shutil.copytree(ML_AS_FOUND, tmp_path / "ml-latest-small"))
+    assert (folder / "ratings.csv").read_text().startswith("userId,movieId,rating,timestamp,,,,\n")
+    result = run_cli("load", "csv", "--path", str(folder), "--mapping", str(folder / "movielens.toml"))
+    assert result.exit_code == 0, result.output
+    warnings = [ln for ln in result.output.splitlines() if ln.startswith("warning:")]
+    assert warnings == ["warning: ratings.csv: ignoring columns the mapping does not name: '' (empty) ×4 "
+                        "(unnamed and repeated columns are never kept)"]
+    stats = graph_stats(db)
+    assert stats["nodes"] == {"User": 6, "Item": 6, "Entity": 8, "Genre": 8, "Dataset": 1}
+    assert stats["relationships"] == {"RATED": 12, "TAGGED": 5, "HAS_GENRE": 12}
+    assert "tags.csv: 8 tag applications kept as 5 TAGGED relationships" in result.output
+    junk = db.execute_query("MATCH (:User {id: '3'})-[r:RATED]->(:Item {id: '5'}) RETURN properties(r) AS p")
+    assert [r["p"] for r in junk.records] == [{"weight": 5.0, "rating": 5.0, "ts": 1306463595, "split": "train"}]
+    titles = db.execute_query("MATCH (i:Item {id: '5'}) RETURN i.title AS t").records
+    assert [t["t"] for t in titles] == ["Night Train to Lyon, A (1968)"]
+
+
+@pytest.mark.parametrize(("header", "field", "problem"), [
+    ("userId,movieId,rating,rating", "rating", "column named twice, and the mapping uses it (behaviours[0].weight)"),
+    ("userId,movieId,rating,timestamp,userId", "userId", "the mapping uses it (behaviours[0].user)"),
+])
+def test_repeated_column_the_mapping_uses_is_named(tmp_path: Path, header: str, field: str, problem: str) -> None:
+    from graphrec.ingest.csvmap import load_mapped_csv
+
+    folder = Path(shutil.copytree(ML_AS_FOUND, tmp_path / "ml"))
+    rows = (folder / "ratings.csv").read_text().splitlines()[1:]
+    width = header.count(",") + 1
+    (folder / "ratings.csv").write_text("\n".join([header, *(",".join(r.split(",")[:width]) for r in rows[:2])]))
+    with pytest.raises(InputError) as e:
+        load_mapped_csv(folder, read_mapping(folder / "movielens.toml"))
+    assert (Path(e.value.file).name, e.value.line, e.value.field) == ("ratings.csv", 1, field)
+    assert problem in e.value.problem
+
+
+def test_unnamed_column_in_the_generic_format_reads_empty(csv_dir: Path) -> None:
+    from graphrec.ingest.csv import load_csv
+
+    inter = csv_dir / "interactions.csv"
+    lines = inter.read_text().splitlines()
+    inter.write_text("\n".join([lines[0] + ",", *(ln + "," for ln in lines[1:])]) + "\n")
+    with pytest.raises(InputError) as e:
+        load_csv(csv_dir, "x")
+    assert (e.value.line, e.value.field) == (1, "'' (empty)")
+    assert str(e.value).endswith(":1: '' (empty): unknown column; allowed: user, item, type, timestamp, weight, split")
 
 
 def test_kept_column_cannot_shadow_a_graphrec_property(tmp_path: Path) -> None:
