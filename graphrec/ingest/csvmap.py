@@ -26,6 +26,7 @@ for MovieLens' current format (``ml-latest``, ``ml-32m``…)::
     user = "userId"
     item = "movieId"
     weight = "rating"                      # optional number
+    # min_weight = 3.5                     # optional: pairs weighted below it are seen, not positives
     timestamp = "timestamp"                # optional: epoch seconds or ISO 8601
     # split = "split"                      # optional column: train / valid / test
 
@@ -55,6 +56,7 @@ are the ids the behaviour files name. Rules:
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -108,6 +110,7 @@ class BehaviourFile:
     split: str | None = None
     tag: str | None = None
     keep_unknown: bool = False
+    min_weight: float | None = None
 
 
 @dataclass(frozen=True)
@@ -187,9 +190,18 @@ def _node_file(path: Path, where: str, data: Any, is_items: bool) -> NodeFile:
                     keep_unknown=t.keep_unknown())
 
 
+def _min_weight(t: _Table) -> float | None:
+    value = t.data.get("min_weight")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise t.error("min_weight", f"expected a number, got {value!r}")
+    return float(value)
+
+
 def _behaviour_file(path: Path, n: int, data: Any) -> BehaviourFile:
     t = _Table(path, f"behaviours[{n}]", data)
-    t.check_keys(("file", "type", "user", "item", "weight", "timestamp", "split", "tag", "unknown"))
+    t.check_keys(("file", "type", "user", "item", "weight", "min_weight", "timestamp", "split", "tag", "unknown"))
     raw_type = t.string("type", required=True) or ""
     try:
         rel = _behaviour_type(Line(str(path), 0, []), raw_type)
@@ -198,7 +210,9 @@ def _behaviour_file(path: Path, n: int, data: Any) -> BehaviourFile:
     b = BehaviourFile(file=t.string("file", required=True) or "", type=rel, user=t.string("user", required=True) or "",
                       item=t.string("item", required=True) or "", weight=t.string("weight"),
                       timestamp=t.string("timestamp"), split=t.string("split"), tag=t.string("tag"),
-                      keep_unknown=t.keep_unknown())
+                      keep_unknown=t.keep_unknown(), min_weight=_min_weight(t))
+    if b.min_weight is not None and b.weight is None:
+        raise t.error("min_weight", "needs `weight` (the column it is compared with)")
     if b.tag is not None and b.weight is not None:
         raise t.error("weight", "a tag file merges its rows per (user, item); it cannot also take a weight")
     if b.tag is not None and b.keep_unknown:
@@ -236,6 +250,9 @@ def read_mapping(path: Path) -> CsvMapping:
         if other is not b and (b.tag is not None or other.tag is not None):
             raise InputError(path, None, f"behaviours[{i}].type",
                              f"{b.type} is also the type of {other.file}; a tag file needs a type of its own")
+        if other is not b and b.min_weight != other.min_weight:
+            raise InputError(path, None, f"behaviours[{i}].min_weight",
+                             f"{b.type} is also the type of {other.file}, with another min_weight")
     return mapping
 
 
@@ -334,6 +351,8 @@ def _read_behaviours(file: Path, b: BehaviourFile, where: str, rec: GraphRecords
              "tag": b.tag}
     cols = _columns(file, header, where, roles, b.keep_unknown, rec.notes, ("weight", "rating", "ts", "split"))
     rs = rec.rel_set(b.type, "User", "Item", file.name)
+    if b.min_weight is not None:
+        rec.min_weights[b.type] = b.min_weight
     tags: dict[tuple[str, str], tuple[list[str], int | None, str]] = {}
     n_rows = replaced = 0
     for ln in rows:

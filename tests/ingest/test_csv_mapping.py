@@ -238,3 +238,37 @@ def test_mapping_is_for_csv_only(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="--mapping applies to csv only"):
         parse("movielens-1m", tmp_path, LoadOptions(mapping=ML_CURRENT / "movielens.toml"))
+
+
+@pytest.mark.neo4j
+def test_min_weight_in_a_behaviour_table_keeps_low_ratings_out_of_the_positives(
+        db: Driver, run_cli: RunCli, ml_dir: Path) -> None:
+    _rewrite(ml_dir / "movielens.toml", 'weight = "rating"\n', 'weight = "rating"\nmin_weight = 3.5\n')
+    assert run_cli("--quiet", "load", "csv", "--mapping", str(ml_dir / "movielens.toml")).exit_code == 0
+    # 12 ratings: 7 at 3.5 or more; 0.5, 1.5, 2.0 and two 3.0 are below
+    res = run_cli("train", "--model", "popularity", "--no-publish", "--interactions", "RATED")
+    assert res.exit_code == 0, res.output
+    assert "positives: RATED with weight >= 3.5; 5 pairs below min_weight are seen, not positives" in res.stderr
+    assert "popularity: learnt from 7 interactions" in res.stdout
+    both = run_cli("train", "--model", "popularity", "--no-publish")
+    assert both.exit_code == 0, both.output
+    assert "positives: RATED with weight >= 3.5, TAGGED (every pair); 5 pairs below" in both.stderr
+    assert "--interactions TYPE" in both.stderr
+    # loaded again without min_weight: every rating counts again
+    _rewrite(ml_dir / "movielens.toml", "min_weight = 3.5\n", "")
+    assert run_cli("--quiet", "load", "csv", "--mapping", str(ml_dir / "movielens.toml")).exit_code == 0
+    again = run_cli("train", "--model", "popularity", "--no-publish", "--interactions", "RATED")
+    assert "positives: RATED (every pair)\n" in again.stderr and "learnt from 12 interactions" in again.stdout
+
+
+@pytest.mark.parametrize(("new", "problem"), [
+    ('weight = "rating"\nmin_weight = "high"\n', "expected a number"),
+    ("min_weight = 3\n", "needs `weight`"),
+])
+def test_bad_min_weight_names_the_key(tmp_path: Path, new: str, problem: str) -> None:
+    path = Path(shutil.copy(ML_CURRENT / "movielens.toml", tmp_path / "m.toml"))
+    _rewrite(path, 'weight = "rating"\n', new)
+    with pytest.raises(InputError) as e:
+        read_mapping(path)
+    assert (e.value.field, e.value.line) == ("behaviours[0].min_weight", None)
+    assert problem in e.value.problem
