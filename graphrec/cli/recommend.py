@@ -46,7 +46,7 @@ def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str
 
     Example: graphrec recommend 1 -k 10 --genre Comedy
     """
-    from graphrec.recommend import diverse, recommend, recommend_realtime
+    from graphrec.recommend import diverse, published_cut, recommend, recommend_realtime
 
     # graphrec's own genre entities have ids genre:<GENRE>; a mapped graph's are its own id values
     ent = entity or ((genre if app.settings.graph.explicit else f"genre:{genre}") if genre else None)
@@ -60,6 +60,10 @@ def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str
     else:
         recs = recommend(driver, user, k, entity=ent, mapping=mapping)
     _print_recs(app, recs, as_json, f"recommendations for user {user}")
+    published = None if realtime else published_cut(driver, k, len(recs))
+    if published is not None:   # on stderr, also with --quiet and --json: the answer is shorter than asked
+        click.echo(f"note: only {published} recommendations per user are published by the active run; for more, "
+                   f"add --realtime (from the vector index) or retrain with `graphrec train --top-k {k}`", err=True)
 
 
 @click.command("similar")

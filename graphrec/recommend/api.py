@@ -62,6 +62,16 @@ def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None,
     return rows
 
 
+def published_cut(driver: Driver, k: int, got: int) -> int | None:
+    """The active run's published top-K when an answer of ``got`` rows to a request for ``k`` was cut
+    by it (``got < k`` and ``K < k``), else ``None``: precomputed answers never hold more than K."""
+    if got >= k:
+        return None
+    rows = read(driver, load_query("serve/active_run_k"))
+    published = rows[0]["k"] if rows else None
+    return int(published) if isinstance(published, int) and published < k else None
+
+
 def recommend_realtime(driver: Driver, user: str, k: int = 10, candidates: int = 100,
                        mapping: GraphMapping = DEFAULT_MAPPING) -> list[Recommendation]:
     """Top-``k`` unseen items for ``user`` from the active run's embeddings via the vector index.

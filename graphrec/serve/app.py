@@ -8,6 +8,10 @@ Every error has one JSON shape, ``{"error": {"code": ..., "message": ...}}``:
 * 503 ``database_unavailable``: Neo4j cannot be reached or refused the credentials;
 * 500 ``internal``: anything else (the message names the exception, no traceback).
 
+``k`` is at most 1,000 (``MAX_K``). ``/recommend`` answers from the active run's precomputed top-K: asked
+for more than K, it returns those K with ``published_k`` (K) and a one-line ``note`` saying how to get
+more (``realtime=true``, or a run published with a larger top-K); both are ``null`` otherwise.
+
 FastAPI and uvicorn are the optional ``[serve]`` extra, imported only when an app is built. From a
 :class:`graphrec.Session` ``gr``: ``create_app(gr.driver, gr.mapping)``, then serve it with uvicorn.
 """
@@ -127,14 +131,18 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
                                                                "e.g. genre:Comedy."),
                   realtime: bool = Query(False, description="From the vector index, not the precomputed top-k."),
                   ) -> dict[str, Any]:
+        from graphrec.recommend import published_cut, recommend_realtime
         from graphrec.recommend import recommend as rec_precomputed
-        from graphrec.recommend import recommend_realtime
 
         if realtime and entity is not None:
             raise InputError("recommend", None, "realtime", "cannot be combined with entity")
         recs = (recommend_realtime(driver, user, k, mapping=graph()) if realtime
                 else rec_precomputed(driver, user, k, entity=entity, mapping=graph()))
-        return {"user": user, "run": _run(recs), "items": _items(recs)}
+        published = None if realtime else published_cut(driver, k, len(recs))
+        note = None if published is None else (
+            f"only {published} recommendations per user are published by the active run; for up to {k}, "
+            f"add realtime=true (from the vector index) or retrain with a larger top-K")
+        return {"user": user, "run": _run(recs), "items": _items(recs), "published_k": published, "note": note}
 
     @app.get("/similar/{item}", summary="Items most similar to an item")
     def similar(item: str = Path(description="Item id."), k: int = k_param) -> dict[str, Any]:
