@@ -69,7 +69,9 @@ def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str
 @click.command("similar")
 @click.argument("item", required=False)
 @click.option("--title", help="Find the item by title instead of ITEM: case-insensitive, the exact title first, else "
-                              "titles containing it; several matches are listed (default: none, give ITEM).")
+                              "titles containing it, else with articles and year normalised (\"The Matrix (1999)\" "
+                              "finds \"Matrix, The (1999)\"); several matches are listed, none suggests the closest "
+                              "(default: none, give ITEM).")
 @click.option("-k", "k", default=10, show_default=True, help="How many items.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @pass_app

@@ -272,3 +272,25 @@ def test_bad_min_weight_names_the_key(tmp_path: Path, new: str, problem: str) ->
         read_mapping(path)
     assert (e.value.field, e.value.line) == ("behaviours[0].min_weight", None)
     assert problem in e.value.problem
+
+
+@pytest.mark.neo4j
+def test_title_lookup_normalises_articles_and_year_and_suggests(db: Driver, run_cli: RunCli, ml_dir: Path) -> None:
+    from graphrec.errors import NotFoundError
+    from graphrec.recommend import find_item
+
+    assert run_cli("--quiet", "load", "csv", "--mapping", str(ml_dir / "movielens.toml")).exit_code == 0
+    assert find_item(db, "The Clockwork Orchard (1999)") == "2"    # "Clockwork Orchard, The (1999)"
+    assert find_item(db, "the clockwork orchard") == "2"
+    assert find_item(db, "A Night Train to Lyon (1968)") == "5"    # "Night Train to Lyon, A (1968)"
+    with pytest.raises(NotFoundError):
+        find_item(db, "The Clockwork Orchard (2001)")               # the year must agree when both give one
+    with pytest.raises(NotFoundError) as e:
+        find_item(db, "The Clockwork Orchid")
+    assert str(e.value) == ("no item titled 'The Clockwork Orchid' (nor with it in its title, articles and year "
+                            "aside); closest: 2: Clockwork Orchard, The (1999)")
+    res = run_cli("similar", "--title", "Night Train to Lion")
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == [
+        "graphrec: error: no item titled 'Night Train to Lion' (nor with it in its title, articles and year aside); "
+        "closest: 5: Night Train to Lyon, A (1968)"]
