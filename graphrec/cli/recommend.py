@@ -214,6 +214,17 @@ def check_param(key: str, raw: str, value: Any) -> Any:
     return value
 
 
+def _print_browser_query(app: AppContext, name: str) -> None:
+    """The runnable form of a Browser guide query (``cypher/browser/NAME.cypher``) for your graph."""
+    from graphrec.browser.guide import browser_dir, query_for_browser
+
+    have = sorted(f"browser/{p.stem}" for p in browser_dir().glob("*.cypher"))
+    if name not in have:
+        raise InputError("query", None, "NAME", f"no query {name!r} (have: {', '.join(have)})")
+    mapping = app.mapping() if app.settings.graph.explicit else app.settings.graph
+    click.echo(query_for_browser(name, mapping))
+
+
 @click.command("query")
 @click.argument("name", required=False)
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
@@ -229,10 +240,15 @@ def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: b
     Every parameter the query names must be given (Neo4j's rule for any client, so the query runs the same
     from here, Browser, HTTP or a driver); the :param lines in the file are examples, never defaults.
 
+    With --cypher, NAME may also be browser/NAME, a query of the Browser guide (cypher/browser/).
+
     Example: graphrec query diverse -p user=1 -p k=5 -p cap=1   |   graphrec query recommend --cypher
     """
     from graphrec.recommend import coerce, examples, names, run_query
 
+    if name is not None and show and name.startswith("browser/"):
+        _print_browser_query(app, name)
+        return
     if name is not None and show:
         from graphrec.db.names import mapping_params
         from graphrec.db.queries import statements
