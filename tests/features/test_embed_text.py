@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -100,9 +101,23 @@ def test_cli_embed_text_json(items: Driver, settings: Settings) -> None:
             "--device", "cpu", "--json"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
+    out = json.loads(result.stdout)   # the progress bar is on stderr
     assert out["label"] == "Entity" and out["encoded"] == 3 and out["dimensions"] == 384
     assert out["index"] == "entity_text_embedding"
+
+
+def test_cli_embed_text_progress_on_stderr_quiet_silences_it(items: Driver, settings: Settings) -> None:
+    base = ["--uri", settings.uri, "--password", settings.resolved_password()]
+    args = ["embed-text", "--label", "Entity", "--device", "cpu", "--force"]
+    shown = CliRunner().invoke(cli, [*base, *args])
+    assert shown.exit_code == 0, shown.output
+    # tqdm's bar: count of total, elapsed<ETA, rate
+    assert re.search(r"embedding Entity text: 100%.*\| 3/3 \[\d\d:\d\d<\d\d:\d\d, +[\d.]+ ?(nodes/s|s/ nodes)\]",
+                     shown.stderr), shown.stderr
+    assert "embedding Entity text" not in shown.stdout
+    quiet = CliRunner().invoke(cli, [*base, "--quiet", *args])
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stderr == "" and quiet.stdout == ""
 
 
 def test_cli_embed_text_takes_the_thread_setting(items: Driver, settings: Settings) -> None:
