@@ -189,6 +189,11 @@ def test_export_with_unnamed_columns_loads_as_found(db: Driver, run_cli: RunCli,
     assert [r["p"] for r in junk.records] == [{"weight": 5.0, "rating": 5.0, "ts": 1306463595, "split": "train"}]
     titles = db.execute_query("MATCH (i:Item {id: '5'}) RETURN i.title AS t").records
     assert [t["t"] for t in titles] == ["Night Train to Lyon, A (1968)"]
+    # stats: the 8 genres are Entity nodes with a second label, not 8 more nodes
+    table = run_cli("stats").output.split("\n\n")[0].splitlines()
+    rows = {ln.rsplit(None, 1)[0].rstrip(): int(ln.rsplit(None, 1)[1]) for ln in table[2:]}
+    assert rows == {"User": 6, "Item": 6, "Entity": 8, "  of which :Genre": 8, "Dataset": 1,
+                    "all nodes (each once)": 21}
 
 
 @pytest.mark.parametrize(("header", "field", "problem"), [
