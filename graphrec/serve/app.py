@@ -41,7 +41,7 @@ def require_extra() -> None:
         import uvicorn  # noqa: F401
     except ImportError as e:
         raise ConfigError(f"graphrec serve needs FastAPI and uvicorn ({e.name} is missing): "
-                          f"pip install 'graphrec[{EXTRA}]'") from e
+                          f"pip install -e '.[{EXTRA}]' in the graphrec checkout (or the wheel with [{EXTRA}])") from e
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
