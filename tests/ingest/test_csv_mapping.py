@@ -259,6 +259,10 @@ def test_min_weight_in_a_behaviour_table_keeps_low_ratings_out_of_the_positives(
     assert both.exit_code == 0, both.output
     assert "positives: RATED with weight >= 3.5, TAGGED (every pair); 5 pairs below" in both.stderr
     assert "--interactions TYPE" in both.stderr
+    # refresh folds new interactions with the same rule: the weight property and least positive weight it reads
+    from graphrec.mapping import DEFAULT_MAPPING
+    from graphrec.writeback.refresh import _weights
+    assert _weights(db, DEFAULT_MAPPING) == ({"RATED": "weight"}, {"RATED": 3.5})
     # loaded again without min_weight: every rating counts again
     _rewrite(ml_dir / "movielens.toml", "min_weight = 3.5\n", "")
     assert run_cli("--quiet", "load", "csv", "--mapping", str(ml_dir / "movielens.toml")).exit_code == 0
