@@ -8,20 +8,21 @@
 # Variables:
 #   PYTHON=python3.11        interpreter used to create the virtualenv (3.11+)
 #   VENV=.venv               where the virtualenv lives
-#   TORCH_INDEX_URL=...      pip index for torch, e.g. https://download.pytorch.org/whl/cpu (CPU-only,
-#                            small) or .../whl/cu124; empty = PyPI's default wheel
+#   TORCH_INDEX_URL=...      pip index for torch, e.g. .../whl/cu124; unset = chosen (see `torch` below):
+#                            without nvidia-smi the CPU-only TORCH_CPU_INDEX, else PyPI's default wheel
 #   PYTEST_ARGS=...          extra pytest arguments
 # pip's download cache (~/.cache/pip) is reused between runs, so a second set-up downloads nothing.
 
 PYTHON ?= python3
 VENV ?= .venv
 TORCH_INDEX_URL ?=
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
 PYTEST_ARGS ?=
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.graphrec-installed
 
-.PHONY: venv test demo bench lint clean browser-deps
+.PHONY: venv torch test demo bench lint clean browser-deps
 
 venv: $(STAMP)
 
@@ -29,9 +30,31 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "graphrec needs Python 3.11+, found " + sys.version)'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade pip
-	$(if $(TORCH_INDEX_URL),$(PIP) install torch --index-url $(TORCH_INDEX_URL))
+	@$(MAKE) --no-print-directory torch
 	$(PIP) install -e '.[dev]'
 	touch $(STAMP)
+
+# torch before graphrec, so that pip does not pull PyPI's CUDA build (~5.9 GB of nvidia-* wheels) onto a
+# machine without a GPU. TORCH_INDEX_URL when set; else, without nvidia-smi, the CPU-only wheels of
+# TORCH_CPU_INDEX (~200 MB), or PyPI's default torch when that index cannot be reached (a network that only
+# reaches PyPI or a mirror); with nvidia-smi, PyPI's default (CUDA) wheel. One line says which was chosen.
+TORCH_REACHABLE = $(PY) -c 'import sys, urllib.request; urllib.request.urlopen(sys.argv[1] + "/torch/", timeout=10)' \
+	"$(TORCH_CPU_INDEX)" >/dev/null 2>&1
+torch:
+	@if [ -n "$(TORCH_INDEX_URL)" ]; then \
+	  echo "torch: from $(TORCH_INDEX_URL) (TORCH_INDEX_URL)"; \
+	  $(PIP) install torch --index-url "$(TORCH_INDEX_URL)"; \
+	elif command -v nvidia-smi >/dev/null 2>&1; then \
+	  echo "torch: PyPI's default wheel, with CUDA (nvidia-smi found; TORCH_INDEX_URL=... to choose)"; \
+	  $(PIP) install torch; \
+	elif $(TORCH_REACHABLE); then \
+	  echo "torch: CPU-only wheel from $(TORCH_CPU_INDEX) (no nvidia-smi; TORCH_INDEX_URL=... to choose)"; \
+	  $(PIP) install torch --index-url "$(TORCH_CPU_INDEX)"; \
+	else \
+	  echo "torch: $(TORCH_CPU_INDEX) cannot be reached; PyPI's default wheel instead (no nvidia-smi; it may" \
+	    "bring CUDA libraries; TORCH_INDEX_URL=... to choose)"; \
+	  $(PIP) install torch; \
+	fi
 
 test: venv browser-deps
 	$(PY) -m pytest $(PYTEST_ARGS)

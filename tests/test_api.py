@@ -66,3 +66,16 @@ def test_a_driver_the_user_made_gets_the_database(neo4j_settings: Settings) -> N
         assert gr.settings.database == "neo4j"
         assert gr.driver.graphrec_database == "neo4j"
         assert "database='neo4j'" in repr(gr)
+
+
+def test_version_is_the_package_metadata_with_a_fallback() -> None:
+    import importlib.metadata
+    import re
+
+    from graphrec import checkout_version
+
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    declared = re.search(r'^version = "([^"]+)"', pyproject, flags=re.M)
+    assert declared is not None
+    assert graphrec.__version__ == importlib.metadata.version("graphrec") == declared[1]
+    assert checkout_version() == declared[1]   # what a checkout that is not installed reports

@@ -1,3 +1,5 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query browser/explain_graph --cypher
 // explain_graph: why item $item for user $user: the shortest meaningful paths between them, each returned
 // as a path so Neo4j Browser draws it (cypher/recommend/explain.cypher returns the same paths as plain
 // values, for programs).
@@ -12,6 +14,7 @@
 // it has.
 //
 // Parameters (Neo4j Browser):
+//   (ids are strings, as graphrec stores them: :param user => '287'; a number, 287, matches no node)
 //   :param user => '1'
 //   :param item => '50'
 //   :param limit => 5

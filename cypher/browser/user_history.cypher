@@ -1,5 +1,8 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query browser/user_history --cypher
 // Browser guide, slide "A user": what user $user interacted with in training, and those items' genres
-// and tags, drawn as a graph. Parameters: $user (user id, a string), $k (items shown, e.g. 10).
+// and tags, drawn as a graph. Parameters: $user (user id, a string: '287', not 287), $k (items shown,
+// e.g. 10).
 // {{user}}/{{item}}/{{entity}} are the graph mapping's labels, {{user_id}} the user id property; a
 // relationship without a `split` (a graph graphrec did not load) counts as training.
 MATCH (u:{{user}})-[r:!RECOMMENDED]->(i:{{item}})

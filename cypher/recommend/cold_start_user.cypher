@@ -1,3 +1,5 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query cold_start_user --cypher (with its :param lines)
 // cold_start_user: recommendations for someone with no history, from a few liked items or from text.
 //
 // Liked items ($items): the mean of their ACTIVE-run embeddings is looked up in the run's item
@@ -8,6 +10,7 @@
 // {{item}} is the mapped item label, {{item_id}} its id property, $title_key its title property.
 //
 // Parameters (Neo4j Browser):
+//   (ids are strings, as graphrec stores them: :param user => '287'; a number, 287, matches no node)
 //   :param items => ['50', '181']
 //   :param vector => null
 //   :param text_index => 'item_text_embedding'

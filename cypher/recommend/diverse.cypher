@@ -1,3 +1,5 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query diverse --cypher (with its :param lines)
 // diverse: the active run's recommendations re-ranked for diversity with per-entity caps.
 //
 // Takes the user's precomputed top-$n (publish with k >= $n), walks them best first and keeps an
@@ -10,6 +12,7 @@
 // $entity_keys the entities' id properties, $title_key the item's title property.
 //
 // Parameters (Neo4j Browser):
+//   (ids are strings, as graphrec stores them: :param user => '287'; a number, 287, matches no node)
 //   :param user => '1'
 //   :param k => 10
 //   :param n => 50

@@ -1,3 +1,5 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query entity_exists --cypher (with its :param lines)
 // entity_exists: the entity with this id, if any (genre/tag filters of `recommend`).
 // {{entity}} is the entity label expression of the graph mapping, {{entity_id}} the first entity type's
 // id property (an index seek), $entity_keys all their id properties (scanned only when there are

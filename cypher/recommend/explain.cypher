@@ -1,3 +1,5 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query explain --cypher (with its :param lines)
 // explain: why item $item for user $user: the shortest meaningful paths between them.
 //
 // Kinds, each anchored on the user and the item (index seeks) and expanded only from them:
@@ -17,6 +19,7 @@
 // Neo4j Browser.
 //
 // Parameters (Neo4j Browser):
+//   (ids are strings, as graphrec stores them: :param user => '287'; a number, 287, matches no node)
 //   :param user => '1'
 //   :param item => '50'
 //   :param limit => 5

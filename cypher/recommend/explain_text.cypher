@@ -1,3 +1,5 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query explain_text --cypher (with its :param lines)
 // explain_text: the evidence for one readable sentence per item of $items for user $user
 // ("Because you rated Star Wars (1977) 5★ — same genre Sci-Fi; 212 people who rated it also rated this").
 //
@@ -19,6 +21,7 @@
 // $name_keys they have.
 //
 // Parameters (Neo4j Browser):
+//   (ids are strings, as graphrec stores them: :param user => '287'; a number, 287, matches no node)
 //   :param user => '1'
 //   :param items => ['50', '181']
 //   :param title_key => 'title'

@@ -1,3 +1,5 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query item_by_title --cypher (with its :param lines)
 // item_by_title: items whose title is $title, case-insensitively; when none is, those whose title
 // contains it. `exact` says which, `matches` how many there are in all (at most $limit rows come
 // back); `graphrec similar --title` takes a single match and lists the candidates otherwise.

@@ -1,3 +1,5 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query recommend --cypher (with its :param lines)
 // recommend: the precomputed top-K of the ACTIVE model run for one user, best first.
 //
 // The active run is the ModelRun with the greatest `activated` number (set by the atomic switch);
@@ -8,6 +10,7 @@
 // their id properties; $title_key is the item's title property.
 //
 // Parameters (Neo4j Browser; every parameter a query names is required, from any client):
+//   (ids are strings, as graphrec stores them: :param user => '287'; a number, 287, matches no node)
 //   :param user => '1'
 //   :param k => 10
 //   :param title_key => 'title'

@@ -1,3 +1,5 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query recommend_by_entity --cypher (with its :param lines)
 // recommend_by_entity: the active run's precomputed top-K for one user, only the items linked to one
 // entity ($entity: an entity id such as 'genre:Comedy' or 'tag:73'), best first.
 //
@@ -10,6 +12,7 @@
 // $title_key is the item's title property.
 //
 // Parameters (Neo4j Browser; every parameter a query names is required, from any client):
+//   (ids are strings, as graphrec stores them: :param user => '287'; a number, 287, matches no node)
 //   :param user => '1'
 //   :param k => 10
 //   :param entity => 'genre:Comedy'

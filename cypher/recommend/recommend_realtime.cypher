@@ -1,3 +1,5 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query recommend_realtime --cypher (with its :param lines)
 // recommend_realtime: top-K items for a user computed now from the ACTIVE run's embeddings.
 //
 // The user's vector u (run-keyed property, so user and item vectors always come from the same run)
@@ -18,6 +20,7 @@
 // $title_key the item's title property.
 //
 // Parameters (Neo4j Browser):
+//   (ids are strings, as graphrec stores them: :param user => '287'; a number, 287, matches no node)
 //   :param user => '1'
 //   :param k => 10
 //   :param candidates => 100

@@ -1,3 +1,5 @@
+// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your graph mapping.
+// Print the runnable query for your graph: graphrec query similar_items --cypher (with its :param lines)
 // similar_items: items most similar to one item (cosine on the ACTIVE run's item embeddings).
 //
 // Items the run has no (or a zero) embedding for (e.g. added after training, no interactions) fall back to
@@ -5,6 +7,7 @@
 // {{item}} is the mapped item label, {{item_id}} its id property, $title_key its title property.
 //
 // Parameters (Neo4j Browser):
+//   (ids are strings, as graphrec stores them: :param user => '287'; a number, 287, matches no node)
 //   :param item => '50'
 //   :param k => 10
 //   :param text_index => 'item_text_embedding'

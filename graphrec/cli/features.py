@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -33,6 +34,8 @@ def embed_text_command(app: AppContext, label: str | None, model: str | None, ba
 
     Example: graphrec embed-text --label Item --batch-size 128 --device auto
     """
+    from tqdm import tqdm
+
     from graphrec.db import read, render
     from graphrec.errors import UsageError, clip
     from graphrec.features import embed_text
@@ -47,8 +50,9 @@ def embed_text_command(app: AppContext, label: str | None, model: str | None, ba
     if node is None or label not in text_labels(mapping):
         raise UsageError(f"--label must be one of {', '.join(text_labels(mapping))}, not {clip(repr(label))}")
     total = int(read(driver, render("extract/count_nodes", label=node.label))[0]["count"])
-    with click.progressbar(length=total, label=f"embedding {label} text", file=None,
-                           hidden=app.quiet or as_json) as bar:
+    # on stderr (--json output stays parseable), with rate and ETA; --quiet silences it
+    with tqdm(total=total, desc=f"embedding {label} text", unit=" nodes", file=sys.stderr, disable=app.quiet,
+              dynamic_ncols=True, mininterval=0.5) as bar:
         stats = embed_text(driver, label=label, model=model or app.settings.text_model, batch_size=batch_size,
                            device=device or app.settings.device, progress=bar.update, force=force,
                            mapping=mapping)

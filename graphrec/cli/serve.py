@@ -15,7 +15,7 @@ from graphrec.cli.context import AppContext, pass_app
 def serve(app: AppContext, host: str, port: int) -> None:
     """Serve recommendations over HTTP: /recommend/{user}, /similar/{item}, /explain/{user}/{item}, /health.
 
-    OpenAPI docs at /docs and /openapi.json. Needs: pip install 'graphrec[serve]'.
+    OpenAPI docs at /docs and /openapi.json. Needs the serve extra: pip install -e '.[serve]' in the checkout.
 
     Example: graphrec serve --port 8000 && curl 'http://127.0.0.1:8000/recommend/1?k=5'
     """

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -128,7 +129,19 @@ def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "") -
         click.echo(f"graph: {stats.nodes} · {stats.total_edges:,} relationships streamed in {stats.seconds:.1f}s "
                    f"({stats.edges_per_s:,.0f}/s) · split {stats.split_mode}: {graph.train.size(1):,} train, "
                    f"{graph.valid.size(1):,} valid, {graph.test.size(1):,} test", err=True)
+        click.echo(positives_line(spec.min_weights, graph.behaviours, graph.below_min_weight.size(1)), err=True)
     return graph
+
+
+def positives_line(min_weights: Mapping[str, float], behaviours: Sequence[str], below: int) -> str:
+    """Which behaviours, at which weights, count as positives (what the model learns a liking from)."""
+    parts = [f"{b} with weight >= {min_weights[b]:g}" if b in min_weights else f"{b} (every pair)" for b in behaviours]
+    line = f"positives: {', '.join(parts) or 'none'}"
+    if below:
+        line += f"; {below:,} pairs below min_weight are seen, not positives"
+    if any(b not in min_weights for b in behaviours) and len(behaviours) > 1:
+        line += " (--interactions TYPE,… or min_weight in the mapping narrows them)"
+    return line
 
 
 def _metric_row(model: str, metrics: dict[str, float], ks: tuple[int, ...], **extra: Any) -> dict[str, Any]:

@@ -130,6 +130,11 @@ def refuse_own_property(path: Path, column: str, prop: str) -> None:
         raise InputError(path, 1, column, f"graphrec writes the property {prop!r} itself ({why}); rename the column")
 
 
+def column_name(header_cell: str) -> str:
+    """A header cell as an error or warning shows it: an empty name reads ``'' (empty)``."""
+    return header_cell if header_cell else "'' (empty)"
+
+
 def _typed_columns(path: Path, header: list[str]) -> list[tuple[str, str]]:
     """``(property, type)`` for each header cell (``year:int`` → ``("year", "int")``)."""
     out = []
@@ -138,7 +143,7 @@ def _typed_columns(path: Path, header: list[str]) -> list[tuple[str, str]]:
         kind = kind.strip().lower() or "string"
         name = name.strip()
         if not _PROP.match(name):
-            raise InputError(path, 1, cell or "header", f"column name {name!r} is not a valid property name "
+            raise InputError(path, 1, column_name(cell), f"column name {name!r} is not a valid property name "
                                                         f"(letters, digits, _; not starting with a digit)")
         if kind not in _TYPES:
             raise InputError(path, 1, cell, f"type {kind!r} is not one of {', '.join(_TYPES)}")
@@ -147,7 +152,7 @@ def _typed_columns(path: Path, header: list[str]) -> list[tuple[str, str]]:
     names = [n for n, _ in out]
     for n in names:
         if names.count(n) > 1:
-            raise InputError(path, 1, n, "column named twice")
+            raise InputError(path, 1, column_name(n), "column named twice")
     if "id" not in names:
         raise InputError(path, 1, "id", f"required column missing (header: {', '.join(header)})")
     return out
@@ -210,13 +215,13 @@ def _behaviour_type(line: Line, raw: str) -> str:
 def _check_header(path: Path, header: list[str], allowed: tuple[str, ...], required: tuple[str, ...]) -> None:
     for h in header:
         if h not in allowed:
-            raise InputError(path, 1, h or "header", f"unknown column; allowed: {', '.join(allowed)}")
+            raise InputError(path, 1, column_name(h), f"unknown column; allowed: {', '.join(allowed)}")
     for r in required:
         if r not in header:
             raise InputError(path, 1, r, f"required column missing (header: {', '.join(header)})")
     for h in header:
         if header.count(h) > 1:
-            raise InputError(path, 1, h, "column named twice")
+            raise InputError(path, 1, column_name(h), "column named twice")
 
 
 def load_csv(path: Path, name: str) -> GraphRecords:

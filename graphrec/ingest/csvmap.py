@@ -26,6 +26,7 @@ for MovieLens' current format (``ml-latest``, ``ml-32m``…)::
     user = "userId"
     item = "movieId"
     weight = "rating"                      # optional number
+    # min_weight = 3.5                     # optional: pairs weighted below it are seen, not positives
     timestamp = "timestamp"                # optional: epoch seconds or ISO 8601
     # split = "split"                      # optional column: train / valid / test
 
@@ -43,7 +44,9 @@ are the ids the behaviour files name. Rules:
 - Every row is validated before anything is written; a bad row stops the load with
   ``file:line: column: what is wrong`` (the column as your file names it) and nothing is written.
 - Columns the mapping does not name are ignored, with one warning line naming them, unless the
-  table says ``unknown = "keep"``: then they are stored as string properties.
+  table says ``unknown = "keep"``: then they are stored as string properties. Unnamed columns (a
+  header ending ``timestamp,,,,``) and columns named twice are ignored the same way whatever their
+  cells hold, and never kept; a column named twice that the mapping uses is an error.
 - A behaviour file with ``tag`` keeps **every** tag application: one relationship per (user, item)
   holding ``tags`` (all tags in file order, repeats included), ``count`` (the number of applications)
   and ``ts`` (the latest timestamp). Any other behaviour file keeps one relationship per (user, item):
@@ -53,6 +56,7 @@ are the ids the behaviour files name. Rules:
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -61,7 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from graphrec.errors import InputError
-from graphrec.ingest.csv import _PROP, _behaviour_type, read_csv, refuse_own_property
+from graphrec.ingest.csv import _PROP, _behaviour_type, column_name, read_csv, refuse_own_property
 from graphrec.ingest.entities import KIND_LABELS, entity_id
 from graphrec.ingest.kg import relation_type
 from graphrec.ingest.records import GraphRecords, NodeSet
@@ -106,6 +110,7 @@ class BehaviourFile:
     split: str | None = None
     tag: str | None = None
     keep_unknown: bool = False
+    min_weight: float | None = None
 
 
 @dataclass(frozen=True)
@@ -185,9 +190,18 @@ def _node_file(path: Path, where: str, data: Any, is_items: bool) -> NodeFile:
                     keep_unknown=t.keep_unknown())
 
 
+def _min_weight(t: _Table) -> float | None:
+    value = t.data.get("min_weight")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise t.error("min_weight", f"expected a number, got {value!r}")
+    return float(value)
+
+
 def _behaviour_file(path: Path, n: int, data: Any) -> BehaviourFile:
     t = _Table(path, f"behaviours[{n}]", data)
-    t.check_keys(("file", "type", "user", "item", "weight", "timestamp", "split", "tag", "unknown"))
+    t.check_keys(("file", "type", "user", "item", "weight", "min_weight", "timestamp", "split", "tag", "unknown"))
     raw_type = t.string("type", required=True) or ""
     try:
         rel = _behaviour_type(Line(str(path), 0, []), raw_type)
@@ -196,7 +210,9 @@ def _behaviour_file(path: Path, n: int, data: Any) -> BehaviourFile:
     b = BehaviourFile(file=t.string("file", required=True) or "", type=rel, user=t.string("user", required=True) or "",
                       item=t.string("item", required=True) or "", weight=t.string("weight"),
                       timestamp=t.string("timestamp"), split=t.string("split"), tag=t.string("tag"),
-                      keep_unknown=t.keep_unknown())
+                      keep_unknown=t.keep_unknown(), min_weight=_min_weight(t))
+    if b.min_weight is not None and b.weight is None:
+        raise t.error("min_weight", "needs `weight` (the column it is compared with)")
     if b.tag is not None and b.weight is not None:
         raise t.error("weight", "a tag file merges its rows per (user, item); it cannot also take a weight")
     if b.tag is not None and b.keep_unknown:
@@ -234,6 +250,9 @@ def read_mapping(path: Path) -> CsvMapping:
         if other is not b and (b.tag is not None or other.tag is not None):
             raise InputError(path, None, f"behaviours[{i}].type",
                              f"{b.type} is also the type of {other.file}; a tag file needs a type of its own")
+        if other is not b and b.min_weight != other.min_weight:
+            raise InputError(path, None, f"behaviours[{i}].min_weight",
+                             f"{b.type} is also the type of {other.file}, with another min_weight")
     return mapping
 
 
@@ -249,32 +268,49 @@ class _Columns:
         return ln.fields[self.index[column]].strip() if column is not None else ""
 
 
+def _ignored(header: list[str], named: set[str]) -> list[str]:
+    """Unnamed or repeated columns the mapping does not use, shown once each with their number."""
+    counts = {h: header.count(h) for h in header if h not in named and (not h or header.count(h) > 1)}
+    return [column_name(h) + (f" ×{n}" if n > 1 else "") for h, n in counts.items()]
+
+
 def _columns(file: Path, header: list[str], where: str, roles: Mapping[str, str | None], keep: bool,
              notes: list[str], reserved: tuple[str, ...]) -> _Columns:
+    named = {c for c in roles.values() if c is not None}
     index: dict[str, int] = {}
     for i, h in enumerate(header):
-        if h in index:
-            raise InputError(file, 1, h, "column named twice")
-        index[h] = i
+        if h in index and h in named:
+            role = next(f"{where}.{r}" for r, c in roles.items() if c == h)
+            raise InputError(file, 1, column_name(h), f"column named twice, and the mapping uses it ({role}); "
+                                                      f"rename one of them")
+        index.setdefault(h, i)
     for role, column in roles.items():
         if column is not None and column not in index:
             raise InputError(file, 1, column, f"column named by the mapping ({where}.{role}) is missing "
-                                              f"(header: {', '.join(header)})")
-    named = {c for c in roles.values() if c is not None}
-    cols = _Columns(file, index, [h for h in header if h not in named])
+                                              f"(header: {', '.join(map(column_name, header))})")
+    ignored = _ignored(header, named)
+    cols = _Columns(file, index, [h for h in index if h not in named and h and header.count(h) == 1])
     if cols.unknown and keep:
-        for h in cols.unknown:
-            if not _PROP.match(h):
-                raise InputError(file, 1, h, "cannot keep this column: not a valid property name (letters, digits, "
-                                             "_; not starting with a digit)")
-            if h in reserved:
-                raise InputError(file, 1, h, f"cannot keep this column: graphrec writes the property {h!r} itself "
-                                             f"(reserved: {', '.join(reserved)}); map it or rename it")
-            refuse_own_property(file, h, h)
-    elif cols.unknown:
-        notes.append(f"warning: {file.name}: ignoring columns the mapping does not name: {', '.join(cols.unknown)} "
-                     f"(unknown = \"keep\" in [{where.split('[')[0]}] stores them as properties)")
+        _check_kept(file, cols.unknown, reserved)
+    unused = ignored if keep else cols.unknown + ignored
+    if unused:
+        hints = [] if keep or not cols.unknown else [
+            f"unknown = \"keep\" in [{where.split('[')[0]}] stores them as properties"]
+        hints += ["unnamed and repeated columns are never kept"] if ignored else []
+        notes.append(f"warning: {file.name}: ignoring columns the mapping does not name: {', '.join(unused)} "
+                     f"({'; '.join(hints)})")
     return cols
+
+
+def _check_kept(file: Path, columns: list[str], reserved: tuple[str, ...]) -> None:
+    for h in columns:
+        if not _PROP.match(h):
+            raise InputError(file, 1, h, "cannot keep this column: not a valid property name (letters, digits, "
+                                         "_; not starting with a digit)")
+        if h in reserved:
+            raise InputError(file, 1, h, f"cannot keep this column: graphrec writes the property {h!r} itself "
+                                         f"(reserved: {', '.join(reserved)}); map it or rename it")
+        refuse_own_property(file, h, h)
 
 
 def _read_nodes(file: Path, spec: NodeFile, where: str, nodes: NodeSet, rec: GraphRecords) -> None:
@@ -316,6 +352,8 @@ def _read_behaviours(file: Path, b: BehaviourFile, where: str, rec: GraphRecords
              "tag": b.tag}
     cols = _columns(file, header, where, roles, b.keep_unknown, rec.notes, ("weight", "rating", "ts", "split"))
     rs = rec.rel_set(b.type, "User", "Item", file.name)
+    if b.min_weight is not None:
+        rec.min_weights[b.type] = b.min_weight
     tags: dict[tuple[str, str], tuple[list[str], int | None, str]] = {}
     n_rows = replaced = 0
     for ln in rows:

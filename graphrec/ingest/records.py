@@ -128,6 +128,8 @@ class GraphRecords:
         nodes: node sets, written first, in order.
         rels: relationship sets, written after all nodes, in order.
         notes: human-readable remarks about the data (rows skipped by documented rules…).
+        min_weights: per behaviour type, the least ``weight`` of a positive (a CSV mapping's
+            ``min_weight``), recorded on the ``(:Dataset)`` node for training to read.
     """
 
     name: str
@@ -135,6 +137,7 @@ class GraphRecords:
     nodes: list[NodeSet] = field(default_factory=list)
     rels: list[RelSet] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    min_weights: dict[str, float] = field(default_factory=dict)
 
     def node_set(self, label: str, source: str, kind_label: str | None = None) -> NodeSet:
         """The node set for ``(label, kind_label)``, created (in write order) on first use."""

@@ -36,3 +36,8 @@ def _count(driver: Driver, name: str, is_node: bool) -> int:
         return count_nodes(driver, name) if is_node else count_relationships(driver, name)
     query = load_query("ingest/count_nodes_by_name" if is_node else "ingest/count_rels_by_name")
     return int(read(driver, query, {"name": name})[0]["n"])
+
+
+def all_nodes(driver: Driver) -> int:
+    """Every node in the database, each counted once (count store)."""
+    return int(read(driver, load_query("ingest/count_all_nodes"))[0]["n"])

@@ -244,8 +244,15 @@ def finish_load(driver: Driver, rec: GraphRecords, sha: str,
                          f"than this load wrote (from an earlier, different load?)")
     write(driver, load_query("ingest/record_dataset"),
           {"name": rec.name, "source_sha256": sha, "counts": json.dumps(counts, sort_keys=True),
-           "files": sorted(p.name for p in rec.files), "params": json.dumps(dict(params or {}), sort_keys=True)})
+           "files": sorted(p.name for p in rec.files), "params": json.dumps(_params(rec, params), sort_keys=True)})
     return counts, notes
+
+
+def _params(rec: GraphRecords, params: Mapping[str, Any] | None) -> dict[str, Any]:
+    out = dict(params or {})
+    if rec.min_weights:
+        out["min_weights"] = dict(rec.min_weights)
+    return out
 
 
 def write_records(driver: Driver, rec: GraphRecords, batch_size: int = 10_000, progress: bool = True,

@@ -15,6 +15,7 @@ from neo4j import Driver
 from graphrec.db import load_query, read, render
 from graphrec.db.labels import BEHAVIOURS, SchemaName
 from graphrec.db.names import ensure_checked
+from graphrec.db.recorded import recorded_min_weights
 from graphrec.errors import DatabaseError, NotFoundError
 from graphrec.mapping import GraphMapping
 from graphrec.types import EdgeType, NodeType
@@ -176,6 +177,16 @@ def edge_counts(driver: Driver, node_types: tuple[NodeType, ...],
     return {t: nodes.get(t, 0) for t in node_types}, out
 
 
+def _recorded_min_weights(driver: Driver, names: list[str], weight_keys: dict[str, str],
+                          min_weights: dict[str, float]) -> None:
+    """Fill in the ``min_weight`` a CSV mapping recorded at load time (on the ``weight`` property a
+    CSV load writes) for the behaviours the ``[graph]`` mapping gives none."""
+    for rtype, value in recorded_min_weights(driver).items():
+        if rtype in names and rtype not in min_weights:
+            min_weights[rtype] = value
+            weight_keys.setdefault(rtype, "weight")
+
+
 def discover_spec(
     driver: Driver,
     user: NodeType = "User",
@@ -209,7 +220,9 @@ def discover_spec(
         mapping: a graph mapping (checked against the schema here unless it was already, by
             :func:`graphrec.db.names.check_mapping`); when given, it supplies the user, item and
             entity labels, their id properties, the behaviour types (when it names any) and their
-            timestamp, weight and min_weight, in place of ``user``/``item``/``entities``.
+            timestamp, weight and min_weight, in place of ``user``/``item``/``entities``. A
+            ``min_weight`` that a CSV mapping recorded on a ``(:Dataset)`` node applies to the
+            behaviours this mapping gives none.
 
     Returns:
         The spec, with node and edge counts filled in.
@@ -251,6 +264,7 @@ def discover_spec(
             kg.append(et)
     beh.sort(key=lambda et: (et[1] not in BEHAVIOURS, et[1]))
     names = list(dict.fromkeys(et[1] for et in beh))
+    _recorded_min_weights(driver, names, weight_keys, min_weights)
     unknown = [t for t in interactions or () if t not in names]
     if unknown:
         raise NotFoundError(f"interactions: {', '.join(unknown)} is not a behaviour in the database "

@@ -7,6 +7,7 @@ from graphrec.recommend.api import (
     explain,
     explain_text,
     find_item,
+    published_cut,
     recommend,
     recommend_realtime,
     similar_items,
@@ -17,4 +18,5 @@ from graphrec.recommend.results import Explanation, Reason, Recommendation
 
 __all__ = ["MAX_K", "Explanation", "Reason", "Recommendation", "coerce", "cold_start", "diverse", "examples", "explain",
            "explain_text", "find_item",
-           "names", "parameters", "recommend", "recommend_realtime", "run_query", "similar_items", "text_index"]
+           "names", "parameters", "published_cut", "recommend", "recommend_realtime", "run_query", "similar_items",
+           "text_index"]

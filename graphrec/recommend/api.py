@@ -10,11 +10,13 @@ from collections.abc import Sequence
 
 from neo4j import Driver, Record
 
-from graphrec.db import load_query, read
+from graphrec.db import load_query, read, render
+from graphrec.db.names import ensure_checked, mapping_names
 from graphrec.errors import InputError, NotFoundError, TooExpensiveError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 from graphrec.recommend.library import run_query
 from graphrec.recommend.results import Explanation, Reason, Recommendation
+from graphrec.recommend.titles import closest, loose_matches
 
 
 def _lookup(driver: Driver, user: str | None = None, item: str | None = None, need_run: bool = True,
@@ -81,6 +83,16 @@ def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None,
     return rows
 
 
+def published_cut(driver: Driver, k: int, got: int) -> int | None:
+    """The active run's published top-K when an answer of ``got`` rows to a request for ``k`` was cut
+    by it (``got < k`` and ``K < k``), else ``None``: precomputed answers never hold more than K."""
+    if got >= k:
+        return None
+    rows = read(driver, load_query("serve/active_run_k"))
+    published = rows[0]["k"] if rows else None
+    return int(published) if isinstance(published, int) and published < k else None
+
+
 def recommend_realtime(driver: Driver, user: str, k: int = 10, candidates: int = 100,
                        mapping: GraphMapping = DEFAULT_MAPPING) -> list[Recommendation]:
     """Top-``k`` unseen items for ``user`` from the active run's embeddings via the vector index.
@@ -118,24 +130,45 @@ def similar_items(driver: Driver, item: str, k: int = 10,
 
 
 def find_item(driver: Driver, title: str, limit: int = 10, mapping: GraphMapping = DEFAULT_MAPPING) -> str:
-    """The id of the one item titled ``title`` (case-insensitive; else the one whose title contains it).
+    """The id of the one item titled ``title`` (case-insensitive; else the one whose title contains it;
+    else the one that matches it with articles and year normalised, "The Matrix (1999)" for "Matrix, The
+    (1999)", :mod:`graphrec.recommend.titles`).
 
     Raises:
-        NotFoundError: no title matches.
+        NotFoundError: no title matches; the message suggests the closest titles.
         InputError: several do; the message lists up to ``limit`` of them, ``id: title``.
     """
     if not title.strip():
         raise InputError("item title", None, repr(title), "empty title")
     rows = run_query(driver, "item_by_title", {"title": title, "limit": limit}, mapping)
     if not rows:
-        raise NotFoundError(f"no item titled {title!r} (nor with it in its title)")
+        return _find_loosely(driver, title, limit, mapping)
     if len(rows) == 1:
         return str(rows[0]["item"])
     kind = "have this title" if rows[0]["exact"] else "have it in their title"
-    shown = "; ".join(f"{r['item']}: {r['title']}" for r in rows)
     more = f" (first {len(rows)} shown)" if rows[0]["matches"] > len(rows) else ""
-    raise InputError("item title", None, repr(title), f"{rows[0]['matches']} items {kind}{more}: {shown}; "
-                                                      f"give the item id instead, or a longer title")
+    raise _several(title, [(str(r["item"]), str(r["title"])) for r in rows], f"{rows[0]['matches']} items {kind}{more}")
+
+
+def _several(title: str, rows: list[tuple[str, str]], what: str) -> InputError:
+    shown = "; ".join(f"{i}: {t}" for i, t in rows)
+    return InputError("item title", None, repr(title), f"{what}: {shown}; give the item id instead, or a longer title")
+
+
+def _find_loosely(driver: Driver, title: str, limit: int, mapping: GraphMapping) -> str:
+    mapping = ensure_checked(driver, mapping)
+    query = render("extract/item_titles", **{k: v for k, v in mapping_names(mapping).items()
+                                              if k in ("item", "item_id")})
+    rows = [(str(r["item"]), str(r["title"])) for r in read(driver, query, {"title_key": str(mapping.item.title)})]
+    found = loose_matches(title, rows)
+    if len(found) == 1:
+        return found[0][0]
+    if found:
+        more = f" (first {limit} shown)" if len(found) > limit else ""
+        raise _several(title, found[:limit], f"{len(found)} items match it, articles and year aside{more}")
+    near = closest(title, rows)
+    hint = "; closest: " + "; ".join(f"{i}: {t}" for i, t in near) if near else ""
+    raise NotFoundError(f"no item titled {title!r} (nor with it in its title, articles and year aside){hint}")
 
 
 def cold_start(driver: Driver, items: Sequence[str] = (), vector: Sequence[float] | None = None,

@@ -160,6 +160,20 @@ def run_names(driver: Driver) -> RunNames:
     return {"interactions": tuple(recorded), "interaction_names": NameList(recorded)} if recorded else NO_RUN_NAMES
 
 
+ID_PARAMS = frozenset({"user", "item", "items"})
+"""Parameters that hold node ids: strings, as graphrec stores them."""
+
+
+def string_ids(value: Any) -> Any:
+    """A numeric id (``287``) as the string id it names (``'287'``), in a list too; other values as they are:
+    ids are strings, and a number would match no node."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(int(value)) if float(value).is_integer() else str(value)
+    if isinstance(value, list | tuple):
+        return [string_ids(v) for v in value]
+    return value
+
+
 def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None,
               mapping: GraphMapping = DEFAULT_MAPPING, timeout: float | None = None) -> list[neo4j.Record]:
     """Run ``cypher/recommend/<name>.cypher`` as a read with ``params`` (every parameter it names).
@@ -167,7 +181,8 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
     The labels and id properties come from ``mapping`` (checked against the schema first unless
     :func:`graphrec.db.names.check_mapping` made it), as do the ``entity_keys``, ``title_key`` and
     ``name_keys`` parameters the query names, unless ``params`` gives them; every other parameter
-    must be in ``params``.
+    must be in ``params``. A numeric ``user``, ``item`` or ``items`` id is taken as the string id
+    (:func:`string_ids`).
 
     Server notifications (unknown labels/properties on a fresh graph) are switched off so that
     command output stays clean. ``timeout`` (seconds) is the transaction's: Neo4j stops it after that.
@@ -184,7 +199,8 @@ def run_query(driver: Driver, name: str, params: Mapping[str, Any] | None = None
     mapping = ensure_checked(driver, mapping)
     text = query_text(name, mapping, cached_run_names(driver) if needs_run(name) else None)
     used = parameters(name)
-    values = {**{k: v for k, v in mapping_params(mapping).items() if k in used}, **dict(params or {})}
+    values = {**{k: v for k, v in mapping_params(mapping).items() if k in used},
+              **{k: string_ids(v) if k in ID_PARAMS else v for k, v in (params or {}).items()}}
     missing = [p for p in parameters(name) if p not in values]
     if missing:
         shown = ", ".join(f"{p}={json.dumps(examples(name).get(p))}" for p in missing)

@@ -13,6 +13,10 @@ Ids are one path segment each, percent-encoded: ``/recommend/a%2Fb`` is user ``a
 user ``1/`` (never redirected to ``/recommend/1``): :func:`keep_encoded_slashes` keeps ``%2F`` from being
 decoded before routing, and the ``id`` path convertor decodes it in the id alone.
 
+``k`` is at most 1,000 (``MAX_K``). ``/recommend`` answers from the active run's precomputed top-K: asked
+for more than K, it returns those K with ``published_k`` (K) and a one-line ``note`` saying how to get
+more (``realtime=true``, or a run published with a larger top-K); both are ``null`` otherwise.
+
 FastAPI and uvicorn are the optional ``[serve]`` extra, imported only when an app is built. From a
 :class:`graphrec.Session` ``gr``: ``create_app(gr.driver, gr.mapping)``, then serve it with uvicorn.
 """
@@ -44,7 +48,7 @@ def require_extra() -> None:
         import uvicorn  # noqa: F401
     except ImportError as e:
         raise ConfigError(f"graphrec serve needs FastAPI and uvicorn ({e.name} is missing): "
-                          f"pip install 'graphrec[{EXTRA}]'") from e
+                          f"pip install -e '.[{EXTRA}]' in the graphrec checkout (or the wheel with [{EXTRA}])") from e
 
 
 def error_body(code: str, message: str) -> dict[str, Any]:
@@ -174,14 +178,18 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
                                                                "e.g. genre:Comedy."),
                   realtime: bool = Query(False, description="From the vector index, not the precomputed top-k."),
                   ) -> dict[str, Any]:
+        from graphrec.recommend import published_cut, recommend_realtime
         from graphrec.recommend import recommend as rec_precomputed
-        from graphrec.recommend import recommend_realtime
 
         if realtime and entity is not None:
             raise InputError("recommend", None, "realtime", "cannot be combined with entity")
         recs = (recommend_realtime(driver, user, k, mapping=graph()) if realtime
                 else rec_precomputed(driver, user, k, entity=entity, mapping=graph()))
-        return {"user": user, "run": _run(recs), "items": _items(recs)}
+        published = None if realtime else published_cut(driver, k, len(recs))
+        note = None if published is None else (
+            f"only {published} recommendations per user are published by the active run; for up to {k}, "
+            f"add realtime=true (from the vector index) or retrain with a larger top-K")
+        return {"user": user, "run": _run(recs), "items": _items(recs), "published_k": published, "note": note}
 
     @app.get("/similar/{item:id}", summary="Items most similar to an item")
     def similar(item: str = Path(description="Item id."), k: int = k_param) -> dict[str, Any]:

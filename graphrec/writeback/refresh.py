@@ -39,7 +39,7 @@ from __future__ import annotations
 import json
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +52,7 @@ from graphrec.db import load_query, read, render, write
 from graphrec.db.lease import WRITER, default_owner, lease
 from graphrec.db.names import mapping_names, read_schema, schema_names
 from graphrec.db.queries import placeholders
+from graphrec.db.recorded import recorded_min_weights
 from graphrec.errors import ConfigError, GraphRecError, InputError
 from graphrec.mapping import GraphMapping
 from graphrec.ranking import top_unseen
@@ -381,19 +382,31 @@ def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: Refresh
     return torch.cat([item_emb, new_v])
 
 
-def _positive(item: Row, mapping: GraphMapping) -> bool:
-    b = next((b for b in mapping.behaviours if b.type == item["t"]), None)
-    if b is None or b.min_weight is None:
+def _positive(item: Row, min_weights: Mapping[str, float]) -> bool:
+    least = min_weights.get(item["t"])
+    if least is None:
         return True
     w = item.get("w")
-    return isinstance(w, int | float) and not math.isnan(float(w)) and float(w) >= b.min_weight
+    return isinstance(w, int | float) and not math.isnan(float(w)) and float(w) >= least
+
+
+def _weights(driver: Driver, mapping: GraphMapping) -> tuple[dict[str, str], dict[str, float]]:
+    """Weight property and least positive weight per behaviour: the mapping's, then those a CSV
+    mapping recorded at load time (as training reads them, :func:`graphrec.loaders.discover_spec`)."""
+    keys: dict[str, str] = {b.type: b.weight for b in mapping.behaviours if b.weight}
+    mins = {b.type: b.min_weight for b in mapping.behaviours if b.min_weight is not None}
+    for rtype, value in recorded_min_weights(driver).items():
+        if rtype not in mins:
+            mins[rtype] = value
+            keys.setdefault(rtype, "weight")
+    return keys, mins
 
 
 def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResult, changed: list[tuple[str, int]],
            item_ids: list[str], item_emb: Tensor, fold: _Factors | None, batch_size: int, workers: int,
            progress: Progress | None, check: Callable[[], None]) -> None:
     index = {x: i for i, x in enumerate(item_ids)}
-    weight_keys = {b.type: b.weight for b in mapping.behaviours if b.weight}
+    weight_keys, min_weights = _weights(driver, mapping)
     items_q = _render("user_items", mapping)
     replace_q = _render("replace_recommended", mapping)
     seen_q = render("writeback/write_seen", label=mapping.user.label, id=mapping.user.id)
@@ -405,7 +418,7 @@ def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResu
         ids = [u for u, _ in batch]
         have: dict[str, list[Row]] = {str(r["id"]): list(r["items"]) for r in read(
             driver, items_q, {"ids": ids, "types": run.types, "weight_keys": weight_keys})}
-        pos = [sorted({index[it["i"]] for it in have.get(u, []) if it["i"] in index and _positive(it, mapping)})
+        pos = [sorted({index[it["i"]] for it in have.get(u, []) if it["i"] in index and _positive(it, min_weights)})
                for u in ids]
         seen = [sorted({index[it["i"]] for it in have.get(u, []) if it["i"] in index}) for u in ids]
         # a user none of whose positives has a vector (only new items without neighbours) gets no vector:

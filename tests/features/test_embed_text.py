@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -100,9 +101,23 @@ def test_cli_embed_text_json(items: Driver, settings: Settings) -> None:
             "--device", "cpu", "--json"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
+    out = json.loads(result.stdout)   # the progress bar is on stderr
     assert out["label"] == "Entity" and out["encoded"] == 3 and out["dimensions"] == 384
     assert out["index"] == "entity_text_embedding"
+
+
+def test_cli_embed_text_progress_on_stderr_quiet_silences_it(items: Driver, settings: Settings) -> None:
+    base = ["--uri", settings.uri, "--password", settings.resolved_password()]
+    args = ["embed-text", "--label", "Entity", "--device", "cpu", "--force"]
+    shown = CliRunner().invoke(cli, [*base, *args])
+    assert shown.exit_code == 0, shown.output
+    # tqdm's bar: count of total, elapsed<ETA, rate
+    assert re.search(r"embedding Entity text: 100%.*\| 3/3 \[\d\d:\d\d<\d\d:\d\d, +[\d.]+ ?(nodes/s|s/ nodes)\]",
+                     shown.stderr), shown.stderr
+    assert "embedding Entity text" not in shown.stdout
+    quiet = CliRunner().invoke(cli, [*base, "--quiet", *args])
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stderr == "" and quiet.stdout == ""
 
 
 def test_cli_embed_text_takes_the_thread_setting(items: Driver, settings: Settings) -> None:
@@ -120,3 +135,17 @@ def test_cli_embed_text_takes_the_thread_setting(items: Driver, settings: Settin
         assert torch.get_num_threads() == 2
     finally:
         torch.set_num_threads(before)
+
+
+def test_cold_start_text_is_quiet_and_loads_the_encoder_once(items: Driver, settings: Settings) -> None:
+    from graphrec.features.model import load_encoder
+
+    base = ["--uri", settings.uri, "--password", settings.resolved_password()]
+    assert CliRunner().invoke(cli, [*base, "--quiet", "embed-text", "--device", "cpu"]).exit_code == 0
+    load_encoder.cache_clear()
+    for _ in range(2):
+        res = CliRunner().invoke(cli, [*base, "cold-start", "--text", "toys that come to life", "-k", "2", "--json"])
+        assert res.exit_code == 0, res.output
+        assert res.stderr == ""     # no "Loading weights" or batch bar
+        assert json.loads(res.stdout)[0]["item"] == "a"
+    assert load_encoder.cache_info().misses == 1    # one load for the process, then the cached encoder

@@ -15,6 +15,7 @@ from graphrec.ingest.stats import graph_stats
 from tests.ingest.conftest import ERROR_LINE, FIXTURES, RunCli
 
 ML_CURRENT = FIXTURES / "movielens-current"
+ML_AS_FOUND = FIXTURES / "movielens-as-found"   # ratings.csv header ends ",,,,"; two rows hold junk there
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
@@ -163,10 +164,65 @@ def test_mapping_toml_syntax_error_names_the_line(tmp_path: Path) -> None:
     assert (e.value.line, e.value.field) == (3, "toml")
 
 
-def test_readme_shows_the_fixture_mapping() -> None:
-    """The README's MovieLens mapping is the one the test above loads, so the docs cannot drift."""
+@pytest.mark.parametrize("fixture", [ML_CURRENT, ML_AS_FOUND], ids=["current", "as-found"])
+def test_readme_shows_the_fixture_mapping(fixture: Path) -> None:
+    """The README's MovieLens mapping is the one the tests load, so the docs cannot drift."""
     blocks = re.findall(r"```toml\n(.*?)```", README.read_text(), flags=re.S)
-    assert (ML_CURRENT / "movielens.toml").read_text() in blocks
+    assert (fixture / "movielens.toml").read_text() in blocks
+
+
+@pytest.mark.neo4j
+def test_export_with_unnamed_columns_loads_as_found(db: Driver, run_cli: RunCli, tmp_path: Path) -> None:
+    """ml-latest-small as commonly found: ``userId,movieId,rating,timestamp,,,,`` and junk in two rows."""
+    folder = Path(shutil.copytree(ML_AS_FOUND, tmp_path / "ml-latest-small"))
+    assert (folder / "ratings.csv").read_text().startswith("userId,movieId,rating,timestamp,,,,\n")
+    result = run_cli("load", "csv", "--path", str(folder), "--mapping", str(folder / "movielens.toml"))
+    assert result.exit_code == 0, result.output
+    warnings = [ln for ln in result.output.splitlines() if ln.startswith("warning:")]
+    assert warnings == ["warning: ratings.csv: ignoring columns the mapping does not name: '' (empty) ×4 "
+                        "(unnamed and repeated columns are never kept)"]
+    stats = graph_stats(db)
+    assert stats["nodes"] == {"User": 6, "Item": 6, "Entity": 8, "Genre": 8, "Dataset": 1}
+    assert stats["relationships"] == {"RATED": 12, "TAGGED": 5, "HAS_GENRE": 12}
+    assert "tags.csv: 8 tag applications kept as 5 TAGGED relationships" in result.output
+    junk = db.execute_query("MATCH (:User {id: '3'})-[r:RATED]->(:Item {id: '5'}) RETURN properties(r) AS p")
+    assert [r["p"] for r in junk.records] == [{"weight": 5.0, "rating": 5.0, "ts": 1306463595, "split": "train"}]
+    titles = db.execute_query("MATCH (i:Item {id: '5'}) RETURN i.title AS t").records
+    assert [t["t"] for t in titles] == ["Night Train to Lyon, A (1968)"]
+    # stats: the 8 genres are Entity nodes with a second label, not 8 more nodes
+    table = run_cli("stats").output.split("\n\n")[0].splitlines()
+    rows = {ln.rsplit(None, 1)[0].rstrip(): int(ln.rsplit(None, 1)[1]) for ln in table[2:]}
+    assert rows == {"User": 6, "Item": 6, "Entity": 8, "  of which :Genre": 8, "Dataset": 1,
+                    "all nodes (each once)": 21}
+
+
+@pytest.mark.parametrize(("header", "field", "problem"), [
+    ("userId,movieId,rating,rating", "rating", "column named twice, and the mapping uses it (behaviours[0].weight)"),
+    ("userId,movieId,rating,timestamp,userId", "userId", "the mapping uses it (behaviours[0].user)"),
+])
+def test_repeated_column_the_mapping_uses_is_named(tmp_path: Path, header: str, field: str, problem: str) -> None:
+    from graphrec.ingest.csvmap import load_mapped_csv
+
+    folder = Path(shutil.copytree(ML_AS_FOUND, tmp_path / "ml"))
+    rows = (folder / "ratings.csv").read_text().splitlines()[1:]
+    width = header.count(",") + 1
+    (folder / "ratings.csv").write_text("\n".join([header, *(",".join(r.split(",")[:width]) for r in rows[:2])]))
+    with pytest.raises(InputError) as e:
+        load_mapped_csv(folder, read_mapping(folder / "movielens.toml"))
+    assert (Path(e.value.file).name, e.value.line, e.value.field) == ("ratings.csv", 1, field)
+    assert problem in e.value.problem
+
+
+def test_unnamed_column_in_the_generic_format_reads_empty(csv_dir: Path) -> None:
+    from graphrec.ingest.csv import load_csv
+
+    inter = csv_dir / "interactions.csv"
+    lines = inter.read_text().splitlines()
+    inter.write_text("\n".join([lines[0] + ",", *(ln + "," for ln in lines[1:])]) + "\n")
+    with pytest.raises(InputError) as e:
+        load_csv(csv_dir, "x")
+    assert (e.value.line, e.value.field) == (1, "'' (empty)")
+    assert str(e.value).endswith(":1: '' (empty): unknown column; allowed: user, item, type, timestamp, weight, split")
 
 
 def test_kept_column_cannot_shadow_a_graphrec_property(tmp_path: Path) -> None:
@@ -187,3 +243,63 @@ def test_mapping_is_for_csv_only(tmp_path: Path) -> None:
 
     with pytest.raises(ConfigError, match="--mapping applies to csv only"):
         parse("movielens-1m", tmp_path, LoadOptions(mapping=ML_CURRENT / "movielens.toml"))
+
+
+@pytest.mark.neo4j
+def test_min_weight_in_a_behaviour_table_keeps_low_ratings_out_of_the_positives(
+        db: Driver, run_cli: RunCli, ml_dir: Path) -> None:
+    _rewrite(ml_dir / "movielens.toml", 'weight = "rating"\n', 'weight = "rating"\nmin_weight = 3.5\n')
+    assert run_cli("--quiet", "load", "csv", "--mapping", str(ml_dir / "movielens.toml")).exit_code == 0
+    # 12 ratings: 7 at 3.5 or more; 0.5, 1.5, 2.0 and two 3.0 are below
+    res = run_cli("train", "--model", "popularity", "--no-publish", "--interactions", "RATED")
+    assert res.exit_code == 0, res.output
+    assert "positives: RATED with weight >= 3.5; 5 pairs below min_weight are seen, not positives" in res.stderr
+    assert "popularity: learnt from 7 interactions" in res.stdout
+    both = run_cli("train", "--model", "popularity", "--no-publish")
+    assert both.exit_code == 0, both.output
+    assert "positives: RATED with weight >= 3.5, TAGGED (every pair); 5 pairs below" in both.stderr
+    assert "--interactions TYPE" in both.stderr
+    # refresh folds new interactions with the same rule: the weight property and least positive weight it reads
+    from graphrec.mapping import DEFAULT_MAPPING
+    from graphrec.writeback.refresh import _weights
+    assert _weights(db, DEFAULT_MAPPING) == ({"RATED": "weight"}, {"RATED": 3.5})
+    # loaded again without min_weight: every rating counts again
+    _rewrite(ml_dir / "movielens.toml", "min_weight = 3.5\n", "")
+    assert run_cli("--quiet", "load", "csv", "--mapping", str(ml_dir / "movielens.toml")).exit_code == 0
+    again = run_cli("train", "--model", "popularity", "--no-publish", "--interactions", "RATED")
+    assert "positives: RATED (every pair)\n" in again.stderr and "learnt from 12 interactions" in again.stdout
+
+
+@pytest.mark.parametrize(("new", "problem"), [
+    ('weight = "rating"\nmin_weight = "high"\n', "expected a number"),
+    ("min_weight = 3\n", "needs `weight`"),
+])
+def test_bad_min_weight_names_the_key(tmp_path: Path, new: str, problem: str) -> None:
+    path = Path(shutil.copy(ML_CURRENT / "movielens.toml", tmp_path / "m.toml"))
+    _rewrite(path, 'weight = "rating"\n', new)
+    with pytest.raises(InputError) as e:
+        read_mapping(path)
+    assert (e.value.field, e.value.line) == ("behaviours[0].min_weight", None)
+    assert problem in e.value.problem
+
+
+@pytest.mark.neo4j
+def test_title_lookup_normalises_articles_and_year_and_suggests(db: Driver, run_cli: RunCli, ml_dir: Path) -> None:
+    from graphrec.errors import NotFoundError
+    from graphrec.recommend import find_item
+
+    assert run_cli("--quiet", "load", "csv", "--mapping", str(ml_dir / "movielens.toml")).exit_code == 0
+    assert find_item(db, "The Clockwork Orchard (1999)") == "2"    # "Clockwork Orchard, The (1999)"
+    assert find_item(db, "the clockwork orchard") == "2"
+    assert find_item(db, "A Night Train to Lyon (1968)") == "5"    # "Night Train to Lyon, A (1968)"
+    with pytest.raises(NotFoundError):
+        find_item(db, "The Clockwork Orchard (2001)")               # the year must agree when both give one
+    with pytest.raises(NotFoundError) as e:
+        find_item(db, "The Clockwork Orchid")
+    assert str(e.value) == ("no item titled 'The Clockwork Orchid' (nor with it in its title, articles and year "
+                            "aside); closest: 2: Clockwork Orchard, The (1999)")
+    res = run_cli("similar", "--title", "Night Train to Lion")
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == [
+        "graphrec: error: no item titled 'Night Train to Lion' (nor with it in its title, articles and year aside); "
+        "closest: 5: Night Train to Lyon, A (1968)"]

@@ -11,7 +11,7 @@ from neo4j import Driver
 from graphrec.cli.main import cli
 from graphrec.config import Settings
 from graphrec.recommend import explain_text, recommend
-from tests.recommend.conftest import Published
+from tests.recommend.conftest import K, Published
 
 
 def _run(settings: Settings, *args: str) -> tuple[int, str]:
@@ -32,8 +32,24 @@ def test_recommend_table_and_json(driver: Driver, published: Published, neo4j_se
     assert code == 0 and [r["item"] for r in json.loads(out)] == expected
 
 
+def test_asking_for_more_than_published_says_so(driver: Driver, published: Published,
+                                                neo4j_settings: Settings) -> None:
+    """K=8 are published: -k 50 returns those 8 and says, on stderr, how to get more; --realtime answers 50."""
+    res = CliRunner().invoke(cli, ["--uri", neo4j_settings.uri, "--password", neo4j_settings.password or "",
+                                   "recommend", "u1", "-k", "50", "--json"])
+    assert res.exit_code == 0, res.output
+    assert [r["item"] for r in json.loads(res.stdout)] == published.expected("u1", K)
+    assert res.stderr == (f"note: only {K} recommendations per user are published by the active run; for more, add "
+                          f"--realtime (from the vector index) or retrain with `graphrec train --top-k 50`\n")
+    code, out = _run(neo4j_settings, "recommend", "u1", "-k", "20", "--realtime", "--json")
+    assert code == 0 and len(json.loads(out)) == 20 and "note:" not in out
+    within = CliRunner().invoke(cli, ["--uri", neo4j_settings.uri, "--password", neo4j_settings.password or "",
+                                      "recommend", "u1", "-k", str(K), "--json"])
+    assert within.exit_code == 0 and within.stderr == ""
+
+
 def test_recommend_filters(driver: Driver, published: Published, neo4j_settings: Settings) -> None:
-    code, out = _run(neo4j_settings, "recommend", "u2", "--genre", "Drama", "--json")
+    code, out = _run(neo4j_settings, "recommend", "u2", "--genre", "Drama", "-k", str(K), "--json")
     assert code == 0 and all("genre:Drama" in published.graph.item_entities[r["item"]] for r in json.loads(out))
     code, out = _run(neo4j_settings, "recommend", "u2", "-k", "4", "--diverse", "1", "--json")
     assert code == 0 and len(json.loads(out)) == 4

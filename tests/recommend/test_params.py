@@ -32,6 +32,24 @@ from tests.recommend.conftest import Published
 pytestmark = pytest.mark.neo4j
 
 
+def test_every_template_says_it_is_one_and_how_to_render_it() -> None:
+    """A file holding {{placeholders}} cannot be pasted as it is: its first lines say so and name the command."""
+    from graphrec.db.queries import cypher_dir, placeholders
+
+    templated = [p for d in ("recommend", "browser") for p in sorted((cypher_dir() / d).glob("*.cypher"))
+                 if placeholders(p.read_text())]
+    assert len(templated) >= 14
+    for path in templated:
+        name = path.stem if path.parent.name == "recommend" else f"browser/{path.stem}"
+        head = path.read_text().splitlines()[:2]
+        assert head[0] == ("// TEMPLATE, not runnable as it is: graphrec fills the {{...}} placeholders from your "
+                           "graph mapping."), path
+        assert head[1].startswith(f"// Print the runnable query for your graph: graphrec query {name} --cypher"), path
+        text = path.read_text()
+        if any(f":param {k} =>" in text for k in ("user", "item", "items")):
+            assert "ids are strings, as graphrec stores them: :param user => '287'" in text, path
+
+
 def test_every_parameter_is_documented() -> None:
     for name in names():
         assert set(parameters(name)) == set(examples(name)), f"{name}: :param lines differ from the $parameters"
@@ -130,6 +148,25 @@ def test_find_item_by_title(driver: Driver, published: Published) -> None:
     assert "11 items have it in their title (first 10 shown): i5: Title of i5; i50: Title of i50" in e.value.problem
     with pytest.raises(NotFoundError):
         find_item(driver, "no such film")
+
+
+def test_browser_template_renders_for_the_graph(settings: Settings, published: Published) -> None:
+    out = CliRunner().invoke(cli, [*cli_args(settings), "query", "browser/user_history", "--cypher"])
+    assert out.exit_code == 0, out.output
+    assert "{{" not in out.output and "MATCH (u:`User`)" in out.output and "//" not in out.output
+    bad = CliRunner().invoke(cli, [*cli_args(settings), "query", "browser/nope", "--cypher"])
+    assert bad.exit_code == 2 and "browser/user_history" in bad.output
+
+
+def test_numeric_ids_are_taken_as_the_string_ids(driver: Driver, published: Published) -> None:
+    """Ids are strings; a client that sends 287 for '287' gets the same answer, not an empty one."""
+    driver.execute_query("CREATE (:User {id: '287'}), (:Item {id: '42'})")
+    try:
+        row = run_query(driver, "lookup", {"user": 287, "item": 42})[0]
+        assert (row["user"], row["item"]) == (True, True)
+        assert run_query(driver, "lookup", {"user": 287.5, "item": [42]})[0]["user"] is False
+    finally:
+        driver.execute_query("MATCH (n) WHERE (n:User AND n.id = '287') OR (n:Item AND n.id = '42') DELETE n")
 
 
 def test_similar_by_title_cli(settings: Settings, published: Published) -> None:

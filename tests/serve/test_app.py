@@ -39,6 +39,22 @@ def test_recommend(base_url: str, published: Published) -> None:
     assert len(get(f"{base_url}/recommend/u1").body["items"]) == K  # default k=10, K=8 are precomputed
 
 
+def test_recommend_above_published_k_says_so(base_url: str, published: Published) -> None:
+    """K=8 are published: k=50 answers those 8 with published_k and a note naming realtime=true."""
+    r = get(f"{base_url}/recommend/u1?k=50")
+    assert r.status == 200, r.body
+    assert [i["item"] for i in r.body["items"]] == published.expected("u1", K)
+    assert r.body["published_k"] == K
+    assert r.body["note"] == (f"only {K} recommendations per user are published by the active run; for up to 50, "
+                              f"add realtime=true (from the vector index) or retrain with a larger top-K")
+    full = get(f"{base_url}/recommend/u1?k={K}")
+    assert (full.body["published_k"], full.body["note"]) == (None, None)
+    more = get(f"{base_url}/recommend/u1?k=20&realtime=true")
+    assert len(more.body["items"]) == 20 and more.body["note"] is None
+    capped = get(f"{base_url}/recommend/u1?k=1001")   # the documented cap
+    assert capped.status == 422 and "less than or equal to 1000" in _error(capped.body, "bad_parameter")
+
+
 def test_recommend_realtime_and_entity(base_url: str, driver: Driver, published: Published) -> None:
     r = get(f"{base_url}/recommend/u3?k=4&realtime=true")
     assert r.status == 200, r.body

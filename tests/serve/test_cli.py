@@ -56,4 +56,4 @@ def test_missing_extra_names_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "fastapi", None)  # what `import fastapi` meets when it is not installed
     res = CliRunner().invoke(cli, ["serve"])
     assert res.exit_code == 1
-    assert "pip install 'graphrec[serve]'" in res.output and "fastapi" in res.output
+    assert "pip install -e '.[serve]' in the graphrec checkout" in res.output and "fastapi" in res.output
