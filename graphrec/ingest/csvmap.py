@@ -37,6 +37,7 @@ for MovieLens' current format (``ml-latest``, ``ml-32m``…)::
     item = "movieId"
     tag = "tag"                            # one row = one tag application
     timestamp = "timestamp"
+    # entities = true                      # each distinct tag (:Entity:Tag), (:Item)-[:HAS_TAG]->(:Tag)
 
 An optional ``[users]`` table (``file``, ``id``, ``unknown``) reads user attributes; without it users
 are the ids the behaviour files name. Rules:
@@ -52,6 +53,10 @@ are the ids the behaviour files name. Rules:
   and ``ts`` (the latest timestamp). Any other behaviour file keeps one relationship per (user, item):
   a repeated pair replaces the earlier row (last row wins). The load report says how many rows were
   merged either way.
+- ``entities = true`` on a tag file also makes each distinct tag (as written: case counts) an
+  ``(:Entity:Tag {id: "tag:<tag>", name, kind: "tag"})`` linked ``(:Item)-[:HAS_TAG {count}]->(:Tag)``
+  (``count``: the users who gave the item that tag), as lastfm-2k's adapter does, so ``--entity tag:…``,
+  ``--diverse`` and explanations ("same tag …") use the tags.
 """
 
 from __future__ import annotations
@@ -66,7 +71,7 @@ from typing import Any
 
 from graphrec.errors import InputError
 from graphrec.ingest.csv import _PROP, _behaviour_type, column_name, read_csv, refuse_own_property
-from graphrec.ingest.entities import KIND_LABELS, entity_id
+from graphrec.ingest.entities import KIND_LABELS, add_entity, entity_id
 from graphrec.ingest.kg import relation_type
 from graphrec.ingest.records import GraphRecords, NodeSet
 from graphrec.ingest.validate import Line, parse_float, parse_id, parse_split, parse_timestamp, require_file
@@ -111,6 +116,7 @@ class BehaviourFile:
     tag: str | None = None
     keep_unknown: bool = False
     min_weight: float | None = None
+    entities: bool = False
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,13 @@ def _min_weight(t: _Table) -> float | None:
 
 def _behaviour_file(path: Path, n: int, data: Any) -> BehaviourFile:
     t = _Table(path, f"behaviours[{n}]", data)
-    t.check_keys(("file", "type", "user", "item", "weight", "min_weight", "timestamp", "split", "tag", "unknown"))
+    t.check_keys(("file", "type", "user", "item", "weight", "min_weight", "timestamp", "split", "tag", "entities",
+                  "unknown"))
+    entities = t.data.get("entities", False)
+    if not isinstance(entities, bool):
+        raise t.error("entities", f"must be true or false, got {entities!r}")
+    if entities and "tag" not in t.data:
+        raise t.error("entities", "needs `tag` (the column whose values become entities)")
     raw_type = t.string("type", required=True) or ""
     try:
         rel = _behaviour_type(Line(str(path), 0, []), raw_type)
@@ -210,7 +222,7 @@ def _behaviour_file(path: Path, n: int, data: Any) -> BehaviourFile:
     b = BehaviourFile(file=t.string("file", required=True) or "", type=rel, user=t.string("user", required=True) or "",
                       item=t.string("item", required=True) or "", weight=t.string("weight"),
                       timestamp=t.string("timestamp"), split=t.string("split"), tag=t.string("tag"),
-                      keep_unknown=t.keep_unknown(), min_weight=_min_weight(t))
+                      keep_unknown=t.keep_unknown(), min_weight=_min_weight(t), entities=entities)
     if b.min_weight is not None and b.weight is None:
         raise t.error("min_weight", "needs `weight` (the column it is compared with)")
     if b.tag is not None and b.weight is not None:
@@ -253,7 +265,21 @@ def read_mapping(path: Path) -> CsvMapping:
         if other is not b and b.min_weight != other.min_weight:
             raise InputError(path, None, f"behaviours[{i}].min_weight",
                              f"{b.type} is also the type of {other.file}, with another min_weight")
+    _check_tag_entities(mapping)
     return mapping
+
+
+def _check_tag_entities(mapping: CsvMapping) -> None:
+    """At most one tag file makes entities, and no item column is already linked by its HAS_TAG."""
+    tagging = [i for i, b in enumerate(mapping.behaviours) if b.entities]
+    if len(tagging) > 1:
+        raise InputError(mapping.path, None, f"behaviours[{tagging[1]}].entities",
+                         f"only one tag file can make tag entities ({mapping.behaviours[tagging[0]].file} does)")
+    clash = next((e for e in mapping.items.entities if e.relationship == "HAS_TAG"), None)
+    if tagging and clash is not None:
+        raise InputError(mapping.path, None, f"behaviours[{tagging[0]}].entities",
+                         f"items.entities.{clash.column} already links items by HAS_TAG; give it another "
+                         f"relationship")
 
 
 @dataclass
@@ -394,9 +420,28 @@ def _read_behaviours(file: Path, b: BehaviourFile, where: str, rec: GraphRecords
         rec.notes.append(f"{file.name}: {n_rows:,} tag applications kept as {len(tags):,} {b.type} "
                          f"relationships, one per (user, item): every tag in r.tags (file order, repeats kept), "
                          f"their number in r.count, the latest timestamp in r.ts")
+        if b.entities:
+            _tag_entities(file, {pair: values for pair, (values, _, _) in tags.items()}, rec)
     elif replaced:
         rec.notes.append(f"{file.name}: {replaced:,} of {n_rows:,} rows repeat a (user, item) pair already seen; "
                          f"one {b.type} relationship per pair, the last row wins")
+
+
+def _tag_entities(file: Path, tags: Mapping[tuple[str, str], list[str]], rec: GraphRecords) -> None:
+    """``entities = true``: each distinct tag an ``(:Entity:Tag {id: "tag:<text>", name, kind})``, linked
+    ``(:Item)-[:HAS_TAG {count}]->(:Tag)`` (``count``: the users who gave the item that tag), as lastfm-2k's."""
+    givers: dict[tuple[str, str], set[str]] = {}
+    for (user, item), values in tags.items():
+        for value in values:
+            givers.setdefault((item, value), set()).add(user)
+    has_tag = rec.rel_set("HAS_TAG", "Item", "Entity", file.name)
+    names = {value for _, value in givers}
+    for value in sorted(names):
+        add_entity(rec, "tag", value, value, file.name)
+    for (item, value), users in givers.items():
+        has_tag.add(item, entity_id("tag", value), count=len(users))
+    rec.notes.append(f"{file.name}: {len(names):,} distinct tags as (:Entity:Tag) nodes, linked to their items "
+                     f"by {len(givers):,} HAS_TAG relationships (r.count: the users who gave that tag)")
 
 
 def load_mapped_csv(folder: Path, mapping: CsvMapping, name: str | None = None) -> GraphRecords:

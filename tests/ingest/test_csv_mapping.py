@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -303,3 +304,58 @@ def test_title_lookup_normalises_articles_and_year_and_suggests(db: Driver, run_
     assert res.output.strip().splitlines() == [
         "graphrec: error: no item titled 'Night Train to Lion' (nor with it in its title, articles and year aside); "
         "closest: 5: Night Train to Lyon, A (1968)"]
+
+
+@pytest.mark.neo4j
+def test_tag_entities_make_tags_usable(db: Driver, run_cli: RunCli, ml_dir: Path) -> None:
+    """``entities = true``: each distinct tag an (:Entity:Tag) linked by HAS_TAG, used by --entity, --diverse,
+    explain."""
+    _rewrite(ml_dir / "movielens.toml", 'tag = "tag"', 'entities = true\ntag = "tag"')
+    with (ml_dir / "tags.csv").open("a") as fh:   # a second giver of clockwork on 2; clockwork on 5 too
+        fh.write("1,2,clockwork,964982800\n4,5,clockwork,1007574800\n")
+    result = run_cli("load", "csv", "--mapping", str(ml_dir / "movielens.toml"))
+    assert result.exit_code == 0, result.output
+    # 7 distinct tags; 8 (item, tag) pairs: clockwork on 2 and 5, dark comedy, sci-fi on 2, "quirky, sweet" on 3,
+    # sailing and slow on 1, noir on 5
+    stats = graph_stats(db)
+    assert stats["nodes"] == {"User": 6, "Item": 6, "Entity": 15, "Genre": 8, "Tag": 7, "Dataset": 1}
+    assert stats["relationships"] == {"RATED": 12, "TAGGED": 7, "HAS_GENRE": 12, "HAS_TAG": 8}
+    assert ("tags.csv: 7 distinct tags as (:Entity:Tag) nodes, linked to their items by 8 HAS_TAG relationships"
+            in result.output)
+    links = db.execute_query("MATCH (i:Item)-[h:HAS_TAG]->(t:Entity:Tag) RETURN i.id AS i, t.id AS t, t.name AS n, "
+                             "t.kind AS k, h.count AS c ORDER BY i, t").records
+    got = {(r["i"], r["t"]): (r["n"], r["k"], r["c"]) for r in links}
+    assert got[("2", "tag:clockwork")] == ("clockwork", "tag", 2)   # users 1 and 2; user 2's repeat counted once
+    assert got[("3", "tag:quirky, sweet")] == ("quirky, sweet", "tag", 1)
+    assert sorted(got) == sorted([("1", "tag:sailing"), ("1", "tag:slow"), ("2", "tag:clockwork"),
+                                  ("2", "tag:dark comedy"), ("2", "tag:sci-fi"), ("3", "tag:quirky, sweet"),
+                                  ("5", "tag:clockwork"), ("5", "tag:noir")])
+    # explain: user 2 tagged 2 "clockwork", and 5 has that tag too
+    why = run_cli("explain", "2", "5", "--json")
+    assert why.exit_code == 0, why.output
+    assert "same tag clockwork" in json.loads(why.stdout)["sentence"]
+    assert run_cli("--quiet", "train", "--model", "popularity").exit_code == 0
+    # user 3 rated 1, 4 and 5: of the clockwork items only 2 is left
+    only = run_cli("recommend", "3", "--entity", "tag:clockwork", "--json")
+    assert only.exit_code == 0, only.output
+    assert [r["item"] for r in json.loads(only.stdout)] == ["2"]
+    diverse = run_cli("recommend", "3", "--diverse", "1", "--json")
+    assert diverse.exit_code == 0, diverse.output
+    ents = {r["item"]: r["entities"] for r in json.loads(diverse.stdout)}
+    assert {"tag:clockwork", "tag:sci-fi", "tag:dark comedy", "genre:Comedy"} <= set(ents["2"])
+
+
+@pytest.mark.parametrize(("old", "new", "key", "problem"), [
+    ('tag = "tag"', 'tag = "tag"\nentities = "yes"', "behaviours[1].entities", "must be true or false"),
+    ('weight = "rating"', 'weight = "rating"\nentities = true', "behaviours[0].entities", "needs `tag`"),
+    ('tag = "tag"', 'tag = "tag"\nentities = true', "behaviours[1].entities", "items.entities.genres already links"),
+])
+def test_bad_tag_entities_names_the_key(tmp_path: Path, old: str, new: str, key: str, problem: str) -> None:
+    path = Path(shutil.copy(ML_CURRENT / "movielens.toml", tmp_path / "m.toml"))
+    _rewrite(path, old, new)
+    if problem.startswith("items.entities"):
+        _rewrite(path, 'relationship = "HAS_GENRE"', 'relationship = "HAS_TAG"')
+    with pytest.raises(InputError) as e:
+        read_mapping(path)
+    assert (e.value.field, e.value.line) == (key, None)
+    assert problem in e.value.problem
