@@ -14,6 +14,7 @@ The protocol (DESIGN §5), the same for every registry model:
 
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -69,6 +70,12 @@ def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_siz
     return torch.cat(out_i), torch.cat(out_s)
 
 
+def _say(progress: bool, text: str) -> None:
+    """One stage line on stderr (only with ``progress``), beside the selection trials' own lines."""
+    if progress:
+        print(f"  {text}", file=sys.stderr, flush=True)
+
+
 def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, *, holdout: bool = True,
         model: str | None = None) -> Artefact:
     """Fit a registry model on ``graph`` by the select → refit protocol and return its :class:`Artefact`.
@@ -109,6 +116,7 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
     if recommender.head_selection(graph.num_items):   # choose on the head, refit on all
         sel_graph, sel_train, sel_valid = head_view(graph, sel_train, sel_valid, cfg.search_items)
         report.selection["items"] = sel_graph.num_items
+    _say(progress, f"{cfg.model}: selection on {sel_graph.num_items:,} items, {sel_valid.size(1):,} validation pairs…")
     chosen: Selection = recommender.select(sel_graph, sel_train, sel_valid, progress)
     report.seconds["select"] = time.perf_counter() - t0
 
@@ -116,8 +124,10 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
     ni = graph.num_items
     parts = [graph.train, graph.valid] + ([] if holdout else [graph.test])
     pairs = union_pairs(*parts, num_items=ni)
+    _say(progress, f"{cfg.model}: selected in {report.seconds['select']:.1f} s; refit on {pairs.size(1):,} pairs…")
     fitted: Fitted = recommender.refit(graph, pairs, chosen, progress)
     report.seconds["refit"] = time.perf_counter() - t1
+    _say(progress, f"{cfg.model}: refit in {report.seconds['refit']:.1f} s")
 
     metrics: dict[str, dict[str, float]] = {"valid": chosen.valid, "test": {}}
     batch = recommender.score_batch(ni)
@@ -126,14 +136,17 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
         t2 = time.perf_counter()
         metrics["test"] = rank_scored(fitted.scorer, ni, graph.test, [pairs], ks, batch)
         report.seconds["test"] = time.perf_counter() - t2
+        _say(progress, f"{cfg.model}: test pairs scored in {report.seconds['test']:.1f} s")
     below = getattr(graph, "below_min_weight", None)   # seen by the user, but under its behaviour's min_weight
     exclude = union_pairs(graph.train, graph.valid, graph.test, *([below] if below is not None else []),
                           num_items=ni)
     top_items = top_scores = None
     if not fitted.exact:
         t3 = time.perf_counter()
+        _say(progress, f"{cfg.model}: top-{cfg.top_k} of {graph.num_users:,} users…")
         top_items, top_scores = top_scored(fitted.scorer, graph.num_users, exclude, cfg.top_k, batch)
         report.seconds["top_k"] = time.perf_counter() - t3
+        _say(progress, f"{cfg.model}: top-{cfg.top_k} in {report.seconds['top_k']:.1f} s")
     report.seconds["total"] = time.perf_counter() - t0
     report.selection = {**report.selection, "params": chosen.params, **chosen.info}
     report.refit = fitted.info
