@@ -120,6 +120,22 @@ def progress_bars(quiet: bool, prefix: str = "publish") -> Iterator[Callable[[st
             bar.close()
 
 
+@contextmanager
+def count_bar(quiet: bool, desc: str, total: int | None, unit: str) -> Iterator[Callable[[int], None] | None]:
+    """A ``progress(n)`` callback adding ``n`` to one tqdm bar on stderr (rate, elapsed, ETA), or ``None``
+    when ``quiet``; the bar is closed on the way out, a failure's included."""
+    if quiet:
+        yield None
+        return
+    from tqdm import tqdm
+
+    bar = tqdm(total=total or None, desc=desc, unit=unit)
+    try:
+        yield bar.update
+    finally:
+        bar.close()
+
+
 def table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> str:
     """A plain-text table of ``rows`` (for human-readable output); columns: every key of any row, in order."""
     if not rows:
