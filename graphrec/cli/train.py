@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from graphrec.cli.context import AppContext, pass_app, progress_bars, table
+from graphrec.cli.context import AppContext, count_bar, pass_app, progress_bars, table
 from graphrec.errors import CapacityError, ConfigError, NotFoundError, UsageError, clip
 
 SPLITS = ("auto", "stored", "temporal", "random")
@@ -124,7 +124,9 @@ def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "") -
         spec = discover_spec(app.driver(), interactions=names or None, mapping=app.mapping())
     except NotFoundError as e:   # discover_spec raises it only for an unknown interactions name
         raise UsageError(f"--{e}") from e
-    graph, stats = load_graph_with_stats(app.driver(), spec, split=split_mode, seed=seed)  # type: ignore[arg-type]
+    with count_bar(app.quiet, "stream-out", sum(spec.edge_counts.values()), "rel") as progress:
+        graph, stats = load_graph_with_stats(app.driver(), spec, split=split_mode, seed=seed,  # type: ignore[arg-type]
+                                             progress=progress)
     if not app.quiet:   # on stderr, so that --json output stays parseable
         click.echo(f"graph: {stats.nodes} · {stats.total_edges:,} relationships streamed in {stats.seconds:.1f}s "
                    f"({stats.edges_per_s:,.0f}/s) · split {stats.split_mode}: {graph.train.size(1):,} train, "
@@ -320,6 +322,11 @@ def _evaluate_one(app: AppContext, graph: Any, label: str, name: str, over: dict
     runs: list[dict[str, float]] = []
     epochs: list[int] = []
     paths: set[str] = set()
+    if not app.quiet:   # before it starts, on stderr: the work it is about to do
+        from graphrec.cli.estimate import cost_line
+
+        est_cfg = None if name == "gds" else _config(app, name, ks, None, seed=seed, **{**hyper, **over})
+        click.echo(cost_line(label, name, est_cfg, graph, repeats), err=True)
     t0 = time.perf_counter()
     for r in range(repeats if name != "popularity" else 1):   # popularity has no randomness
         if name == "gds":
