@@ -143,6 +143,35 @@ def _robust_solve(a: Tensor, rhs: Tensor, floor: float) -> Tensor:
     return x
 
 
+CG_STEPS = 24
+"""Conjugate-gradient steps per system where the direct solve would be too slow (implicit's ALS takes 3)."""
+DIRECT_FLOPS = 2e9
+"""Total Cholesky work (``n·w³/3``) under which :func:`neighbourhood_solve` solves exactly."""
+
+
+def _cg_solve(a: Tensor, rhs: Tensor, steps: int = CG_STEPS) -> Tensor:
+    """``a x = rhs`` for a batch of symmetric systems by Jacobi-preconditioned conjugate gradients: ``steps``
+    batched matrix–vector products instead of a cubic factorisation (8× faster at width 175 here). A system
+    that is not positive definite stops improving where its curvature turns non-positive."""
+    d = a.diagonal(dim1=1, dim2=2).unsqueeze(2).clamp(min=1e-12)
+    x = torch.zeros_like(rhs)
+    r = rhs.clone()
+    z = r / d
+    p = z.clone()
+    rz = (r * z).sum(1, keepdim=True)
+    for _ in range(steps):
+        ap = torch.bmm(a, p)
+        curv = (p * ap).sum(1, keepdim=True)
+        alpha = torch.where(curv > 0, rz / curv.clamp(min=1e-30), torch.zeros_like(curv))
+        x.add_(alpha * p)
+        r.sub_(alpha * ap)
+        z = r / d
+        rz_new = (r * z).sum(1, keepdim=True)
+        p = z + torch.where(rz > 0, rz_new / rz.clamp(min=1e-30), torch.zeros_like(rz)) * p
+        rz = rz_new
+    return x
+
+
 @dataclass
 class Latent:
     """Global latent features beside each item's neighbourhood: ``V`` (``[n, k]``, e.g. the top right singular
@@ -160,7 +189,9 @@ def neighbourhood_solve(ng: NeighbourGram, weights: Sequence[float], lam: float,
     own share left out, ``Z₋ⱼ = S V - s_j v_jᵀ`` (so that ``j`` cannot predict itself, EASE's zero diagonal):
     ``min ‖s_j - S_N b - Z₋ⱼ c‖² + λ(‖b‖² + ‖c‖²)``. Every block of its normal equations comes from the
     neighbourhood Gram values, ``GV`` and ``VᵀGV``, so it costs ``(m + k)³`` per item and nothing ``n²``. An
-    unseen item's score is then ``x_u B + (x_u V) cⱼ``: a sparse part and a low-rank part.
+    unseen item's score is then ``x_u B + (x_u V) cⱼ``: a sparse part and a low-rank part. The systems are
+    solved exactly (Cholesky) while the total work is under :data:`DIRECT_FLOPS`, else by
+    :data:`CG_STEPS` steps of preconditioned conjugate gradients.
 
     Args:
         ng: the neighbourhoods and Gram values.
@@ -183,6 +214,7 @@ def neighbourhood_solve(ng: NeighbourGram, weights: Sequence[float], lam: float,
     f_pad = None if factor is None else torch.cat([factor.float(), factor.new_zeros(1, factor.size(1)).float()])
     d_pad = torch.cat([diag, diag.new_zeros(1)])
     d_full = d_pad + f_pad.pow(2).sum(1) if f_pad is not None else d_pad       # G_jj with the factor's share
+    direct = n * (m + k) ** 3 / 3 <= DIRECT_FLOPS
     for s in range(0, n, batch):
         items = torch.arange(s, min(s + batch, n))
         nb = ng.nbr[items]                                               # [b, m]
@@ -196,7 +228,7 @@ def neighbourhood_solve(ng: NeighbourGram, weights: Sequence[float], lam: float,
         if latent is not None:
             a, rhs = _with_latent(a, rhs, latent, nb, items, d_full[items])
         a.diagonal(dim1=1, dim2=2).add_(lam)
-        out[items] = _robust_solve(a, rhs, lam).squeeze(2)
+        out[items] = (_robust_solve(a, rhs, lam) if direct else _cg_solve(a, rhs)).squeeze(2)
     keep = ng.nbr < n
     cols = torch.arange(n).unsqueeze(1).expand(n, m)[keep].numpy()
     rows = ng.nbr[keep].numpy()
