@@ -27,7 +27,7 @@ from tests.serve.conftest import get, serving
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[2]
-USERS, ITEMS, DEGREE = 20_000, 1_000, 5
+USERS, ITEMS, DEGREE = 5_000, 1_000, 5
 EXIT_BOUND = 35.0   # ~30 s, with a margin for this shared, loaded machine
 HTTP_BOUND = 20.0   # ~15 s, the same margin
 
@@ -61,14 +61,17 @@ def _count(srv: LocalNeo4j, query: str) -> int:
 
 
 def _users(srv: LocalNeo4j, prefix: str) -> None:
-    """USERS users named ``prefix<n>``, each rating DEGREE of the ITEMS items."""
+    """USERS users named ``prefix<n>``, each rating DEGREE of the ITEMS items (items picked from one list, in
+    transactions of 20,000 rows: one lookup per rating and one transaction for all made this setup minutes)."""
     with GraphDatabase.driver(srv.bolt_uri, auth=("neo4j", srv.password)) as drv:
         drv.execute_query("UNWIND range(0, $n - 1) AS u CREATE (:User {id: $prefix + u})", n=USERS, prefix=prefix)
-        drv.execute_query("MATCH (u:User) WHERE u.id STARTS WITH $prefix "
-                          "WITH u, toInteger(substring(u.id, size($prefix))) AS n UNWIND range(0, $d - 1) AS j "
-                          "MATCH (i:Item {id: 'i' + ((n * 7 + j * 13) % $items)}) "
-                          "CREATE (u)-[:RATED {rating: 4.0, ts: 880000000 + n + j, split: 'train'}]->(i)",
-                          prefix=prefix, d=DEGREE, items=ITEMS)
+        with drv.session() as session:
+            session.run("MATCH (i:Item) WITH collect(i) AS items UNWIND range(0, $n - 1) AS n "
+                        "CALL (n, items) { MATCH (u:User {id: $prefix + n}) UNWIND range(0, $d - 1) AS j "
+                        "WITH u, n, j, items[(n * 7 + j * 13) % $items] AS i "
+                        "CREATE (u)-[:RATED {rating: 4.0, ts: 880000000 + n + j, split: 'train'}]->(i) } "
+                        "IN TRANSACTIONS OF 4000 ROWS",
+                        prefix=prefix, n=USERS, d=DEGREE, items=ITEMS).consume()
 
 
 @pytest.fixture(scope="module")
@@ -117,7 +120,7 @@ def _one_line(took: float, code: int, err: str, what: str) -> None:
 
 def test_publish_exits_soon_after_the_server_dies(server: LocalNeo4j, artefact: Path) -> None:
     took, code, err = _killed_during(server, ["publish", str(artefact)], lambda: _count(
-        server, "MATCH ()-[r:RECOMMENDED]->() RETURN count(r) AS n") > 20_000)
+        server, "MATCH ()-[r:RECOMMENDED]->() RETURN count(r) AS n") > 5_000)
     _one_line(took, code, err, "publish")
 
 
@@ -127,7 +130,7 @@ def test_refresh_exits_soon_after_the_server_dies(server: LocalNeo4j, artefact: 
     _cli(server, "publish", str(artefact))
     _users(server, "n")   # new users for refresh to fold in
     took, code, err = _killed_during(server, ["refresh", "--batch-size", "100"], lambda: _count(
-        server, "MATCH (u:User)-[r:RECOMMENDED]->() WHERE u.id STARTS WITH 'n' RETURN count(r) AS n") > 2_000)
+        server, "MATCH (u:User)-[r:RECOMMENDED]->() WHERE u.id STARTS WITH 'n' RETURN count(r) AS n") > 500)
     _one_line(took, code, err, "refresh")
 
 
