@@ -1,5 +1,5 @@
 """Vectors as write rows: each vector as one string of decimals, which Neo4j decodes faster than a list of
-PackStream floats (``graphrec.bench.serve_bench`` measures both). Used by publish and by ``embed-text``."""
+PackStream floats (``benchmarks.serve_bench`` measures both). Used by publish and by ``embed-text``."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def vector_rows(ids: Sequence[str], emb: Tensor, extra: Tensor | None = None) ->
 
     ``s`` is the vector as comma-separated decimals (``%.8g``: float32 precision), parsed by the
     server with ``split``/``toFloat``: Neo4j decodes one string several times faster than a list of
-    PackStream floats, which is what bounds write-back (``graphrec.bench.serve_bench`` measures
+    PackStream floats, which is what bounds write-back (``benchmarks.serve_bench`` measures
     both). ``e`` is the MIPS coordinate ``extra[:, -1]`` when given.
     """
     chunk = 4096

@@ -19,7 +19,7 @@ How a changed user's vector is solved depends on the model, as recorded on the r
 - ``ridge`` — any other factor model (LightGCN, hetero, popularity): the least-squares user vector for
   the fixed item vectors, ``u = (VᵀV + λI)⁻¹ Vᵀx_u``. For LightGCN it was measured against one propagation
   step from the item vectors, ``Σ e_i / √(d_u d_i)``: 97.6 % against 81.7 % of a full retrain's Recall@20 for
-  MovieLens-100k's held-out new users (``graphrec.bench.refresh_bench --model lightgcn``, BENCHMARKS.md).
+  MovieLens-100k's held-out new users (``benchmarks.refresh_bench --model lightgcn``, BENCHMARKS.md).
 
 A new item's vector is the weighted mean of the run vectors of its neighbours: items sharing KG entities
 with it (weight: entities shared) and, when it has a ``text_embedding`` and there is a text vector index,

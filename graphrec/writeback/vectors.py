@@ -106,7 +106,7 @@ def create_run_index(driver: Driver, name: str, label: str, key: str, dim: int, 
     """Create the unquantised cosine vector index ``name`` on ``label.key``.
 
     ``m`` and ``ef_construction`` are the HNSW graph's degree and build beam (Neo4j's defaults are
-    16 and 100); the defaults were chosen by ``python -m graphrec.bench.serve_bench --hnsw``, which
+    16 and 100); the defaults were chosen by ``python -m benchmarks.hnsw_bench``, which
     measures build time and recall@20 against exact top-20 for a grid of them (BENCHMARKS.md).
 
     Raises:

@@ -1,6 +1,6 @@
 """Refresh benchmark: what ``graphrec refresh`` costs and how good its folded-in users are.
 
-``python -m graphrec.bench.refresh_bench`` starts a throwaway Neo4j per part (or uses the empty
+``python -m benchmarks.refresh_bench`` starts a throwaway Neo4j per part (or uses the empty
 database at ``GRAPHREC_BENCH_NEO4J_URI``) and measures:
 
 * **quality** on MovieLens-100k (real, through ``graphrec.ingest`` and ``graphrec.loaders``): 10 % of the
@@ -30,10 +30,11 @@ from typing import Any
 import torch
 from neo4j import Driver
 
+from benchmarks import BENCH_CYPHER
+from benchmarks.common import data_dir, server
+from benchmarks.report import write_section
+from benchmarks.serving import synthetic_amazon
 from graphrec.artefact import Artefact
-from graphrec.bench import BENCH_CYPHER
-from graphrec.bench.report import write_section
-from graphrec.bench.serve_bench import server, synthetic_amazon
 from graphrec.db import connect
 from graphrec.db.queries import load_query
 from graphrec.db.schema import apply_schema
@@ -236,12 +237,13 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--parts", default="quality,time")
     ap.add_argument("--model", default="graph")
-    ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "datasets")
+    ap.add_argument("--data-dir", type=Path, default=None,
+                    help="datasets folder (default: the data_dir setting)")
     ap.add_argument("--no-report", action="store_true", help="print, do not write BENCHMARKS.md")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     parts = args.parts.split(",")
-    command = "python -m graphrec.bench.refresh_bench " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m benchmarks.refresh_bench " + " ".join(argv if argv is not None else sys.argv[1:])
     q = tm = None
     loads: dict[str, str] = {}
     for part in parts:
@@ -251,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
                 apply_schema(driver)
                 loads[part] = _load()
                 if part == "quality":
-                    q = quality(driver, args.data_dir, Path(tmp), args.model)
+                    q = quality(driver, args.data_dir or data_dir(), Path(tmp), args.model)
                 elif part == "time":
                     tm = timing(driver)
                     loads["time_end"] = _load()

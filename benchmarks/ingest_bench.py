@@ -7,7 +7,7 @@ Each case starts from an empty database on a
 throwaway local Neo4j (or the server at ``GRAPHREC_BENCH_NEO4J_URI`` with
 ``GRAPHREC_BENCH_NEO4J_PASSWORD``), and writes the ``ingest`` section of BENCHMARKS.md.
 
-Run: ``python -m graphrec.bench.ingest_bench [--batch-sizes 5000,20000,50000] [--no-bulk] [--no-report]``
+Run: ``python -m benchmarks.ingest_bench [--batch-sizes 5000,20000,50000] [--no-bulk] [--no-report]``
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 
 from neo4j import Driver
 
-from graphrec.bench import BENCH_CYPHER
+from benchmarks import BENCH_CYPHER
 from graphrec.config import Settings, load_settings
 from graphrec.db import connect, load_query, write
 from graphrec.db.queries import statements
@@ -209,7 +209,7 @@ def main() -> None:
     body = markdown(results)
     print(body)
     if not args.no_report:
-        from graphrec.bench.report import write_section
+        from benchmarks.report import write_section
 
         write_section("ingest", "## Ingest\n\n" + body)
 

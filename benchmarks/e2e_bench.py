@@ -1,7 +1,7 @@
 """`graphrec train` end to end on the amazon-book-shaped graph: stream-out, fit, publish, as a user runs it.
 
-Run as ``python -m graphrec.bench.e2e_bench``. Writes the seeded synthetic graph of
-:mod:`graphrec.bench.train_bench` (70,679 users, 24,915 items, 847,733 interactions, 63,657 entities,
+Run as ``python -m benchmarks.e2e_bench``. Writes the seeded synthetic graph of
+:mod:`benchmarks.train_bench` (70,679 users, 24,915 items, 847,733 interactions, 63,657 entities,
 2,557,746 triples in 39 relation types, 384-d item text; ``--scale`` shrinks it) into a throwaway Neo4j through
 the ingest writer, then times ``graphrec train --json`` (the default model) in its own process: stream-out,
 selection, refit, top-K and publish, each as the command reports it, and the whole wall time. The section
@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from graphrec.bench.report import write_section
-from graphrec.bench.serve_bench import server
-from graphrec.bench.train_bench import Shape, synthetic_graph
+from benchmarks.common import server
+from benchmarks.report import write_section
+from benchmarks.train_bench import Shape, synthetic_graph
 from graphrec.db import connect
 from graphrec.db.schema import apply_schema
 from graphrec.ingest.records import GraphRecords
@@ -112,10 +112,10 @@ def main(argv: list[str] | None = None) -> str:
     lines = [
         "## `graphrec train` end to end on the amazon-book-shaped graph",
         "",
-        f"`python -m graphrec.bench.e2e_bench{' --scale ' + str(s) if s != 1.0 else ''}"
+        f"`python -m benchmarks.e2e_bench{' --scale ' + str(s) if s != 1.0 else ''}"
         f"{' --memory-gb ' + str(args.memory_gb) if args.memory_gb else ''}` on {platform.node()} "
         f"({os.cpu_count()} cores, `--threads {args.threads}`{' = the cores available' if not args.threads else ''}). "
-        f"Synthetic, seeded graph of `graphrec.bench.train_bench`: {shape.users:,} users, {shape.items:,} items, "
+        f"Synthetic, seeded graph of `benchmarks.train_bench`: {shape.users:,} users, {shape.items:,} items, "
         f"{graph.train.size(1):,} interactions, {shape.entities:,} entities, {rels - graph.train.size(1):,} distinct "
         f"triples in {shape.relations} relation types, 384-d item text; written into a throwaway Neo4j 5.26 in "
         f"{load_s:.0f} s ({sum(load.counts['relationships'].values()):,} relationships), then "

@@ -1,6 +1,6 @@
 """Text-feature benchmark: ``embed_text`` nodes/s next to the bare sentence-transformers encode of the same texts.
 
-``python -m graphrec.bench.text_bench`` starts a throwaway Neo4j (or uses the empty database at
+``python -m benchmarks.text_bench`` starts a throwaway Neo4j (or uses the empty database at
 ``GRAPHREC_BENCH_NEO4J_URI`` / ``GRAPHREC_BENCH_NEO4J_PASSWORD``), loads the real MovieLens-100K, and in
 one process, with one thread setting (``--threads``, as ``graphrec embed-text --threads``):
 
@@ -22,8 +22,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from graphrec.bench.report import write_section
-from graphrec.bench.serve_bench import server
+from benchmarks.common import data_dir, server
+from benchmarks.report import write_section
 from graphrec.db import connect
 from graphrec.db.schema import apply_schema
 
@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--threads", type=int, default=0, help="torch threads (default: 0 = the cores available)")
     ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "datasets")
+    ap.add_argument("--data-dir", type=Path, default=None,
+                    help="datasets folder (default: the data_dir setting)")
     ap.add_argument("--no-report", action="store_true", help="print, do not write BENCHMARKS.md")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -48,7 +49,8 @@ def main(argv: list[str] | None = None) -> None:
         driver = connect(settings)
         try:
             apply_schema(driver)
-            load_dataset(driver, "movielens-100k", LoadOptions(), args.data_dir, Path(tmp), progress=False)
+            load_dataset(driver, "movielens-100k", LoadOptions(), args.data_dir or data_dir(), Path(tmp),
+                         progress=False)
             texts = [t for _, t in built_texts(driver, "Item")]
             model = resolve_model(DEFAULT_MODEL)
             encoder = load_encoder(model, "cpu")
@@ -73,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
         "## Text features: `embed-text` against the bare encoder (MovieLens-100K items)", "",
         f"all-MiniLM-L6-v2 (packaged copy), CPU, {threads} torch threads, batch {args.batch_size}; "
         f"{len(texts)} item texts as `embed-text` builds them (mean {tokens:.1f} words, e.g. "
-        f"`{texts[0]}`). Command: `python -m graphrec.bench.text_bench` (in `make bench`). "
+        f"`{texts[0]}`). Command: `python -m benchmarks.text_bench` (in `make bench`). "
         "Target: embed-text >= 90% of the bare encode.", "",
         "| what | nodes | seconds | nodes/s | vs bare encode |", "|---|---|---|---|---|",
         f"| bare `SentenceTransformer.encode` (same texts; best of before/after: {before:,.0f} / {after:,.0f}/s) | "

@@ -1,7 +1,7 @@
 """Local Neo4j start-up figures: jar resolve (cold, with an empty Maven repository), first start,
 warm restart, and idle server RSS.
 
-Run: ``python -m graphrec.bench.server_bench [--cold]`` (``--cold`` downloads ~150 MB of jars from
+Run: ``python -m benchmarks.server_bench [--cold]`` (``--cold`` downloads ~150 MB of jars from
 Maven Central into a temporary Maven repository, to time a first run on a fresh machine).
 """
 
@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from graphrec.bench.report import write_section
+from benchmarks.report import write_section
 from graphrec.server.local import LocalNeo4j, free_port
 from graphrec.server.runtime import NEO4J_VERSION, pom_path
 
@@ -68,7 +68,7 @@ def main() -> None:
             rows.append(("clean stop", f"{time.perf_counter() - t0:.1f} s"))
         finally:
             server.stop()
-    body = [f"## Local Neo4j {NEO4J_VERSION} server", "", "`python -m graphrec.bench.server_bench"
+    body = [f"## Local Neo4j {NEO4J_VERSION} server", "", "`python -m benchmarks.server_bench"
             + (" --cold`" if args.cold else "`"), "", "| figure | value |", "|---|---|"]
     body += [f"| {k} | {v} |" for k, v in rows]
     write_section("server", "\n".join(body))

@@ -1,6 +1,6 @@
 """Training-speed benchmark on a synthetic graph the shape of KGAT's amazon-book.
 
-Run as ``python -m graphrec.bench.train_bench``. Builds a seeded synthetic graph with amazon-book's
+Run as ``python -m benchmarks.train_bench``. Builds a seeded synthetic graph with amazon-book's
 sizes (KGAT, Wang et al. KDD 2019: 70,679 users, 24,915 items, 847,733 interactions; 88,572 KG
 entities incl. items, 39 relations, 2,557,746 triples), with power-law user and item degrees and
 384-d item text features, then times a fixed number of training steps of ``lightgcn`` and
@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 import torch
 from torch_geometric.data import HeteroData
 
-from graphrec.bench.report import write_section
+from benchmarks.report import write_section
 from graphrec.loaders.types import RecGraph
 from graphrec.nn import bpr_loss, l2_penalty
 from graphrec.train import TrainConfig

@@ -1,6 +1,6 @@
 """Loader benchmark: stream-out edges/s of ``graphrec.loaders`` against naive record-by-record iteration.
 
-``python -m graphrec.bench.loader_bench`` starts a throwaway Neo4j (or uses the empty database at
+``python -m benchmarks.loader_bench`` starts a throwaway Neo4j (or uses the empty database at
 ``GRAPHREC_BENCH_NEO4J_URI`` / ``GRAPHREC_BENCH_NEO4J_PASSWORD``; it is cleared), and for each graph:
 
 * **columnar**: :func:`graphrec.loaders.load_graph_with_stats`: pages of ``collect(...)`` columns into
@@ -22,48 +22,22 @@ real HetRec lastfm-2k joined with the KGCN music KG: many sparse relation types)
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from neo4j import Driver
 
-from graphrec.bench import BENCH_CYPHER
-from graphrec.bench.report import write_section
-from graphrec.config import Settings, load_settings
+from benchmarks import BENCH_CYPHER
+from benchmarks.common import data_dir, server
+from benchmarks.report import write_section
+from graphrec.config import Settings
 from graphrec.db import connect
 from graphrec.db.queries import render_from, statements
 from graphrec.db.schema import apply_schema
 from graphrec.loaders import GraphSpec, discover_spec, load_graph_with_stats
-
-DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
-
-
-@contextmanager
-def server(tmp: Path) -> Iterator[Settings]:
-    """A throwaway local Neo4j (or the one named by ``GRAPHREC_BENCH_NEO4J_URI``)."""
-    uri = os.environ.get("GRAPHREC_BENCH_NEO4J_URI")
-    if uri:
-        yield load_settings({"uri": uri, "home": tmp,
-                             "password": os.environ.get("GRAPHREC_BENCH_NEO4J_PASSWORD", "")})
-        return
-    from graphrec.server.local import LocalNeo4j, free_port
-
-    bolt, http = free_port(), free_port()
-    password = secrets.token_urlsafe(12)
-    srv = LocalNeo4j(home=tmp, password=password, bolt_port=bolt, http_port=http, heap="2g", pagecache="1g")
-    srv.start()
-    try:
-        yield load_settings({"uri": srv.bolt_uri, "home": tmp, "password": password, "bolt_port": bolt,
-                             "http_port": http}, env={})
-    finally:
-        srv.stop()
 
 
 def clear(driver: Driver) -> None:
@@ -128,13 +102,13 @@ def measure(driver: Driver, name: str, source: str, repeat: int) -> Row:
 def ml100k(driver: Driver, settings: Settings) -> None:
     from graphrec.ingest.registry import LoadOptions, load_dataset
 
-    load_dataset(driver, "movielens-100k", LoadOptions(split="u1"), DATASETS, settings.home, progress=False)
+    load_dataset(driver, "movielens-100k", LoadOptions(split="u1"), data_dir(), settings.home, progress=False)
 
 
 def lastfm(driver: Driver, settings: Settings) -> None:
     from graphrec.ingest.registry import LoadOptions, load_dataset
 
-    load_dataset(driver, "lastfm-2k", LoadOptions(kg=True), DATASETS, settings.home, progress=False)
+    load_dataset(driver, "lastfm-2k", LoadOptions(kg=True), data_dir(), settings.home, progress=False)
 
 
 def synthetic(driver: Driver, users: int, items: int, ratings: int) -> None:
@@ -216,7 +190,7 @@ def main(argv: list[str] | None = None) -> None:
     body = [
         "## Loader: Neo4j → PyG stream-out",
         "",
-        "`python -m graphrec.bench.loader_bench`. Same edge types (behaviours + KG + user attributes), same "
+        "`python -m benchmarks.loader_bench`. Same edge types (behaviours + KG + user attributes), same "
         f"server, same run; best of {args.repeat} warm runs. *naive* = `for record in session.run(...)` building "
         "dicts, then ids → indices; *columnar* = `loaders` (pages of `collect()` columns into preallocated numpy "
         "arrays, Rust driver extension). *load* = the whole `load_graph` (nodes + edges + split + HeteroData).",

@@ -1,6 +1,6 @@
 """HTTP API benchmark: ``GET /recommend`` latency over localhost against its Bolt peer, in one run.
 
-``python -m graphrec.bench.http_bench`` starts a throwaway Neo4j (or uses the empty database at
+``python -m benchmarks.http_bench`` starts a throwaway Neo4j (or uses the empty database at
 ``GRAPHREC_BENCH_NEO4J_URI`` / ``GRAPHREC_BENCH_NEO4J_PASSWORD``), loads a graph (the real lastfm-2k, or
 the amazon-book-sized synthetic one of ``serve_bench`` with ``--graph amazon-book-size``), publishes
 64-d embeddings, starts ``graphrec serve`` as its own process on a free localhost port, and measures at
@@ -32,15 +32,15 @@ from pathlib import Path
 
 from neo4j import Driver
 
-from graphrec.bench.report import write_section
-from graphrec.bench.serve_bench import (
+from benchmarks.common import data_dir, server
+from benchmarks.report import write_section
+from benchmarks.serving import (
     Graph,
     K,
     Latency,
     embeddings,
     load_lastfm,
     publish_graph,
-    server,
     synthetic_amazon,
 )
 from graphrec.db import connect
@@ -157,7 +157,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--graph", default="lastfm-2k", choices=["lastfm-2k", "amazon-book-size"])
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--requests", type=int, default=3200, help="requests per path")
-    ap.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[3] / "shared" / "datasets")
+    ap.add_argument("--data-dir", type=Path, default=None,
+                    help="datasets folder (default: the data_dir setting)")
     ap.add_argument("--no-report", action="store_true", help="print, do not write BENCHMARKS.md")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the throwaway server on kill
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
         driver = connect(settings)
         try:
             apply_schema(driver)
-            graph = (load_lastfm(driver, args.data_dir, Path(tmp)) if args.graph == "lastfm-2k"
+            graph = (load_lastfm(driver, args.data_dir or data_dir(), Path(tmp)) if args.graph == "lastfm-2k"
                      else synthetic_amazon(driver))
             user_emb, item_emb = embeddings(graph)
             publish_graph(driver, graph, user_emb, item_emb)

@@ -1,4 +1,4 @@
-// HNSW sweep (graphrec.bench.serve_bench --hnsw): similar_items' search against one given cosine index
+// HNSW sweep (benchmarks.hnsw_bench): similar_items' search against one given cosine index
 // $index: the $k nearest items to item $item's run vector (property $prop), itself excluded.
 MATCH (x:Item {id: $item})
 CALL db.index.vector.queryNodes($index, $k + 1, x[$prop]) YIELD node, score

@@ -1,7 +1,7 @@
 """Cost of the default model: one KG relation type vs 130 holding the same edges; fit time at scale.
 
-Run as ``python -m graphrec.bench.model_bench [--full]``. Builds the seeded synthetic amazon-book-shaped
-graph of :mod:`graphrec.bench.train_bench` (scaled down by ``--scale`` for the ratio; the same triples
+Run as ``python -m benchmarks.model_bench [--full]``. Builds the seeded synthetic amazon-book-shaped
+graph of :mod:`benchmarks.train_bench` (scaled down by ``--scale`` for the ratio; the same triples
 labelled with 1 or 130 relation types) and times :func:`graphrec.train.fit` of the default model on each,
 interleaved, best of ``--repeats``. ``--full`` also fits the full-size graph (a dense 24,915-item solve:
 minutes on 2 cores). The section ``model`` of BENCHMARKS.md is rewritten.
@@ -17,8 +17,8 @@ from dataclasses import replace
 
 import torch
 
-from graphrec.bench.report import write_section
-from graphrec.bench.train_bench import Shape, peak_rss_gb, synthetic_graph
+from benchmarks.report import write_section
+from benchmarks.train_bench import Shape, peak_rss_gb, synthetic_graph
 from graphrec.loaders.types import RecGraph
 from graphrec.train import TrainConfig, fit
 from graphrec.train.threads import set_threads
@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> str:
     lines = [
         "## Default model: relation-count cost and fit time",
         "",
-        f"`python -m graphrec.bench.model_bench` on {platform.node()} ({os.cpu_count()} cores, {threads} torch "
+        f"`python -m benchmarks.model_bench` on {platform.node()} ({os.cpu_count()} cores, {threads} torch "
         f"threads), load average {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the start. Synthetic "
         f"amazon-book-shaped graph scaled by {args.scale}: {small.users:,} users, {small.items:,} items, "
         f"{small.interactions:,} interactions, {small.entities:,} entities, 384-d text; the same triples "

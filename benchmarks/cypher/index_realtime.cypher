@@ -1,4 +1,4 @@
-// HNSW sweep (graphrec.bench.serve_bench --hnsw): recommend_realtime's search against one given MIPS index
+// HNSW sweep (benchmarks.hnsw_bench): recommend_realtime's search against one given MIPS index
 // $index instead of the active run's: user $user's run vector (property $prop) extended by 0, asked for
 // $candidates + the user's degree neighbours, the user's own items (by the run's interaction types
 // {{types}}, as recommend_realtime) skipped, top $k.
