@@ -18,7 +18,7 @@ def server(tmp: Path, heap: str = "2g", pagecache: str = "1g") -> Iterator[Setti
     if uri:
         yield load_settings({"uri": uri, "home": tmp, "password": os.environ.get("GRAPHREC_BENCH_NEO4J_PASSWORD", "")})
         return
-    from graphrec.server.local import LocalNeo4j, free_port
+    from graphrec.localdb.local import LocalNeo4j, free_port
 
     bolt, http = free_port(), free_port()
     password = secrets.token_urlsafe(12)

@@ -45,8 +45,8 @@ from benchmarks.serving import (
 )
 from graphrec.db import connect
 from graphrec.db.schema import apply_schema
+from graphrec.localdb.local import free_port
 from graphrec.recommend import recommend
-from graphrec.server.local import free_port
 
 
 def _measure(name: str, make_client: Callable[[], Callable[[str], None]], users: list[str], clients: int,

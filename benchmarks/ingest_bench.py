@@ -30,7 +30,7 @@ from graphrec.config import Settings, load_settings
 from graphrec.db import connect, load_query, write
 from graphrec.db.queries import statements
 from graphrec.db.schema import apply_schema
-from graphrec.ingest.registry import LoadOptions, load_dataset
+from graphrec.ingest.datasets import LoadOptions, load_dataset
 from graphrec.ingest.writer import LoadReport
 
 
@@ -74,7 +74,7 @@ def bench_server() -> Iterator[Bench]:
             yield Bench(load_settings({"uri": uri, "home": tmp,
                                        "password": os.environ.get("GRAPHREC_BENCH_NEO4J_PASSWORD", "")}))
             return
-        from graphrec.server.local import LocalNeo4j, free_port
+        from graphrec.localdb.local import LocalNeo4j, free_port
 
         password = secrets.token_urlsafe(12)
         server = LocalNeo4j(home=Path(tmp), password=password, bolt_port=free_port(), http_port=free_port(),

@@ -100,13 +100,13 @@ def measure(driver: Driver, name: str, source: str, repeat: int) -> Row:
 
 
 def ml100k(driver: Driver, settings: Settings) -> None:
-    from graphrec.ingest.registry import LoadOptions, load_dataset
+    from graphrec.ingest.datasets import LoadOptions, load_dataset
 
     load_dataset(driver, "movielens-100k", LoadOptions(split="u1"), data_dir(), settings.home, progress=False)
 
 
 def lastfm(driver: Driver, settings: Settings) -> None:
-    from graphrec.ingest.registry import LoadOptions, load_dataset
+    from graphrec.ingest.datasets import LoadOptions, load_dataset
 
     load_dataset(driver, "lastfm-2k", LoadOptions(kg=True), data_dir(), settings.home, progress=False)
 

@@ -54,7 +54,7 @@ def _recall(top: dict[str, list[str]], test: dict[str, set[str]]) -> float:
 
 def quality(driver: Driver, data_dir: Path, home: Path, model: str, seed: int = 0) -> dict[str, Any]:
     """The MovieLens-100k hold-out protocol of the module docstring."""
-    from graphrec.ingest.registry import LoadOptions, load_dataset
+    from graphrec.ingest.datasets import LoadOptions, load_dataset
     from graphrec.loaders import load_graph
     from graphrec.train import TrainConfig, fit
 

@@ -159,8 +159,8 @@ def wire_ceiling(driver: Driver, ids: list[str], emb: Tensor, as_floats: bool, b
     """Vector rows/s Neo4j receives when it writes nothing: the write-back rows (vectors as strings,
     ``as_floats=False``) or the naive encoding (vectors as lists of floats), in the same batches."""
     from graphrec.db import load_query, read
+    from graphrec.db.batches import chunks
     from graphrec.db.vectors import vector_rows
-    from graphrec.db.writer import chunks
 
     text = load_query("wire_check", BENCH_CYPHER)
     rows = ({"id": i, "v": v} for i, v in zip(ids, emb.tolist(), strict=True)) if as_floats else vector_rows(ids, emb)

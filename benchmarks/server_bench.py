@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from benchmarks.report import write_section
-from graphrec.server.local import LocalNeo4j, free_port
-from graphrec.server.runtime import NEO4J_VERSION, pom_path
+from graphrec.localdb.local import LocalNeo4j, free_port
+from graphrec.localdb.runtime import NEO4J_VERSION, pom_path
 
 
 def rss_mb(pid: int) -> float:

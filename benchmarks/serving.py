@@ -59,7 +59,7 @@ class Latency:
 
 def load_lastfm(driver: Driver, data_dir: Path, home: Path) -> Graph:
     """The real lastfm-2k through ingest (write) and graphrec.loaders (stream back to tensors)."""
-    from graphrec.ingest.registry import LoadOptions, load_dataset
+    from graphrec.ingest.datasets import LoadOptions, load_dataset
     from graphrec.loaders.build import load_graph
     from graphrec.loaders.spec import discover_spec
 

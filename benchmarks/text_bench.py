@@ -41,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
     from graphrec.features import embed_text
     from graphrec.features.embed import built_texts
     from graphrec.features.model import DEFAULT_MODEL, load_encoder, resolve_model
-    from graphrec.ingest.registry import LoadOptions, load_dataset
+    from graphrec.ingest.datasets import LoadOptions, load_dataset
     from graphrec.train.threads import set_threads
 
     threads = set_threads(args.threads)

@@ -82,7 +82,7 @@ class Session:
     def load(self, dataset: str, path: str | Path | None = None, *, split: str | None = None, kg: bool = False,
              mapping: str | Path | None = None, progress: bool = False) -> LoadReport:
         """Load a dataset (``movielens-100k``, ``lastfm-2k``, ``kgat``, ``csv``…) like ``graphrec load``."""
-        from graphrec.ingest.registry import LoadOptions, load_dataset
+        from graphrec.ingest.datasets import LoadOptions, load_dataset
 
         options = LoadOptions(path=Path(path) if path else None, split=split, kg=kg,
                               mapping=Path(mapping) if mapping else None)

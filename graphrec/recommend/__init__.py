@@ -1,6 +1,6 @@
 """Recommendations from the graph: runs ``cypher/recommend/`` queries and returns typed results."""
 
-from graphrec.recommend.api import (
+from graphrec.recommend.functions import (
     MAX_K,
     cold_start,
     diverse,

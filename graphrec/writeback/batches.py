@@ -8,7 +8,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from neo4j import Driver
 
 from graphrec.db import write, write_batches
-from graphrec.db.writer import chunks
+from graphrec.db.batches import chunks
 from graphrec.types import Row
 
 

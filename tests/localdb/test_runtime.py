@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-RESOLVE = "from graphrec.server.runtime import ensure_jars; print(ensure_jars(quiet=True))"
+RESOLVE = "from graphrec.localdb.runtime import ensure_jars; print(ensure_jars(quiet=True))"
 
 
 def test_first_resolves_at_once_all_succeed(tmp_path: Path) -> None:

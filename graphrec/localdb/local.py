@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from graphrec.errors import ServerError
+from graphrec.localdb.runtime import NEO4J_VERSION, check_java, ensure_jars
 from graphrec.process import process_alive
-from graphrec.server.runtime import NEO4J_VERSION, check_java, ensure_jars
 
 JVM_OPTS = [
     "-XX:+UseG1GC", "-XX:-OmitStackTraceInFastThrow", "-XX:+UnlockExperimentalVMOptions",

@@ -22,7 +22,7 @@ PLUGIN_PREFIXES = ("org.neo4j.gds.", "org.neo4j.procedure.apoc")
 
 def pom_path() -> Path:
     """The pom that pins Neo4j, APOC, GDS and Browser versions."""
-    return Path(str(resources.files("graphrec.server") / "pom.xml"))
+    return Path(str(resources.files("graphrec.localdb") / "pom.xml"))
 
 
 def check_java() -> str:

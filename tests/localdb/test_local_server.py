@@ -10,7 +10,7 @@ from neo4j import Driver, GraphDatabase
 
 from graphrec.config import Settings
 from graphrec.errors import ServerError
-from graphrec.server.local import LocalNeo4j, free_port
+from graphrec.localdb.local import LocalNeo4j, free_port
 
 
 def test_apoc_and_gds_answer(driver: Driver) -> None:
