@@ -1,4 +1,4 @@
-"""The public Python API: one session object that carries the driver *and* its settings (DESIGN §5).
+"""The public Python API: one session object that carries the driver *and* its settings (docs/DESIGN.md §5).
 
 ::
 

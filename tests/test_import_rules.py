@@ -1,4 +1,4 @@
-"""DESIGN.md §2 import rule: data flows one way. Walk every module's imports and fail on a back edge."""
+"""docs/DESIGN.md §2 import rule: data flows one way. Walk every module's imports and fail on a back edge."""
 
 from __future__ import annotations
 
