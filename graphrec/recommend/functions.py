@@ -12,6 +12,7 @@ from neo4j import Driver, Record
 
 from graphrec.db import load_query, read, render
 from graphrec.db.names import ensure_checked, mapping_names
+from graphrec.db.vectors import text_index
 from graphrec.errors import InputError, NotFoundError, TooExpensiveError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 from graphrec.recommend.library import run_query
@@ -52,14 +53,6 @@ def _explained(driver: Driver, name: str, params: dict[str, object], what: str, 
 def _check_k(k: int) -> None:
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise InputError("-k", None, "k", f"must be an integer from 1 to {MAX_K:,}, got {str(k)[:40]}")
-
-
-def text_index(driver: Driver, label: str = DEFAULT_MAPPING.item.label) -> str | None:
-    """Name of the vector index on ``label.text_embedding``, if there is one."""
-    for rec in read(driver, load_query("writeback/vector_indexes")):
-        if rec["label"] == label and rec["property"] == "text_embedding":
-            return str(rec["name"])
-    return None
 
 
 def recommend(driver: Driver, user: str, k: int = 10, entity: str | None = None,
