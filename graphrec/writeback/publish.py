@@ -20,7 +20,8 @@ from graphrec.db import load_query, read, render, write, write_batches
 from graphrec.db.labels import is_allowed
 from graphrec.db.lease import WRITER, default_owner, lease
 from graphrec.db.names import schema_names
-from graphrec.errors import GraphRecError, InputError
+from graphrec.errors import ConfigError, GraphRecError, InputError
+from graphrec.mapping import GraphMapping
 from graphrec.types import NodeType, Row
 from graphrec.writeback.layout import Progress, RunNames, WriteLayout
 from graphrec.writeback.recommended import item_positions, to_rows
@@ -425,9 +426,28 @@ def _checked_labels(driver: Driver, labels: Iterable[str]) -> dict[str, str]:
     return out
 
 
+PUBLISH_BATCH_SIZE = 5000
+"""Rows per publish transaction, and the most a larger ``batch_size`` setting is capped to (10k-20k measured
+slower per RECOMMENDED relationship than 5k on the amazon-book-sized graph)."""
+
+
+def check_artefact_mapping(artefact: Artefact, mapping: GraphMapping) -> None:
+    """The one check that an artefact is published with the mapping it was fitted with (its user and item labels
+    are the mapping's).
+
+    Raises:
+        ConfigError: they differ.
+    """
+    if (artefact.user_type, artefact.item_type) != (mapping.user.label, mapping.item.label):
+        raise ConfigError(f"the artefact's users and items are {artefact.user_type}/{artefact.item_type}, the "
+                          f"[graph] mapping's ({mapping.source}) {mapping.user.label}/{mapping.item.label}: "
+                          f"publish it with the mapping it was fitted with")
+
+
 def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activate_run: bool = True,
-                     batch_size: int = 5000, workers: int = 2, progress: Progress | None = None,
-                     run_id: str | None = None, id_keys: Mapping[NodeType, str] | None = None) -> PublishResult:
+                     batch_size: int = PUBLISH_BATCH_SIZE, workers: int = 2, progress: Progress | None = None,
+                     run_id: str | None = None, id_keys: Mapping[NodeType, str] | None = None,
+                     mapping: GraphMapping | None = None) -> PublishResult:
     """Publish a fitted :class:`~graphrec.artefact.Artefact` whole: :func:`publish` with its vectors, its exact
     top-K when it has one, its exclusion pairs, params, metrics and ``train_pairs``.
 
@@ -436,15 +456,21 @@ def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activat
     artefact is only a file.
 
     Args:
-        id_keys: id property per node type, from the graph mapping (default: ``id`` for each; mapped
-            names must be schema-checked, :func:`graphrec.db.names.check_mapping`).
+        id_keys: id property per node type, from the graph mapping (default: ``id`` for each, or the
+            ``mapping``'s; mapped names must be schema-checked, :func:`graphrec.db.names.check_mapping`).
+        mapping: the schema-checked graph mapping: the artefact must have been fitted with it
+            (:func:`check_artefact_mapping`), and its id properties are the ``id_keys`` (default: none given).
 
     Raises:
+        ConfigError: the artefact was fitted with another mapping's users and items than ``mapping``.
         InputError: the artefact's types, shapes or values are wrong (:meth:`Artefact.check`), one of its
             labels or ids is not in the database (checked before anything is written), or ``k`` exceeds
             the top-K it kept.
         DatabaseError: Neo4j failed; nothing of the run is left behind.
     """
+    if mapping is not None:   # first, as Session.publish and graphrec train always checked it
+        check_artefact_mapping(artefact, mapping)
+        id_keys = id_keys or {n.label: n.id for n in mapping.nodes}
     artefact.check()
     top = None
     if artefact.top_items is not None and artefact.top_scores is not None:

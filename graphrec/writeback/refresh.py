@@ -240,8 +240,13 @@ def _vec(v: Any, d: int) -> list[float]:
     return out if len(out) == d else [0.0] * d
 
 
-def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: int = 1000, workers: int = 2,
-            progress: Progress | None = None, neighbours: int = NEIGHBOURS) -> RefreshResult:
+REFRESH_BATCH_SIZE = 1000
+"""Users solved and written per refresh transaction, and the most a larger ``batch_size`` setting is capped to
+(:class:`graphrec.Session`)."""
+
+
+def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: int = REFRESH_BATCH_SIZE,
+            workers: int = 2, progress: Progress | None = None, neighbours: int = NEIGHBOURS) -> RefreshResult:
     """Fold the users and items that changed since the active run was published into it (module docstring).
 
     Args:
