@@ -69,7 +69,7 @@ browser-deps:
 	else echo "note: chromium/chromedriver not installed (apt-get install chromium chromium-driver); the Browser test will be skipped"; fi
 
 lint: venv
-	$(VENV)/bin/ruff check graphrec tests examples
+	$(VENV)/bin/ruff check graphrec benchmarks tests examples
 	$(VENV)/bin/mypy
 
 clean:
@@ -93,16 +93,17 @@ demo: venv
 	@echo; $(G) browser
 	@echo; echo "The server keeps running for Browser; stop it with: $(G) db stop"
 
-# --- benchmarks: each writes its own section of BENCHMARKS.md -----------------------------------------
+# --- benchmarks (benchmarks/, not installed): each writes its own section of BENCHMARKS.md ------------
+# Datasets come from the data_dir setting: GRAPHREC_DATA_DIR, else ../shared/datasets beside the checkout.
 bench: venv
-	$(PY) -m graphrec.bench.server_bench
-	$(PY) -m graphrec.bench.ingest_bench
-	$(PY) -m graphrec.bench.loader_bench
-	$(PY) -m graphrec.bench.train_bench
-	$(PY) -m graphrec.bench.model_bench
-	$(PY) -m graphrec.bench.e2e_bench
-	$(PY) -m graphrec.bench.text_bench
-	$(PY) -m graphrec.bench.serve_bench
-	$(PY) -m graphrec.bench.serve_bench --graphs lastfm-2k --hnsw --vectors graph --grid 32:200,16:800,16:1600,32:1600
-	$(PY) -m graphrec.bench.http_bench
-	$(PY) -m graphrec.bench.refresh_bench
+	$(PY) -m benchmarks.server_bench
+	$(PY) -m benchmarks.ingest_bench
+	$(PY) -m benchmarks.loader_bench
+	$(PY) -m benchmarks.train_bench
+	$(PY) -m benchmarks.model_bench
+	$(PY) -m benchmarks.e2e_bench
+	$(PY) -m benchmarks.text_bench
+	$(PY) -m benchmarks.serve_bench
+	$(PY) -m benchmarks.hnsw_bench --graphs lastfm-2k --vectors graph --grid 32:200,16:800,16:1600,32:1600
+	$(PY) -m benchmarks.http_bench
+	$(PY) -m benchmarks.refresh_bench

@@ -1,4 +1,4 @@
-"""The public Python API: one session object that carries the driver *and* its settings (DESIGN §5).
+"""The public Python API: one session object that carries the driver *and* its settings (docs/DESIGN.md §5).
 
 ::
 
@@ -82,7 +82,7 @@ class Session:
     def load(self, dataset: str, path: str | Path | None = None, *, split: str | None = None, kg: bool = False,
              mapping: str | Path | None = None, progress: bool = False) -> LoadReport:
         """Load a dataset (``movielens-100k``, ``lastfm-2k``, ``kgat``, ``csv``…) like ``graphrec load``."""
-        from graphrec.ingest.registry import LoadOptions, load_dataset
+        from graphrec.ingest.datasets import LoadOptions, load_dataset
 
         options = LoadOptions(path=Path(path) if path else None, split=split, kg=kg,
                               mapping=Path(mapping) if mapping else None)
@@ -109,27 +109,24 @@ class Session:
         from graphrec.artefact import Artefact
         from graphrec.ingest.writer import check_finished
         from graphrec.writeback import publish_artefact
+        from graphrec.writeback.publish import PUBLISH_BATCH_SIZE
 
         warning = check_finished(self.driver, "publish", allow_unfinished, flag="allow_unfinished=True")
         if warning:
             warnings.warn(warning, UserWarning, stacklevel=2)
 
         art = artefact if isinstance(artefact, Artefact) else Artefact.load(artefact)
-        m = self.mapping
-        if (art.user_type, art.item_type) != (m.user.label, m.item.label):
-            raise ConfigError(f"the artefact's users and items are {art.user_type}/{art.item_type}, the mapping's "
-                              f"{m.user.label}/{m.item.label}: publish it with the mapping it was fitted with")
         return publish_artefact(self.driver, art, k=k, activate_run=activate,
-                                batch_size=min(self.settings.batch_size, 5000),
-                                id_keys={n.label: n.id for n in m.nodes})
+                                batch_size=min(self.settings.batch_size, PUBLISH_BATCH_SIZE), mapping=self.mapping)
 
     def refresh(self) -> RefreshResult:
         """Bring the active run up to date without retraining, like ``graphrec refresh``: users with new
         interactions and new users get vectors folded in from their items and fresh RECOMMENDED lists; new
         items get vectors from their KG/text neighbours (see :mod:`graphrec.writeback.refresh`)."""
         from graphrec.writeback import refresh
+        from graphrec.writeback.refresh import REFRESH_BATCH_SIZE
 
-        return refresh(self.driver, self.mapping, batch_size=min(self.settings.batch_size, 1000))
+        return refresh(self.driver, self.mapping, batch_size=min(self.settings.batch_size, REFRESH_BATCH_SIZE))
 
     def recommend(self, user: str, k: int = 10, realtime: bool = False) -> list[Recommendation]:
         """The active run's top-``k`` for ``user`` (``realtime``: from the vector index, not RECOMMENDED)."""

@@ -1,6 +1,6 @@
 """The one thing a fit produces and write-back takes whole: :class:`Artefact`, saved and loaded as one file.
 
-It sits between training and write-back (DESIGN §1, §5): ``graphrec.train`` builds it, ``graphrec.writeback``
+It sits between training and write-back (docs/DESIGN.md §1, §5): ``graphrec.train`` builds it, ``graphrec.writeback``
 publishes it, and neither imports the other. It holds only tensors, id maps and JSON-ready metadata, so
 ``graphrec publish PATH`` can publish a saved artefact without the model code or the graph.
 """

@@ -42,7 +42,7 @@ def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
                                   "password": os.environ.get("GRAPHREC_TEST_NEO4J_PASSWORD", "")})
         yield settings
         return
-    from graphrec.server.local import LocalNeo4j, free_port
+    from graphrec.localdb.local import LocalNeo4j, free_port
 
     bolt, http = free_port(), free_port()
     password = secrets.token_urlsafe(12)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from graphrec.server.local import free_port
+from graphrec.localdb.local import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,7 +15,7 @@
 // run learnt from other types than the query was rendered for (a switch since), the second branch
 // reads them instead, so the answer never depends on when the query was printed. The HNSW search is
 // approximate and its beam is the number of neighbours asked for: $candidates trades latency for
-// recall (graphrec.bench.serve_bench reports recall@20 against exact top-20). `score` is the recovered
+// recall (benchmarks.serve_bench reports recall@20 against exact top-20). `score` is the recovered
 // dot product. {{user}}/{{item}} are the mapped labels, {{user_id}}/{{item_id}} their id properties,
 // $title_key the item's title property.
 //

@@ -63,6 +63,25 @@ def _literal(value: object) -> str:
     return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+def render_library(mapping: GraphMapping = DEFAULT_MAPPING) -> str:
+    """The guide's Cypher library: every query of ``cypher/recommend/`` as HTML, its ``:param`` lines and its
+    statement each a runnable block, rendered for ``mapping`` (:func:`graphrec.recommend.library.runnable`,
+    what ``graphrec query NAME --cypher`` prints; the run's typed branch left out, which gives the same answers).
+    """
+    from graphrec.recommend.library import names, runnable, summary
+
+    out = []
+    for name in names():
+        lines = runnable(name, mapping).splitlines()
+        params = [ln for ln in lines if ln.startswith(":param ")]
+        body = "\n".join(ln for ln in lines if not ln.startswith(":param "))
+        out.append(f"<h4>{html.escape(name)}</h4>\n<p>{html.escape(summary(name))}</p>")
+        out += [f'<pre class="runnable">{html.escape(p, quote=False)}</pre>' for p in params]
+        out.append(f'<pre class="runnable" data-testid="graphrec-library-{html.escape(name)}">'
+                   f"{html.escape(body, quote=False)}</pre>")
+    return "\n".join(out)
+
+
 def render_guide(base_url: str, template: str | None = None, mapping: GraphMapping = DEFAULT_MAPPING) -> str:
     """The guide as HTML for ``:play``.
 
@@ -82,6 +101,8 @@ def render_guide(base_url: str, template: str | None = None, mapping: GraphMappi
     text = text.replace("{{item}}", html.escape(mapping.item.label))
     params = "".join(f", {k}: {_literal(v)}" for k, v in mapping_params(mapping).items())
     text = text.replace("{{params}}", html.escape(params, quote=False))
+    if "{{library}}" in text:
+        text = text.replace("{{library}}", render_library(mapping))
     return _QUERY.sub(lambda m: html.escape(query_for_browser(m.group(1), mapping), quote=False),
                       text).strip() + "\n"
 

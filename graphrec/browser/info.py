@@ -7,7 +7,7 @@ from urllib.parse import quote, urlsplit
 
 from graphrec.browser.guide import GUIDE_NAME, STYLE_NAME, browser_dir
 from graphrec.config import Settings
-from graphrec.server.local import port_in_use
+from graphrec.localdb.local import port_in_use
 
 AURA_BROWSER = "https://browser.neo4j.io/"
 """The hosted Browser, used for servers that only speak encrypted Bolt (``+s``/``+ssc`` schemes)."""

@@ -26,14 +26,31 @@ def _describe(app: AppContext, info: BrowserInfo) -> None:
         app.echo("Guide:          run `graphrec browser --serve`, then paste the `:play` command it prints.")
 
 
+def _print_library(app: AppContext, as_json: bool) -> None:
+    """Each recommendation query rendered for the graph's mapping and the active run's names, ready to run."""
+    from graphrec.recommend.library import names, needs_run, run_names, runnable, summary
+
+    mapping = app.mapping() if app.settings.graph.explicit else app.settings.graph
+    run = run_names(app.driver()) if any(needs_run(n) for n in names()) else None
+    library = {n: runnable(n, mapping, run if needs_run(n) else None) for n in names()}
+    if as_json:
+        click.echo(json.dumps(library, indent=2))
+        return
+    for name, text in library.items():
+        click.echo(f"// {name}: {summary(name)}\n{text}\n")
+
+
 @click.command("browser")
 @click.option("--serve", is_flag=True, help="Serve the guide and the style on localhost until Ctrl-C.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(0, 65535),
               help="Port for --serve (0: any free port).")
 @click.option("--verbose", is_flag=True, help="With --serve, log each request.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (with --serve: before serving).")
+@click.option("--queries", is_flag=True,
+              help="Print every query of cypher/recommend/ ready to paste into the Browser: its :param lines and "
+                   "its statement, rendered for your graph's mapping and active run.")
 @pass_app
-def browser(app: AppContext, serve: bool, port: int, verbose: bool, as_json: bool) -> None:
+def browser(app: AppContext, serve: bool, port: int, verbose: bool, as_json: bool, queries: bool) -> None:
     """Inspect the graph in Neo4j Browser: print its URL, how to connect, and the :style/:play commands.
 
     Neo4j Browser fetches guides and styles only from allowlisted hosts
@@ -42,6 +59,9 @@ def browser(app: AppContext, serve: bool, port: int, verbose: bool, as_json: boo
 
     Example: graphrec browser --serve    (then paste the :play command into the Browser)
     """
+    if queries:
+        _print_library(app, as_json)
+        return
     if not serve:
         info = browser_info(app.settings)
         if as_json:

@@ -6,7 +6,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from neo4j import Driver
@@ -15,38 +15,41 @@ from graphrec.config import Settings
 from graphrec.errors import GraphRecError, clip
 from graphrec.mapping import GraphMapping
 
+if TYPE_CHECKING:
+    from graphrec.api import Session
+
 
 @dataclass
 class AppContext:
-    """State shared by the commands of one invocation (``ctx.obj``)."""
+    """State shared by the commands of one invocation (``ctx.obj``): the settings, and the
+    :class:`graphrec.Session` (driver + settings + checked mapping) that the public API uses, opened lazily."""
 
     settings: Settings
     quiet: bool = False
-    _driver: Driver | None = field(default=None, repr=False)
-    _mapping: GraphMapping | None = field(default=None, repr=False)
+    _session: Session | None = field(default=None, repr=False)
+
+    def session(self) -> Session:
+        """The session over the settings, opened on first use and closed when the command ends."""
+        if self._session is None:
+            from graphrec.api import Session
+
+            self._session = Session(self.settings)
+            click.get_current_context().call_on_close(self.close)
+        return self._session
 
     def driver(self) -> Driver:
-        """The driver, opened on first use and closed when the command ends."""
-        if self._driver is None:
-            from graphrec.db import connect
-
-            self._driver = connect(self.settings)
-            click.get_current_context().call_on_close(self.close)
-        return self._driver
+        """The session's driver."""
+        return self.session().driver
 
     def mapping(self) -> GraphMapping:
         """The ``[graph]`` mapping of the settings, checked against the database schema on first use
         (a name the database lacks is a one-line error naming the config key, exit code 2)."""
-        if self._mapping is None:
-            from graphrec.db.names import check_mapping
-
-            self._mapping = check_mapping(self.driver(), self.settings.graph)
-        return self._mapping
+        return self.session().mapping
 
     def close(self) -> None:
-        if self._driver is not None:
-            self._driver.close()
-            self._driver = None
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
     def echo(self, message: str = "", err: bool = False) -> None:
         """Print unless ``--quiet`` (errors are always printed)."""

@@ -8,7 +8,7 @@ import time
 import click
 
 from graphrec.cli.context import AppContext, pass_app, table
-from graphrec.server.local import LocalNeo4j
+from graphrec.localdb.local import LocalNeo4j
 
 
 def local_server(app: AppContext) -> LocalNeo4j:

@@ -14,7 +14,7 @@ import click
 
 from graphrec.cli.context import AppContext, pass_app, table
 from graphrec.errors import ConfigError, DatabaseError, GraphRecError
-from graphrec.ingest.registry import DATASETS, LoadOptions
+from graphrec.ingest.datasets import DATASETS, LoadOptions
 from graphrec.ingest.writer import LoadReport
 
 
@@ -53,7 +53,7 @@ def load(app: AppContext, dataset: str, path: Path | None, batch_size: int | Non
     Example: graphrec load csv --path ml-latest-small --mapping movielens.toml
     """
     from graphrec.db.schema import apply_schema
-    from graphrec.ingest.registry import load_dataset
+    from graphrec.ingest.datasets import load_dataset
 
     options = LoadOptions(path=path, split=split, kg=kg or kg_path is not None, kg_path=kg_path, name=name,
                           mapping=mapping)
@@ -101,9 +101,9 @@ def bulk_load(app: AppContext, dataset: str, options: LoadOptions) -> LoadReport
     from graphrec.db import load_query, read
     from graphrec.db.schema import apply_schema
     from graphrec.ingest.bulk import import_args, write_import_files
-    from graphrec.ingest.registry import load_params, read_dataset
+    from graphrec.ingest.datasets import load_params, read_dataset
     from graphrec.ingest.writer import SetTiming, finish_load, sources_sha256
-    from graphrec.server.runtime import ensure_jars
+    from graphrec.localdb.runtime import ensure_jars
 
     s = app.settings
     if not s.is_local:

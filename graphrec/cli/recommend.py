@@ -247,20 +247,13 @@ def query(app: AppContext, name: str | None, params: tuple[str, ...], as_json: b
         _print_browser_query(app, name)
         return
     if name is not None and show:
-        from graphrec.db.names import mapping_params
-        from graphrec.db.queries import statements
-        from graphrec.recommend.library import needs_run, query_text, run_names
+        from graphrec.recommend.library import needs_run, run_names, runnable
 
         if name not in names():
             raise InputError("query", None, "NAME", f"no query {name!r} (have: {', '.join(names())})")
         mapping = app.mapping() if app.settings.graph.explicit else app.settings.graph
-        documented = examples(name)   # example values; the mapping's own parameters are its values
-        given = {**documented, **{k: v for k, v in mapping_params(mapping).items() if k in documented}}
-        for key, value in given.items():
-            click.echo(f":param {key} => {json.dumps(value).replace(chr(34), chr(39))}")
         run = run_names(app.driver()) if needs_run(name) else None   # the active run's types, where it has them
-        body = statements(query_text(name, mapping, run))[0]
-        click.echo("\n".join(ln for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("//")))
+        click.echo(runnable(name, mapping, run))
         return
     if name is None:
         click.echo(table([{"query": n, "parameters (all required; examples)": ", ".join(

@@ -7,10 +7,11 @@ import json
 import click
 
 from graphrec.cli.context import AppContext, pass_app, progress_bars
+from graphrec.writeback.refresh import REFRESH_BATCH_SIZE
 
 
 @click.command("refresh")
-@click.option("--batch-size", type=click.IntRange(min=1), default=1000, show_default=True,
+@click.option("--batch-size", type=click.IntRange(min=1), default=REFRESH_BATCH_SIZE, show_default=True,
               help="Users solved and written per transaction.")
 @click.option("--json", "as_json", is_flag=True, help="Print what was refreshed as JSON.")
 @pass_app

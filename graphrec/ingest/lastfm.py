@@ -27,7 +27,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from graphrec.ingest.kg import add_triple
-from graphrec.ingest.records import GraphRecords
+from graphrec.ingest.records import GraphRecords, NodeSet
 from graphrec.ingest.validate import date_timestamp, parse_id, parse_int, read_lines, require_file
 
 LAYOUT = ("lastfm-2k: a folder with artists.dat, tags.dat, user_artists.dat, user_friends.dat, "
@@ -54,7 +54,19 @@ def load_lastfm(path: Path, kg_path: Path | None = None) -> GraphRecords:
     rec = GraphRecords("lastfm-2k", files=list(f.values()))
     users = rec.node_set("User", "user_artists.dat")
     items = rec.node_set("Item", "artists.dat")
-    for ln in read_lines(f["artists.dat"], "\t", 4, header=True, names=("id", "name", "url", "pictureURL")):
+    _artists(items, f["artists.dat"])
+    tags = _tags(rec, f["tags.dat"])
+    _listens(rec, f["user_artists.dat"], users, items)
+    _friends(rec, f["user_friends.dat"], users)
+    _tag_assignments(rec, f["user_taggedartists.dat"], users, items, tags)
+    if kg_path is not None:
+        add_kgcn(rec, kg_path)
+    return rec
+
+
+def _artists(items: NodeSet, file: Path) -> None:
+    """``artists.dat``: the items."""
+    for ln in read_lines(file, "\t", 4, header=True, names=("id", "name", "url", "pictureURL")):
         aid = parse_id(ln, "id", ln.fields[0])
         if aid in items.nodes:
             raise ln.error("id", f"artist {aid} listed twice")
@@ -62,15 +74,22 @@ def load_lastfm(path: Path, kg_path: Path | None = None) -> GraphRecords:
         items.add(aid, title=name, name=name, text=name, url=ln.fields[2].strip() or None,
                   picture_url=ln.fields[3].strip() or None)
 
+
+def _tags(rec: GraphRecords, file: Path) -> NodeSet:
+    """``tags.dat``: the tag entities."""
     tags = rec.node_set("Entity", "tags.dat", "Tag")
-    for ln in read_lines(f["tags.dat"], "\t", 2, encoding="latin-1", header=True, names=("tagID", "tagValue")):
+    for ln in read_lines(file, "\t", 2, encoding="latin-1", header=True, names=("tagID", "tagValue")):
         tid = f"tag:{parse_id(ln, 'tagID', ln.fields[0])}"
         if tid in tags.nodes:
             raise ln.error("tagID", f"tag {tid} listed twice")
         tags.add(tid, name=ln.fields[1].strip(), kind="tag")
+    return tags
 
+
+def _listens(rec: GraphRecords, file: Path, users: NodeSet, items: NodeSet) -> None:
+    """``user_artists.dat``: LISTENED with its play count as weight (every listen a training pair)."""
     listened = rec.rel_set("LISTENED", "User", "Item", "user_artists.dat")
-    for ln in read_lines(f["user_artists.dat"], "\t", 3, header=True, names=("userID", "artistID", "weight")):
+    for ln in read_lines(file, "\t", 3, header=True, names=("userID", "artistID", "weight")):
         uid, aid = parse_id(ln, "userID", ln.fields[0]), parse_id(ln, "artistID", ln.fields[1])
         if aid not in items.nodes:
             raise ln.error("artistID", f"artist {aid} is not in artists.dat")
@@ -79,8 +98,11 @@ def load_lastfm(path: Path, kg_path: Path | None = None) -> GraphRecords:
         if listened.add(uid, aid, weight=weight, split="train") is not None:
             raise ln.error("artistID", f"user {uid} listed artist {aid} a second time")
 
+
+def _friends(rec: GraphRecords, file: Path, users: NodeSet) -> None:
+    """``user_friends.dat``: FRIEND, stored once per pair."""
     friend = rec.rel_set("FRIEND", "User", "User", "user_friends.dat")
-    for ln in read_lines(f["user_friends.dat"], "\t", 2, header=True, names=("userID", "friendID")):
+    for ln in read_lines(file, "\t", 2, header=True, names=("userID", "friendID")):
         a, b = parse_id(ln, "userID", ln.fields[0]), parse_id(ln, "friendID", ln.fields[1])
         if a == b:
             raise ln.error("friendID", f"user {a} is listed as their own friend")
@@ -88,10 +110,13 @@ def load_lastfm(path: Path, kg_path: Path | None = None) -> GraphRecords:
         users.add(b)
         friend.add(*_order(a, b))
 
+
+def _tag_assignments(rec: GraphRecords, file: Path, users: NodeSet, items: NodeSet, tags: NodeSet) -> None:
+    """``user_taggedartists.dat``: TAGGED, and HAS_TAG per (artist, tag) with how many users gave it."""
     tagged = rec.rel_set("TAGGED", "User", "Item", "user_taggedartists.dat", key="tag")
     has_tag_counts: dict[tuple[str, str], int] = {}
     skipped = 0
-    for ln in read_lines(f["user_taggedartists.dat"], "\t", 6, header=True,
+    for ln in read_lines(file, "\t", 6, header=True,
                          names=("userID", "artistID", "tagID", "day", "month", "year")):
         uid, aid = parse_id(ln, "userID", ln.fields[0]), parse_id(ln, "artistID", ln.fields[1])
         tid = f"tag:{parse_id(ln, 'tagID', ln.fields[2])}"
@@ -113,9 +138,6 @@ def load_lastfm(path: Path, kg_path: Path | None = None) -> GraphRecords:
     if skipped:
         rec.notes.append(f"user_taggedartists.dat: {skipped} tag assignments on artists missing from artists.dat "
                          f"skipped")
-    if kg_path is not None:
-        add_kgcn(rec, kg_path)
-    return rec
 
 
 def add_kgcn(rec: GraphRecords, kg_path: Path) -> None:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from graphrec.errors import ConfigError, InputError
 from graphrec.ingest.entities import add_entity, add_user_attribute, age_group
-from graphrec.ingest.records import GraphRecords
+from graphrec.ingest.records import GraphRecords, NodeSet
 from graphrec.ingest.validate import Line, parse_id, parse_int, parse_timestamp, read_lines, require_file
 
 ML100K_LAYOUT = ("movielens-100k: a folder with u.data, u.item, u.user, u.genre (u.occupation optional; "
@@ -89,23 +89,35 @@ def load_ml100k(path: Path, split: str | None = None) -> GraphRecords:
             raise ConfigError(f"--split {split!r}: choose one of {', '.join(ML100K_SPLITS)}")
         test_file = require_file(path / f"{split}.test", ML100K_LAYOUT)
     rec = GraphRecords("movielens-100k", files=list(files.values()) + ([test_file] if test_file else []))
+    genre_names = _ml100k_genres(rec, files["u.genre"])
+    users = _ml100k_users(rec, path, files["u.user"])
+    items = _ml100k_items(rec, files["u.item"], genre_names)
+    _ml100k_ratings(rec, files["u.data"], users, items, test_file, split)
+    return rec
 
+
+def _ml100k_genres(rec: GraphRecords, file: Path) -> list[str]:
+    """``u.genre``: the genre entities, and their names in flag order."""
     genres: dict[int, str] = {}
-    for ln in read_lines(files["u.genre"], "|", 2, encoding="latin-1", names=("name", "index")):
+    for ln in read_lines(file, "|", 2, encoding="latin-1", names=("name", "index")):
         genres[parse_int(ln, "index", ln.fields[1], lo=0)] = parse_id(ln, "name", ln.fields[0])
     genre_names = [genres[i] for i in sorted(genres)]
     if sorted(genres) != list(range(len(genres))):
-        raise InputError(files["u.genre"], None, "index", "genre indexes must run 0..n-1")
+        raise InputError(file, None, "index", "genre indexes must run 0..n-1")
     for g in genre_names:
         add_entity(rec, "genre", g, g, "u.genre")
+    return genre_names
 
+
+def _ml100k_users(rec: GraphRecords, path: Path, file: Path) -> NodeSet:
+    """``u.user`` (occupations checked against ``u.occupation`` when there is one): users and their attributes."""
     occupations: set[str] | None = None
     if (path / "u.occupation").is_file():
         rec.files.append(path / "u.occupation")
         occupations = {ln.fields[0].strip() for ln in read_lines(path / "u.occupation", None, 1)}
 
     users = rec.node_set("User", "u.user")
-    for ln in read_lines(files["u.user"], "|", 5, encoding="latin-1",
+    for ln in read_lines(file, "|", 5, encoding="latin-1",
                          names=("user id", "age", "gender", "occupation", "zip code")):
         uid = parse_id(ln, "user id", ln.fields[0])
         if uid in users.nodes:
@@ -118,10 +130,14 @@ def load_ml100k(path: Path, split: str | None = None) -> GraphRecords:
         users.add(uid, age=age, gender=gender, occupation=occ, zip=ln.fields[4].strip())
         group = age_group(age)
         _add_user(rec, uid, group, group, gender, occ, "u.user")
+    return users
 
+
+def _ml100k_items(rec: GraphRecords, file: Path, genre_names: list[str]) -> NodeSet:
+    """``u.item``: movies, their text and their genres."""
     items = rec.node_set("Item", "u.item")
     has_genre = rec.rel_set("HAS_GENRE", "Item", "Entity", "u.item")
-    for ln in read_lines(files["u.item"], "|", 5 + len(genre_names), encoding="latin-1",
+    for ln in read_lines(file, "|", 5 + len(genre_names), encoding="latin-1",
                          names=("movie id", "title", "release date", "video release date", "IMDb URL",
                                 f"{len(genre_names)} genre flags")):
         iid = parse_id(ln, "movie id", ln.fields[0])
@@ -144,12 +160,17 @@ def load_ml100k(path: Path, split: str | None = None) -> GraphRecords:
                 has_genre.add(iid, f"genre:{g}")
         items.add(iid, title=title, year=year, release_date=released or None, url=ln.fields[4].strip() or None,
                   text=item_text(title, mine))
+    return items
 
+
+def _ml100k_ratings(rec: GraphRecords, data: Path, users: NodeSet, items: NodeSet, test_file: Path | None,
+                    split: str | None) -> None:
+    """``u.data``: the ratings, those of ``split``'s ``.test`` file marked ``'test'``."""
     test_pairs: set[tuple[str, str]] = set()
     if test_file is not None:
         for ln in read_lines(test_file, "\t", 4, names=("user id", "item id", "rating", "timestamp")):
             test_pairs.add((parse_id(ln, "user id", ln.fields[0]), parse_id(ln, "item id", ln.fields[1])))
-    for ln in read_lines(files["u.data"], "\t", 4, names=("user id", "item id", "rating", "timestamp")):
+    for ln in read_lines(data, "\t", 4, names=("user id", "item id", "rating", "timestamp")):
         uid = parse_id(ln, "user id", ln.fields[0])
         iid = parse_id(ln, "item id", ln.fields[1])
         if uid not in users.nodes:
@@ -164,7 +185,6 @@ def load_ml100k(path: Path, split: str | None = None) -> GraphRecords:
         if n_test != len(test_pairs):
             raise InputError(test_file, None, "rating", f"{len(test_pairs) - n_test} of its ratings are not in u.data")
         rec.notes.append(f"split {split}: {n_test} ratings from {test_file.name} marked 'test'")
-    return rec
 
 
 def load_ml1m(path: Path) -> GraphRecords:

@@ -28,14 +28,13 @@ import json
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from neo4j import Driver
 from tqdm import tqdm
 
-from graphrec.db import load_query, read, render, write
+from graphrec.db import load_query, read, render, write, write_batches
 from graphrec.db.lease import WRITER, default_owner, lease
 from graphrec.errors import DatabaseError, GraphRecError, InputError
 from graphrec.ingest.records import GraphRecords, NodeSet, RelSet
@@ -164,12 +163,8 @@ def _write_set(driver: Driver, query: str, rows: Iterable[list[Any]], total: int
     """Run ``query`` once per batch of ``batch_size`` list rows (each batch its own transaction);
     ``check()`` runs before each batch (it raises when the writer lease was lost)."""
     t0 = time.perf_counter()
-    it = iter(rows)
     with _bar(desc, total, progress) as bar:
-        while batch := list(islice(it, batch_size)):
-            check()
-            write(driver, query, {"rows": batch})
-            bar.update(len(batch))
+        write_batches(driver, query, rows, batch_size, on_batch=bar.update, before=check)
     return time.perf_counter() - t0
 
 

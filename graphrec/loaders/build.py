@@ -148,8 +148,19 @@ def load_graph_with_stats(
                             "(load a dataset first: `graphrec load …`)")
     stats = LoadStats()
     data = HeteroData()
+    ids = _load_nodes(driver, spec, data, stats, page_nodes)
+    t1 = time.perf_counter()
+    streamed = _load_edges(driver, spec, ids, stats, _needs_ts(driver, spec, split), page_edges, progress, workers)
+    stats.stream_seconds = time.perf_counter() - t1
+    graph = _split_graph(spec, data, ids, streamed, stats, split, valid_frac, test_frac, seed)
+    stats.seconds = time.perf_counter() - t0
+    return graph, stats
+
+
+def _load_nodes(driver: Driver, spec: GraphSpec, data: HeteroData, stats: LoadStats,
+                page_nodes: int) -> dict[NodeType, list[str]]:
+    """Stream every node type of ``spec`` (an entity type without nodes skipped) into ``data``; ids per type."""
     ids: dict[NodeType, list[str]] = {}
-    index: dict[NodeType, dict[str, int]] = {}
     for t in spec.node_types:
         expected = spec.node_counts.get(t)
         if t not in (spec.user, spec.item) and not expected:
@@ -157,12 +168,16 @@ def load_graph_with_stats(
         nodes = stream_nodes(driver, t, page_size=page_nodes, with_text=spec.text,
                              numeric=spec.numeric.get(t, ()), expected=expected, id_key=spec.id_key(t))
         ids[t] = nodes.ids
-        index[t] = {b: i for i, b in enumerate(nodes.ids)}
         stats.nodes[t] = len(nodes.ids)
         _add_nodes(data, t, nodes)
+    return ids
 
-    t1 = time.perf_counter()
-    with_ts = _needs_ts(driver, spec, split)
+
+def _load_edges(driver: Driver, spec: GraphSpec, ids: dict[NodeType, list[str]], stats: LoadStats, with_ts: bool,
+                page_edges: int, progress: Callable[[int], None] | None,
+                workers: int) -> dict[EdgeType, EdgeColumns]:
+    """Stream every edge type of ``spec`` whose end types were loaded, as columns of node indexes."""
+    index = {t: {b: i for i, b in enumerate(v)} for t, v in ids.items()}
     streamed: dict[EdgeType, EdgeColumns] = {}
     for et in spec.edge_types:
         if et[0] not in ids or et[2] not in ids:
@@ -174,8 +189,14 @@ def load_graph_with_stats(
                                     ts_key=spec.ts_keys.get(et[1], "ts"),
                                     weight_key=spec.weight_keys.get(et[1]) if et in spec.behaviours else None)
         stats.edges[_key(et)] = len(streamed[et].src)
-    stats.stream_seconds = time.perf_counter() - t1
+    return streamed
 
+
+def _split_graph(spec: GraphSpec, data: HeteroData, ids: dict[NodeType, list[str]],
+                 streamed: dict[EdgeType, EdgeColumns], stats: LoadStats, split: SplitMode, valid_frac: float,
+                 test_frac: float, seed: int) -> RecGraph:
+    """Split the interactions into train/valid/test pairs, add the message-passing edges (training
+    interactions; other edge types, side behaviours without held-out pairs) to ``data``, and build the graph."""
     inter = [et for et in spec.interaction_types if et in streamed]
     if not inter:
         raise NotFoundError(f"none of the interaction types {list(spec.interactions)} runs from {spec.user} "
@@ -207,12 +228,10 @@ def load_graph_with_stats(
     stats.held_out = {"valid": result.valid.shape[1], "test": result.test.shape[1]}
     train_weight = _train_weight(cols, result.train, num_items) if spec.weight_keys.keys() & {et[1] for et in inter} \
         else None
-    graph = RecGraph(data=data, ids=ids, train=torch.from_numpy(result.train), valid=torch.from_numpy(result.valid),
-                     test=torch.from_numpy(result.test), user_type=spec.user, item_type=spec.item,
-                     behaviours=list(dict.fromkeys(et[1] for et in inter)), train_weight=train_weight,
-                     below_min_weight=torch.from_numpy(below))
-    stats.seconds = time.perf_counter() - t0
-    return graph, stats
+    return RecGraph(data=data, ids=ids, train=torch.from_numpy(result.train), valid=torch.from_numpy(result.valid),
+                    test=torch.from_numpy(result.test), user_type=spec.user, item_type=spec.item,
+                    behaviours=list(dict.fromkeys(et[1] for et in inter)), train_weight=train_weight,
+                    below_min_weight=torch.from_numpy(below))
 
 
 def load_graph(

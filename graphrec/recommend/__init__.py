@@ -1,6 +1,7 @@
 """Recommendations from the graph: runs ``cypher/recommend/`` queries and returns typed results."""
 
-from graphrec.recommend.api import (
+from graphrec.db.vectors import text_index
+from graphrec.recommend.functions import (
     MAX_K,
     cold_start,
     diverse,
@@ -11,7 +12,6 @@ from graphrec.recommend.api import (
     recommend,
     recommend_realtime,
     similar_items,
-    text_index,
 )
 from graphrec.recommend.library import coerce, examples, names, parameters, run_query
 from graphrec.recommend.results import Explanation, Reason, Recommendation

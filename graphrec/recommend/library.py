@@ -22,7 +22,7 @@ from graphrec.db import load_query, query_names, read, render
 from graphrec.db.driver import META, guarded, within_budget
 from graphrec.db.labels import SchemaName, is_allowed
 from graphrec.db.names import ensure_checked, mapping_names, mapping_params
-from graphrec.db.queries import NameList, placeholders
+from graphrec.db.queries import NameList, placeholders, statements
 from graphrec.errors import InputError, NotFoundError
 from graphrec.mapping import DEFAULT_MAPPING, GraphMapping
 
@@ -126,6 +126,27 @@ def query_text(name: str, mapping: GraphMapping = DEFAULT_MAPPING, run: RunNames
 def needs_run(name: str) -> bool:
     """Whether query ``name`` has placeholders filled from the active run (see :func:`run_names`)."""
     return bool(placeholders(load_query(f"{GROUP}/{name}")) & NO_RUN_NAMES.keys())
+
+
+def summary(name: str) -> str:
+    """The first line of query ``name``'s description (its ``// NAME: ...`` header line), without the name."""
+    prefix = f"// {name}:"
+    for line in load_query(f"{GROUP}/{name}").splitlines():
+        if line.startswith(prefix):
+            return line[len(prefix):].strip()
+    return ""
+
+
+def runnable(name: str, mapping: GraphMapping = DEFAULT_MAPPING, run: RunNames | None = None) -> str:
+    """Query ``name`` ready to paste into Neo4j Browser (or cypher-shell): a ``:param`` line per parameter
+    (the file's examples; the mapping's own ``entity_keys``/``title_key``/``name_keys`` values), then the
+    statement rendered by :func:`query_text` for ``mapping`` and ``run``, without comment or blank lines.
+    What ``graphrec query NAME --cypher`` prints and the Browser guide's library offers."""
+    documented = examples(name)
+    given = {**documented, **{k: v for k, v in mapping_params(mapping).items() if k in documented}}
+    lines = [f":param {key} => {json.dumps(value).replace(chr(34), chr(39))}" for key, value in given.items()]
+    body = statements(query_text(name, mapping, run))[0]
+    return "\n".join(lines + [ln for ln in body.splitlines() if ln.strip() and not ln.strip().startswith("//")])
 
 
 RUN_NAMES_TTL = 2.0

@@ -24,6 +24,7 @@ FastAPI and uvicorn are the optional ``[serve]`` extra, imported only when an ap
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote
 
@@ -106,7 +107,7 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
         ConfigError: FastAPI/uvicorn are not installed (the ``[serve]`` extra).
     """
     require_extra()
-    from fastapi import FastAPI, Path, Query, Request
+    from fastapi import FastAPI
 
     from graphrec.db.names import ensure_checked
 
@@ -118,16 +119,25 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
             checked.append(ensure_checked(driver, mapping))
         return checked[0]
 
-    from fastapi.exceptions import RequestValidationError
-    from fastapi.responses import JSONResponse
-    from starlette.exceptions import HTTPException
-
     _register_id_convertor()
     # no redirect of /recommend/1/ to /recommend/1: that is another user's list
     app = FastAPI(title=title, version="1", redirect_slashes=False, description=(
         "Recommendations from the Neo4j graph (the active model run). Errors are always "
         '`{"error": {"code": ..., "message": ...}}`: 404 `not_found`, 422 `bad_parameter`, '
         "422 `too_expensive` (an explain over its time or memory budget), 503 `database_unavailable`."))
+    _add_error_handlers(app)
+    _add_recommend_routes(app, driver, graph)
+    _add_explain_routes(app, driver, graph)
+    app.add_middleware(keep_encoded_slashes)
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Every error as the one JSON shape (:func:`error_body`), with its status code."""
+    from fastapi import Request
+    from fastapi.exceptions import RequestValidationError
+    from fastapi.responses import JSONResponse
+    from starlette.exceptions import HTTPException
 
     def reply(status: int, code: str, message: str) -> JSONResponse:
         return JSONResponse(status_code=status, content=error_body(code, message))
@@ -169,6 +179,11 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
     async def _internal(_: Request, e: Exception) -> JSONResponse:
         return reply(500, "internal", f"{type(e).__name__}: {e}")
 
+
+def _add_recommend_routes(app: FastAPI, driver: Driver, graph: Callable[[], GraphMapping]) -> None:
+    """``/recommend/{user}`` and ``/similar/{item}``."""
+    from fastapi import Path, Query
+
     k_param = Query(10, ge=1, le=MAX_K, description="How many items.")
 
     # plain `def` endpoints: FastAPI runs them in its thread pool, so the blocking driver calls run in parallel
@@ -198,6 +213,13 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
         recs = similar_items(driver, item, k, mapping=graph())
         return {"item": item, "run": _run(recs), "items": _items(recs)}
 
+
+def _add_explain_routes(app: FastAPI, driver: Driver, graph: Callable[[], GraphMapping]) -> None:
+    """``/explain/{user}/{item}``, ``/explain/{user}`` and ``/health``."""
+    from fastapi import Path, Query
+
+    k_param = Query(10, ge=1, le=MAX_K, description="How many items.")
+
     @app.get("/explain/{user:id}/{item:id}", summary="Why an item for a user: one sentence, and the paths behind it")
     def explain(user: str = Path(description="User id."), item: str = Path(description="Item id."),
                 limit: int = Query(5, ge=1, le=100, description="How many paths.")) -> dict[str, Any]:
@@ -220,6 +242,3 @@ def create_app(driver: Driver, mapping: GraphMapping = DEFAULT_MAPPING, title: s
     def health() -> dict[str, Any]:
         rows = read(driver, load_query("serve/health"))
         return {"status": "ok", "database": "reachable", "active_run": rows[0]["run"] if rows else None}
-
-    app.add_middleware(keep_encoded_slashes)
-    return app

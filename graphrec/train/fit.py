@@ -1,6 +1,6 @@
 """``fit``: choose on validation, refit on everything the data allows, score, and return one :class:`Artefact`.
 
-The protocol (DESIGN §5), the same for every registry model:
+The protocol (docs/DESIGN.md §5), the same for every registry model:
 
 1. **select** — hyper-parameters and epochs are chosen on the graph's validation pairs, or on a seeded
    ``valid_fraction`` carve of its training pairs when it has none;

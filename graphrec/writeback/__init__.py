@@ -1,6 +1,6 @@
 """Write a model's output into Neo4j: embeddings, top-K RECOMMENDED, model runs, the atomic switch.
 
-Takes tensors and id maps, never a model (DESIGN §1)::
+Takes tensors and id maps, never a model (docs/DESIGN.md §1)::
 
     from graphrec.writeback import RunSpec, publish
     result = publish(driver, RunSpec("lightgcn", params, metrics), graph.ids, user_emb, item_emb,

@@ -6,7 +6,7 @@ import json
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -16,13 +16,15 @@ from torch import Tensor
 
 from graphrec.artefact import Artefact
 from graphrec.artefact_check import check_exclude, check_top, check_vectors
-from graphrec.db import load_query, read, render, write
+from graphrec.db import load_query, read, render, write, write_batches
 from graphrec.db.labels import is_allowed
 from graphrec.db.lease import WRITER, default_owner, lease
 from graphrec.db.names import schema_names
-from graphrec.errors import GraphRecError, InputError
+from graphrec.errors import ConfigError, GraphRecError, InputError
+from graphrec.mapping import GraphMapping
 from graphrec.types import NodeType, Row
-from graphrec.writeback.batches import item_positions, parallel_batches
+from graphrec.writeback.layout import Progress, RunNames, WriteLayout
+from graphrec.writeback.recommended import item_positions, to_rows
 from graphrec.writeback.runs import (
     RunSpec,
     activate,
@@ -43,9 +45,6 @@ from graphrec.writeback.vectors import (
     mips_augment,
     write_vectors,
 )
-
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``: called as a stage advances (stages: ``vectors``, ``recommended``)."""
 
 
 @dataclass
@@ -152,13 +151,8 @@ def recommended_rows(user_ids: Sequence[str], item_ids: Sequence[str], user_emb:
     used; ``-1`` items skipped) replaces the dot-product ranking of the vectors. ``batches``: the
     ranking already computed (:func:`ranked`)."""
     for batch in (ranked(user_emb, item_emb, exclude, k, top) if batches is None else batches):
-        items = batch.items.tolist()
-        scores = batch.scores.tolist()
-        for j, (row_items, row_scores) in enumerate(zip(items, scores, strict=True)):
-            keep = [(item_ids[i], s) for i, s in zip(row_items, row_scores, strict=True) if i >= 0]
-            if keep:
-                yield {"u": user_ids[batch.start + j], "items": [i for i, _ in keep],
-                       "s": ",".join(f"{s:.8g}" for _, s in keep)}
+        users = user_ids[batch.start:batch.start + batch.items.size(0)]
+        yield from to_rows(users, item_ids, batch.items.tolist(), batch.scores.tolist())
 
 
 def publish(
@@ -234,44 +228,25 @@ def publish(
     validate(ids, user_emb, item_emb, exclude, k, entity_emb, user_type, item_type, entity_type, top, fold)
     check_known_ids(driver, ids, [user_type, item_type] + ([entity_type] if entity_emb is not None else []),
                     id_keys)
+    out = _Output(ids, user_emb, item_emb, exclude, k, entity_emb, top, fold, interactions)
     with lease(driver, WRITER, owner=default_owner(f"graphrec publish {run.model}")):   # one writer at a time
         run_id = run.run_id or new_run_id(run.model)
         key = run_key(run_id)
-        user_ids, item_ids = list(ids[user_type]), list(ids[item_type])
-        dim = int(user_emb.size(1))
+        layout = WriteLayout(RunNames.for_key(key, fold is not None), user_type, item_type, entity_type,
+                             dict(id_keys or {}), batch_size, workers, progress)
         mips, norm = mips_augment(item_emb)
         labels = [user_type, item_type] + ([entity_type] if entity_emb is not None else [])
-        names = {"prop": f"embedding_{key}", "mips_prop": f"mips_{key}",
-                 "item_index": f"item_embedding_{key}", "mips_index": f"item_mips_{key}"}
-        ensure_id_indexes(driver, {t: key for t, key in (id_keys or {}).items() if t in labels})
+        ensure_id_indexes(driver, {t: key for t, key in layout.id_keys.items() if t in labels})
         write(driver, load_query("writeback/run_create"), {
             "run": run_id, "key": key, "model": run.model, "params": json.dumps(run.params, default=str),
-            "metrics": json.dumps(run.metrics, default=str), "dim": dim, "k": k, "labels": labels,
-            "mips_norm": norm, "train_pairs": run.train_pairs, **names})
+            "metrics": json.dumps(run.metrics, default=str), "dim": int(user_emb.size(1)), "k": k, "labels": labels,
+            "mips_norm": norm, "train_pairs": run.train_pairs, **layout.names.recorded()})
         result = PublishResult(run_id=run_id, active=False)
         t_all = time.perf_counter()
         try:
-            _write_run(driver, result, names, labels, ids, user_emb, item_emb, mips, entity_emb, exclude, k,
-                       user_type, item_type, entity_type, batch_size, workers, progress, top, dict(id_keys or {}))
-            _write_fold_state(driver, result, key, run.model, user_type, item_type, user_ids, item_ids, exclude,
-                              fold, interactions, batch_size, workers, dict(id_keys or {}))
-            t = time.perf_counter()
-            await_index(driver, names["item_index"])
-            await_index(driver, names["mips_index"])
-            result.seconds["index"] += time.perf_counter() - t
-            write(driver, load_query("writeback/run_ready"), {"run": run_id, "counts": json.dumps(
-                {"vectors": result.vectors, "recommended": result.recommended, "users": len(user_ids),
-                 "items": len(item_ids)})})
-            t = time.perf_counter()
-            check_counts(driver, get_run(driver, run_id))  # what reached the graph is what was sent
-            if activate_run:
-                prepare_switch(driver, run_id)  # plans the switch's queries; changes nothing
-            result.seconds["verify"] = time.perf_counter() - t
-            if activate_run:
-                t = time.perf_counter()
-                activate(driver, run_id, verify=False)  # just verified, under the writer lease
-                result.seconds["activate"] = time.perf_counter() - t
-                result.active = True
+            _write_run(driver, result, layout, out, mips)
+            _write_fold_state(driver, result, layout, out, run.model)
+            _make_ready(driver, result, layout, out, activate_run)
         except BaseException:
             try:
                 delete_run(driver, run_id)
@@ -282,56 +257,87 @@ def publish(
         return result
 
 
-def _write_run(driver: Driver, result: PublishResult, names: dict[str, str], labels: list[str],
-               ids: Mapping[NodeType, Sequence[str]], user_emb: Tensor, item_emb: Tensor, mips: Tensor,
-               entity_emb: Tensor | None, exclude: Tensor | None, k: int, user_type: NodeType,
-               item_type: NodeType, entity_type: NodeType, batch_size: int, workers: int,
-               progress: Progress | None, top: tuple[Tensor, Tensor] | None = None,
-               id_keys: dict[NodeType, str] | None = None) -> None:
+@dataclass
+class _Output:
+    """What a publish writes: the model's vectors and rankings, and the ids they are indexed by."""
+
+    ids: Mapping[NodeType, Sequence[str]]
+    user_emb: Tensor
+    item_emb: Tensor
+    exclude: Tensor | None
+    k: int
+    entity_emb: Tensor | None = None
+    top: tuple[Tensor, Tensor] | None = None
+    fold: Tensor | None = None
+    interactions: Sequence[str] | None = None
+
+
+def _make_ready(driver: Driver, result: PublishResult, layout: WriteLayout, out: _Output, activate_run: bool) -> None:
+    """Wait for the run's indexes, mark it ``ready`` with its counts, check them, and activate it if asked."""
+    names, run_id = layout.names, result.run_id
+    t = time.perf_counter()
+    await_index(driver, names.item_index)
+    await_index(driver, names.mips_index)
+    result.seconds["index"] += time.perf_counter() - t
+    write(driver, load_query("writeback/run_ready"), {"run": run_id, "counts": json.dumps(
+        {"vectors": result.vectors, "recommended": result.recommended, "users": len(out.ids[layout.user_type]),
+         "items": len(out.ids[layout.item_type])})})
+    t = time.perf_counter()
+    check_counts(driver, get_run(driver, run_id))  # what reached the graph is what was sent
+    if activate_run:
+        prepare_switch(driver, run_id)  # plans the switch's queries; changes nothing
+    result.seconds["verify"] = time.perf_counter() - t
+    if activate_run:
+        t = time.perf_counter()
+        activate(driver, run_id, verify=False)  # just verified, under the writer lease
+        result.seconds["activate"] = time.perf_counter() - t
+        result.active = True
+
+
+def _write_run(driver: Driver, result: PublishResult, layout: WriteLayout, out: _Output, mips: Tensor) -> None:
     """Vectors, the run's vector indexes (created, not awaited: see :func:`publish`) and RECOMMENDED.
 
     Three things overlap, measured faster than one after the other on the amazon-book-sized graph: users
     are ranked in a thread from the start; the server populates the vector indexes in the background from
     when the item vectors are written; RECOMMENDED batches are written as soon as they are ranked."""
-    id_keys = id_keys or {}
-    user_ids, item_ids = list(ids[user_type]), list(ids[item_type])
-    total_vec = len(user_ids) + len(item_ids) + (len(ids[entity_type]) if entity_emb is not None else 0)
-    done = [0]
-
-    def vec_tick(n: int) -> None:
-        done[0] += n
-        if progress:
-            progress("vectors", done[0], total_vec)
-
     stop = threading.Event()
     ahead: queue.Queue[TopK | BaseException | None] = queue.Queue()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="graphrec-rank") as pool:
-        pool.submit(_rank_into, ahead, stop, user_emb, item_emb, exclude, k, top)
+        pool.submit(_rank_into, ahead, stop, out.user_emb, out.item_emb, out.exclude, out.k, out.top)
         try:
             t = time.perf_counter()
-            n = write_vectors(driver, item_type, item_ids, item_emb, names["prop"], mips=mips,
-                              mips_key=names["mips_prop"], batch_size=batch_size, on_batch=vec_tick,
-                              workers=workers, id_key=id_keys.get(item_type, "id"))
-            t_index = time.perf_counter()
-            create_run_index(driver, names["item_index"], item_type, names["prop"], int(item_emb.size(1)))
-            create_run_index(driver, names["mips_index"], item_type, names["mips_prop"], int(mips.size(1)),
-                             m=HNSW_MIPS_M, ef_construction=HNSW_MIPS_EF_CONSTRUCTION)
-            result.seconds["index"] = time.perf_counter() - t_index
-            n += write_vectors(driver, user_type, user_ids, user_emb, names["prop"], batch_size=batch_size,
-                               on_batch=vec_tick, workers=workers, id_key=id_keys.get(user_type, "id"))
-            if entity_emb is not None:
-                n += write_vectors(driver, entity_type, list(ids[entity_type]), entity_emb, names["prop"],
-                                   batch_size=batch_size, on_batch=vec_tick, workers=workers,
-                                   id_key=id_keys.get(entity_type, "id"))
-            result.vectors = n
+            result.vectors = _write_vectors(driver, result, layout, out, mips)
             result.seconds["vectors"] = time.perf_counter() - t - result.seconds["index"]
-
             t = time.perf_counter()
-            _write_recommended(driver, result, user_ids, item_ids, user_emb, item_emb, exclude, k, top,
-                               _drain(ahead), user_type, item_type, id_keys, batch_size, workers, progress)
+            _write_recommended(driver, result, layout, out, _drain(ahead))
             result.seconds["recommended"] = time.perf_counter() - t
         finally:
             stop.set()   # the ranking thread stops after its batch when anything above failed
+
+
+def _write_vectors(driver: Driver, result: PublishResult, layout: WriteLayout, out: _Output, mips: Tensor) -> int:
+    """The item vectors (and their MIPS form), the run's two vector indexes created, then the user and entity
+    vectors; ``result.seconds["index"]`` is the indexes' creation. Returns the vectors written."""
+    names, ids = layout.names, out.ids
+    user_ids, item_ids = list(ids[layout.user_type]), list(ids[layout.item_type])
+    entities = list(ids[layout.entity_type]) if out.entity_emb is not None else []
+    tick = layout.counter("vectors", len(user_ids) + len(item_ids) + len(entities))
+
+    def vectors(label: NodeType, of: list[str], emb: Tensor, extra: Tensor | None = None) -> int:
+        return write_vectors(driver, label, of, emb, names.prop, mips=extra,
+                             mips_key=names.mips_prop if extra is not None else None, batch_size=layout.batch_size,
+                             on_batch=tick, workers=layout.workers, id_key=layout.id_key(label))
+
+    n = vectors(layout.item_type, item_ids, out.item_emb, mips)
+    t_index = time.perf_counter()
+    create_run_index(driver, names.item_index, layout.item_type, names.prop, int(out.item_emb.size(1)))
+    create_run_index(driver, names.mips_index, layout.item_type, names.mips_prop, int(mips.size(1)),
+                     m=HNSW_MIPS_M, ef_construction=HNSW_MIPS_EF_CONSTRUCTION)
+    result.seconds["index"] = time.perf_counter() - t_index
+    n += vectors(layout.user_type, user_ids, out.user_emb)
+    if out.entity_emb is not None:
+        n += vectors(layout.entity_type, entities, out.entity_emb)
+    return n
 
 
 def _rank_into(out: queue.Queue[TopK | BaseException | None], stop: threading.Event, user_emb: Tensor,
@@ -354,57 +360,50 @@ def _drain(ahead: queue.Queue[TopK | BaseException | None]) -> Iterator[TopK]:
         yield got
 
 
-def _write_recommended(driver: Driver, result: PublishResult, user_ids: list[str], item_ids: list[str],
-                       user_emb: Tensor, item_emb: Tensor, exclude: Tensor | None, k: int,
-                       top: tuple[Tensor, Tensor] | None, batches: Iterable[TopK], user_type: NodeType,
-                       item_type: NodeType, id_keys: dict[NodeType, str], batch_size: int, workers: int,
-                       progress: Progress | None) -> None:
-    query = render("writeback/write_recommended", src=user_type, dst=item_type,
-                   src_id=id_keys.get(user_type, "id"), dst_id=id_keys.get(item_type, "id"))
-    rec_done = [0]
-    total_rec = len(user_ids) * min(k, len(item_ids))
-
-    def rec_tick(rows: int) -> None:
-        rec_done[0] += rows
-        if progress:
-            progress("recommended", min(rec_done[0] * min(k, len(item_ids)), total_rec), total_rec)
-
+def _write_recommended(driver: Driver, result: PublishResult, layout: WriteLayout, out: _Output,
+                       batches: Iterable[TopK]) -> None:
+    user_ids, item_ids = list(out.ids[layout.user_type]), list(out.ids[layout.item_type])
+    query = render("writeback/write_recommended", src=layout.user_type, dst=layout.item_type,
+                   src_id=layout.id_key(layout.user_type), dst_id=layout.id_key(layout.item_type))
+    per_user = min(out.k, len(item_ids))
+    tick = layout.counter("recommended", len(user_ids) * per_user, per_row=per_user)
     counted = [0]
 
     def rows() -> Iterator[Row]:
-        for row in recommended_rows(user_ids, item_ids, user_emb, item_emb, exclude, k, top, batches):
+        for row in recommended_rows(user_ids, item_ids, out.user_emb, out.item_emb, out.exclude, out.k, out.top,
+                                    batches):
             counted[0] += len(row["items"])
             yield row
 
     # batch_size relationships per transaction (10k-20k measured slower per relationship on the
     # amazon-book-sized graph than 5k), their items looked up once per batch (item_positions)
-    rec_batch = max(1, batch_size // max(1, min(k, len(item_ids))))
-    parallel_batches(driver, query, rows(), rec_batch, {"run": result.run_id}, workers, rec_tick,
-                     prepare=item_positions)
+    rec_batch = max(1, layout.batch_size // max(1, per_user))
+    write_batches(driver, query, rows(), rec_batch, {"run": result.run_id}, tick, workers=layout.workers,
+                  prepare=item_positions)
     result.recommended = counted[0]
 
 
-def _write_fold_state(driver: Driver, result: PublishResult, key: str, model: str, user_type: NodeType,
-                      item_type: NodeType, user_ids: list[str], item_ids: list[str], exclude: Tensor | None,
-                      fold: Tensor | None, interactions: Sequence[str] | None, batch_size: int, workers: int,
-                      id_keys: dict[NodeType, str]) -> None:
+def _write_fold_state(driver: Driver, result: PublishResult, layout: WriteLayout, out: _Output, model: str) -> None:
     """What ``graphrec refresh`` needs later: per user the number of distinct items the run learnt them
     from (``seen_<key>``), the item query factors of an item–item model (``fold_<key>``), and on the run
     how users are folded in and from which relationship types."""
     t = time.perf_counter()
-    kind = "sum" if fold is not None else ("als" if model == "als" else "ridge")
+    names = layout.names
+    user_ids, item_ids = list(out.ids[layout.user_type]), list(out.ids[layout.item_type])
+    kind = "sum" if out.fold is not None else ("als" if model == "als" else "ridge")
     write(driver, load_query("writeback/run_fold_state"), {
-        "run": result.run_id, "fold": kind, "fold_prop": f"fold_{key}" if fold is not None else None,
-        "seen_prop": f"seen_{key}", "interactions": list(interactions) if interactions else None})
+        "run": result.run_id, "fold": kind, "fold_prop": names.fold_prop, "seen_prop": names.seen_prop,
+        "interactions": list(out.interactions) if out.interactions else None})
+    exclude = out.exclude
     pairs = exclude if exclude is not None and exclude.numel() else torch.empty(2, 0, dtype=torch.long)
     counts = torch.bincount(pairs[0].long().cpu(), minlength=len(user_ids)).tolist() if pairs.numel() \
         else [0] * len(user_ids)
     rows = ({"id": u, "n": int(n)} for u, n in zip(user_ids, counts, strict=True))
-    parallel_batches(driver, render("writeback/write_seen", label=user_type, id=id_keys.get(user_type, "id")),
-                     rows, batch_size, {"key": f"seen_{key}"}, workers)
-    if fold is not None:
-        write_vectors(driver, item_type, item_ids, fold, f"fold_{key}", batch_size=batch_size, workers=workers,
-                      id_key=id_keys.get(item_type, "id"))
+    write_batches(driver, render("writeback/write_seen", label=layout.user_type, id=layout.id_key(layout.user_type)),
+                  rows, layout.batch_size, {"key": names.seen_prop}, workers=layout.workers)
+    if out.fold is not None and names.fold_prop:
+        write_vectors(driver, layout.item_type, item_ids, out.fold, names.fold_prop, batch_size=layout.batch_size,
+                      workers=layout.workers, id_key=layout.id_key(layout.item_type))
     result.seconds["fold_state"] = time.perf_counter() - t
 
 
@@ -427,9 +426,28 @@ def _checked_labels(driver: Driver, labels: Iterable[str]) -> dict[str, str]:
     return out
 
 
+PUBLISH_BATCH_SIZE = 5000
+"""Rows per publish transaction, and the most a larger ``batch_size`` setting is capped to (10k-20k measured
+slower per RECOMMENDED relationship than 5k on the amazon-book-sized graph)."""
+
+
+def check_artefact_mapping(artefact: Artefact, mapping: GraphMapping) -> None:
+    """The one check that an artefact is published with the mapping it was fitted with (its user and item labels
+    are the mapping's).
+
+    Raises:
+        ConfigError: they differ.
+    """
+    if (artefact.user_type, artefact.item_type) != (mapping.user.label, mapping.item.label):
+        raise ConfigError(f"the artefact's users and items are {artefact.user_type}/{artefact.item_type}, the "
+                          f"[graph] mapping's ({mapping.source}) {mapping.user.label}/{mapping.item.label}: "
+                          f"publish it with the mapping it was fitted with")
+
+
 def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activate_run: bool = True,
-                     batch_size: int = 5000, workers: int = 2, progress: Progress | None = None,
-                     run_id: str | None = None, id_keys: Mapping[NodeType, str] | None = None) -> PublishResult:
+                     batch_size: int = PUBLISH_BATCH_SIZE, workers: int = 2, progress: Progress | None = None,
+                     run_id: str | None = None, id_keys: Mapping[NodeType, str] | None = None,
+                     mapping: GraphMapping | None = None) -> PublishResult:
     """Publish a fitted :class:`~graphrec.artefact.Artefact` whole: :func:`publish` with its vectors, its exact
     top-K when it has one, its exclusion pairs, params, metrics and ``train_pairs``.
 
@@ -438,15 +456,21 @@ def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activat
     artefact is only a file.
 
     Args:
-        id_keys: id property per node type, from the graph mapping (default: ``id`` for each; mapped
-            names must be schema-checked, :func:`graphrec.db.names.check_mapping`).
+        id_keys: id property per node type, from the graph mapping (default: ``id`` for each, or the
+            ``mapping``'s; mapped names must be schema-checked, :func:`graphrec.db.names.check_mapping`).
+        mapping: the schema-checked graph mapping: the artefact must have been fitted with it
+            (:func:`check_artefact_mapping`), and its id properties are the ``id_keys`` (default: none given).
 
     Raises:
+        ConfigError: the artefact was fitted with another mapping's users and items than ``mapping``.
         InputError: the artefact's types, shapes or values are wrong (:meth:`Artefact.check`), one of its
             labels or ids is not in the database (checked before anything is written), or ``k`` exceeds
             the top-K it kept.
         DatabaseError: Neo4j failed; nothing of the run is left behind.
     """
+    if mapping is not None:   # first, as Session.publish and graphrec train always checked it
+        check_artefact_mapping(artefact, mapping)
+        id_keys = id_keys or {n.label: n.id for n in mapping.nodes}
     artefact.check()
     top = None
     if artefact.top_items is not None and artefact.top_scores is not None:

@@ -19,7 +19,7 @@ How a changed user's vector is solved depends on the model, as recorded on the r
 - ``ridge`` — any other factor model (LightGCN, hetero, popularity): the least-squares user vector for
   the fixed item vectors, ``u = (VᵀV + λI)⁻¹ Vᵀx_u``. For LightGCN it was measured against one propagation
   step from the item vectors, ``Σ e_i / √(d_u d_i)``: 97.6 % against 81.7 % of a full retrain's Recall@20 for
-  MovieLens-100k's held-out new users (``graphrec.bench.refresh_bench --model lightgcn``, BENCHMARKS.md).
+  MovieLens-100k's held-out new users (``benchmarks.refresh_bench --model lightgcn``, BENCHMARKS.md).
 
 A new item's vector is the weighted mean of the run vectors of its neighbours: items sharing KG entities
 with it (weight: entities shared) and, when it has a ``text_embedding`` and there is a text vector index,
@@ -48,21 +48,20 @@ from neo4j import Driver
 from torch import Tensor
 
 from graphrec.artefact_check import check_top, check_vectors
-from graphrec.db import load_query, read, render, write
+from graphrec.db import load_query, read, render, write, write_batches
 from graphrec.db.lease import WRITER, default_owner, lease
 from graphrec.db.names import mapping_names, read_schema, schema_names
 from graphrec.db.queries import placeholders
 from graphrec.db.recorded import recorded_min_weights
+from graphrec.db.vectors import text_index
 from graphrec.errors import ConfigError, GraphRecError, InputError
 from graphrec.mapping import GraphMapping
 from graphrec.ranking import top_unseen
 from graphrec.types import Row
-from graphrec.writeback.batches import item_positions, parallel_batches
+from graphrec.writeback.layout import Progress, RunNames, WriteLayout
+from graphrec.writeback.recommended import item_positions, to_rows
 from graphrec.writeback.runs import RunInfo, _run_labels, active_run
-from graphrec.writeback.vectors import vector_indexes, write_vectors
-
-Progress = Callable[[str, int, int], None]
-"""``progress(stage, done, total)``; stages: ``items`` (new items), ``users`` (changed users)."""
+from graphrec.writeback.vectors import mips_augment, write_vectors
 
 NEIGHBOURS = 50
 """Neighbours a new item's vector is averaged from, per route (entities, text) (default)."""
@@ -236,20 +235,18 @@ class _Factors:
         self.all = torch.cat([self.all, new])
 
 
-def _text_index(driver: Driver, label: str) -> str | None:
-    for name, row in vector_indexes(driver).items():
-        if row.get("label") == label and row.get("property") == "text_embedding":
-            return name
-    return None
-
-
 def _vec(v: Any, d: int) -> list[float]:
     out = [float(z) for z in v] if v is not None else []
     return out if len(out) == d else [0.0] * d
 
 
-def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: int = 1000, workers: int = 2,
-            progress: Progress | None = None, neighbours: int = NEIGHBOURS) -> RefreshResult:
+REFRESH_BATCH_SIZE = 1000
+"""Users solved and written per refresh transaction, and the most a larger ``batch_size`` setting is capped to
+(:class:`graphrec.Session`)."""
+
+
+def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: int = REFRESH_BATCH_SIZE,
+            workers: int = 2, progress: Progress | None = None, neighbours: int = NEIGHBOURS) -> RefreshResult:
     """Fold the users and items that changed since the active run was published into it (module docstring).
 
     Args:
@@ -298,22 +295,25 @@ def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: 
         item_emb = torch.tensor([_vec(r["v"], d) for r in rows], dtype=torch.float32).reshape(-1, d)
         if rows:   # the run's own vectors, as the graph holds them now: nothing is solved from a broken one
             check_vectors(f"item vectors of run {run.info.id}", item_emb, len(item_ids), d, "refresh")
-        fold = _Factors(driver, mapping, run.fold_prop, item_ids, d) if run.fold_prop else None
+        items = _Catalogue(item_ids, item_emb, _Factors(driver, mapping, run.fold_prop, item_ids, d)
+                           if run.fold_prop else None)
+        layout = WriteLayout(RunNames(run.prop, run.mips_prop, seen_prop=run.seen_prop, fold_prop=run.fold_prop),
+                             mapping.user.label, mapping.item.label,
+                             id_keys={mapping.user.label: mapping.user.id, mapping.item.label: mapping.item.id},
+                             batch_size=batch_size, workers=workers, progress=progress)
         result.seconds["scan"] = time.perf_counter() - t
 
         # 2. new items: the weighted mean of their entity and text neighbours' vectors
         t = time.perf_counter()
         if new_items:
-            item_emb = _new_items(driver, mapping, run, result, new_items, item_ids, item_emb, fold,
-                                  neighbours, batch_size, workers, progress)
+            _new_items(driver, mapping, run, result, layout, items, new_items, neighbours)
             held.check()
         result.seconds["items"] = time.perf_counter() - t
 
         # 3. changed users: solve their vectors, rank every item with a vector, replace their RECOMMENDED
         t = time.perf_counter()
         if changed:
-            _users(driver, mapping, run, result, changed, item_ids, item_emb, fold, batch_size, workers, progress,
-                   held.check)
+            _users(driver, mapping, run, result, layout, items, changed, held.check)
         result.seconds["users"] = time.perf_counter() - t
 
         # 4. the run's counts, checked again when it is (re-)activated
@@ -325,25 +325,59 @@ def refresh(driver: Driver, mapping: GraphMapping | None = None, *, batch_size: 
     return result
 
 
-def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResult, new_items: list[str],
-               item_ids: list[str], item_emb: Tensor, fold: _Factors | None, neighbours: int, batch_size: int,
-               workers: int, progress: Progress | None) -> Tensor:
+@dataclass
+class _Catalogue:
+    """The run's items that have a vector, as refresh grows them: ids, vectors, query factors (read lazily)."""
+
+    ids: list[str]
+    emb: Tensor
+    fold: _Factors | None
+
+
+def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResult, layout: WriteLayout,
+               items: _Catalogue, new_items: list[str], neighbours: int) -> None:
+    """Vectors for ``new_items`` (the weighted mean of their neighbours'), written and added to ``items``."""
+    near = _item_neighbours(driver, mapping, run, items.ids, new_items, neighbours, layout.batch_size)
+    got_ids, new_v, new_f = _mean_vectors(run, result, items, new_items, near)
+    if new_v is None:
+        return
+    _write_items(driver, run, layout, got_ids, new_v, new_f)
+    if items.fold is not None and new_f is not None:
+        items.fold.extend(new_f)
+    result.items = len(got_ids)
+    items.ids.extend(got_ids)
+    items.emb = torch.cat([items.emb, new_v])
+
+
+def _item_neighbours(driver: Driver, mapping: GraphMapping, run: _Run, item_ids: list[str], new_items: list[str],
+                     neighbours: int, batch_size: int) -> dict[str, list[list[tuple[int, float]]]]:
+    """Per new item, its routes (shared KG entities; text, when the item label has a text vector index): the
+    positions in ``item_ids`` of up to ``neighbours`` neighbours with a vector of the run, and their weights."""
     index = {x: i for i, x in enumerate(item_ids)}
-    text_index = _text_index(driver, mapping.item.label)
+    by_text = text_index(driver, mapping.item.label)
     near: dict[str, list[list[tuple[int, float]]]] = {x: [] for x in new_items}
     for start in range(0, len(new_items), batch_size):
         ids = new_items[start:start + batch_size]
         queries: list[tuple[str, dict[str, Any]]] = [("entity_neighbours", {})]
-        if text_index:
-            queries.append(("text_neighbours", {"text_index": text_index}))
+        if by_text:
+            queries.append(("text_neighbours", {"text_index": by_text}))
         for name, extra in queries:
             for r in read(driver, _render(name, mapping), {"ids": ids, "prop": run.prop, "limit": neighbours, **extra}):
                 near[str(r["id"])].append([(index[str(n["id"])], float(n["w"])) for n in r["near"]
                                            if str(n["id"]) in index])
+    return near
+
+
+def _mean_vectors(run: _Run, result: RefreshResult, items: _Catalogue, new_items: list[str],
+                  near: Mapping[str, list[list[tuple[int, float]]]]
+                  ) -> tuple[list[str], Tensor | None, Tensor | None]:
+    """The new items that have neighbours, their vectors (no longer than the run's MIPS norm) and, for an
+    item–item run, their query factors; ``None`` vectors when no new item has a neighbour."""
+    fold = items.fold
     got_ids, got_v, got_f = [], [], []
     factors = fold.rows(i for x in new_items for route in near[x] for i, _ in route) if fold is not None else None
     for x in new_items:
-        v = neighbour_mean(near[x], item_emb)
+        v = neighbour_mean(near[x], items.emb)
         if v is None:
             result.items_without_neighbours += 1
             continue
@@ -356,30 +390,21 @@ def _new_items(driver: Driver, mapping: GraphMapping, run: _Run, result: Refresh
             f = neighbour_mean(near[x], factors)
             got_f.append(f if f is not None else torch.zeros_like(v))
     if not got_ids:
-        return item_emb
-    new_v = torch.stack(got_v)
-    norms = new_v.norm(dim=1)
-    extra = (run.mips_norm ** 2 - norms ** 2).clamp(min=0).sqrt()
-    mips = torch.cat([new_v, extra[:, None]], dim=1)
-    label, key = mapping.item.label, mapping.item.id
-    check_vectors("new item vectors", new_v, len(got_ids), item_emb.size(1), "refresh")
-    done = [0]
+        return got_ids, None, None
+    return got_ids, torch.stack(got_v), torch.stack(got_f) if factors is not None else None
 
-    def tick(n: int) -> None:
-        done[0] += n
-        if progress:
-            progress("items", done[0], len(got_ids))
 
-    write_vectors(driver, label, got_ids, new_v, run.prop, mips=mips, mips_key=run.mips_prop, batch_size=5000,
-                  workers=workers, id_key=key, on_batch=tick)
-    if fold is not None and run.fold_prop:
-        new_f = torch.stack(got_f)
-        check_vectors("new item query factors", new_f, len(got_ids), item_emb.size(1), "refresh")
-        write_vectors(driver, label, got_ids, new_f, run.fold_prop, batch_size=5000, workers=workers, id_key=key)
-        fold.extend(new_f)
-    result.items = len(got_ids)
-    item_ids.extend(got_ids)
-    return torch.cat([item_emb, new_v])
+def _write_items(driver: Driver, run: _Run, layout: WriteLayout, ids: list[str], new_v: Tensor,
+                 new_f: Tensor | None) -> None:
+    """The new items' vectors (and their MIPS form, padded to the run's norm) and query factors, checked first."""
+    label, key, d = layout.item_type, layout.id_key(layout.item_type), int(new_v.size(1))
+    mips, _ = mips_augment(new_v, run.mips_norm)
+    check_vectors("new item vectors", new_v, len(ids), d, "refresh")
+    write_vectors(driver, label, ids, new_v, run.prop, mips=mips, mips_key=run.mips_prop, batch_size=5000,
+                  workers=layout.workers, id_key=key, on_batch=layout.counter("items", len(ids)))
+    if new_f is not None and run.fold_prop:
+        check_vectors("new item query factors", new_f, len(ids), d, "refresh")
+        write_vectors(driver, label, ids, new_f, run.fold_prop, batch_size=5000, workers=layout.workers, id_key=key)
 
 
 def _positive(item: Row, min_weights: Mapping[str, float]) -> bool:
@@ -402,9 +427,12 @@ def _weights(driver: Driver, mapping: GraphMapping) -> tuple[dict[str, str], dic
     return keys, mins
 
 
-def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResult, changed: list[tuple[str, int]],
-           item_ids: list[str], item_emb: Tensor, fold: _Factors | None, batch_size: int, workers: int,
-           progress: Progress | None, check: Callable[[], None]) -> None:
+def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResult, layout: WriteLayout,
+           items: _Catalogue, changed: list[tuple[str, int]], check: Callable[[], None]) -> None:
+    """Solve the changed users' vectors from their items, rank every item with a vector, and replace their
+    RECOMMENDED and ``seen_<key>`` counts, a batch of users at a time."""
+    item_ids, item_emb, fold = items.ids, items.emb, items.fold
+    batch_size, workers = layout.batch_size, layout.workers
     index = {x: i for i, x in enumerate(item_ids)}
     weight_keys, min_weights = _weights(driver, mapping)
     items_q = _render("user_items", mapping)
@@ -427,8 +455,8 @@ def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResu
         ids_all = ids
         ids, pos, seen = [ids[n] for n in solvable], [pos[n] for n in solvable], [seen[n] for n in solvable]
         if not ids:
-            parallel_batches(driver, seen_q, [{"id": u, "n": n} for u, n in batch], batch_size,
-                             {"key": run.seen_prop}, workers)
+            write_batches(driver, seen_q, [{"id": u, "n": n} for u, n in batch], batch_size,
+                          {"key": run.seen_prop}, workers=workers)
             result.users_without_items += len(ids_all)
             done += len(ids_all)
             continue
@@ -438,24 +466,20 @@ def _users(driver: Driver, mapping: GraphMapping, run: _Run, result: RefreshResu
         cols_m = torch.tensor([i for s in seen for i in s], dtype=torch.long)
         top_i, top_s = top_unseen(user_emb @ items_t, rows_m, cols_m, k)
         _check_users(user_emb, top_i, top_s, len(item_ids))
-        recs: list[Row] = []
-        for u, row_i, row_s in zip(ids, top_i.tolist(), top_s.tolist(), strict=True):
-            keep = [(item_ids[i], s) for i, s in zip(row_i, row_s, strict=True) if i >= 0]
-            if keep:
-                recs.append({"u": u, "items": [i for i, _ in keep], "s": ",".join(f"{s:.8g}" for _, s in keep)})
-                result.recommended += len(keep)
+        recs = list(to_rows(ids, item_ids, top_i.tolist(), top_s.tolist()))
+        result.recommended += sum(len(r["items"]) for r in recs)
         check()
         write_vectors(driver, mapping.user.label, ids, user_emb, run.prop, batch_size=batch_size, workers=workers,
                       id_key=mapping.user.id)
-        parallel_batches(driver, replace_q, recs, max(1, 5000 // max(k, 1)), {"run": run.info.id}, workers,
-                         prepare=item_positions)
-        parallel_batches(driver, seen_q, [{"id": u, "n": n} for u, n in batch], batch_size,
-                         {"key": run.seen_prop}, workers)
+        write_batches(driver, replace_q, recs, max(1, 5000 // max(k, 1)), {"run": run.info.id}, workers=workers,
+                      prepare=item_positions)
+        write_batches(driver, seen_q, [{"id": u, "n": n} for u, n in batch], batch_size,
+                      {"key": run.seen_prop}, workers=workers)
         result.users += len(ids)
         result.users_without_items += len(ids_all) - len(ids)
         done += len(ids_all)
-        if progress:
-            progress("users", done, len(changed))
+        if layout.progress:
+            layout.progress("users", done, len(changed))
 
 
 def _check_users(user_emb: Tensor, top_i: Tensor, top_s: Tensor, items: int) -> None:

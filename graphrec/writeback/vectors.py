@@ -9,26 +9,33 @@ import torch
 from neo4j import Driver
 from torch import Tensor
 
-from graphrec.db import load_query, read, render, write
+from graphrec.db import load_query, read, render, write, write_batches
 from graphrec.db.vectors import vector_rows
 from graphrec.types import Row
-from graphrec.writeback.batches import parallel_batches
 
 
-def mips_augment(item_emb: Tensor) -> tuple[Tensor, float]:
+def mips_augment(item_emb: Tensor, norm: float | None = None) -> tuple[Tensor, float]:
     """Extend item vectors by one coordinate so that all have the same norm M.
 
     ``[v, sqrt(M² - |v|²)]`` with ``M = max |v|``: for a query ``[u, 0]`` the cosine is
     ``u·v / (|u| M)``, so cosine order (what the vector index serves) equals dot-product order
     (what the model scores), and the dot product is recovered as ``cos · |u| · M``.
 
+    Args:
+        item_emb: ``[I, d]`` item vectors.
+        norm: M to pad to, e.g. the run's recorded one when refresh adds items to a published run (vectors
+            longer than it get no padding) (default: the longest vector's norm, 1 when all are zero).
+
     Returns:
         The ``[I, d+1]`` augmented vectors and M.
     """
     v = item_emb.detach().float().cpu()
     norms = v.norm(dim=1)
-    m = float(norms.max()) if v.size(0) else 1.0
-    m = m if m > 0 else 1.0
+    if norm is None:
+        m = float(norms.max()) if v.size(0) else 1.0
+        m = m if m > 0 else 1.0
+    else:
+        m = norm
     extra = (m * m - norms * norms).clamp(min=0).sqrt()
     return torch.cat([v, extra[:, None]], dim=1), m
 
@@ -59,7 +66,7 @@ def write_vectors(
     else:
         query = render("writeback/write_vectors", label=label, id=id_key)
         params = {"key": key}
-    return parallel_batches(driver, query, vector_rows(ids, emb, mips), batch_size, params, workers, on_batch)
+    return write_batches(driver, query, vector_rows(ids, emb, mips), batch_size, params, on_batch, workers=workers)
 
 
 def ensure_id_indexes(driver: Driver, id_keys: Mapping[str, str], seconds: int = 300) -> list[str]:
@@ -106,7 +113,7 @@ def create_run_index(driver: Driver, name: str, label: str, key: str, dim: int, 
     """Create the unquantised cosine vector index ``name`` on ``label.key``.
 
     ``m`` and ``ef_construction`` are the HNSW graph's degree and build beam (Neo4j's defaults are
-    16 and 100); the defaults were chosen by ``python -m graphrec.bench.serve_bench --hnsw``, which
+    16 and 100); the defaults were chosen by ``python -m benchmarks.hnsw_bench``, which
     measures build time and recall@20 against exact top-20 for a grid of them (BENCHMARKS.md).
 
     Raises:

@@ -58,7 +58,7 @@ def test_style_covers_the_graph_model() -> None:
 def test_guide_pastes_the_query_files() -> None:
     html = render_guide("http://localhost:1234")
     assert "{{" not in html and "<!--" not in html
-    assert html.count("<slide") == 6
+    assert html.count("<slide") == 7
     assert ":style http://localhost:1234/graphrec.grass" in html
     for name in ("recommend/recommend", "browser/explain_graph", "browser/overview", "browser/user_history",
                  "browser/runs", "browser/active_run", "browser/recommend_graph"):

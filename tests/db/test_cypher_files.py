@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from neo4j import Driver
 
-from graphrec.bench import BENCH_CYPHER
+from benchmarks import BENCH_CYPHER
 from graphrec.db.queries import NameList, load_query, placeholders, query_names, render, render_from, statements
 
 # A value for each placeholder name used in cypher/ files, so EXPLAIN sees a concrete label/type.

@@ -201,3 +201,34 @@ def test_a_failure_ends_the_progress_bar_line(capsys: pytest.CaptureFixture[str]
         raise GraphRecError("boom")
     err = capsys.readouterr().err
     assert "publish vectors" in err and err.endswith("\n")   # the error line that follows starts a line
+
+
+def test_the_artefact_and_mapping_check_lives_in_publish_artefact(saved: Path, graph: Driver,
+                                                                  neo4j_settings: Settings) -> None:
+    """One check, in :func:`publish_artefact` (``mapping=``), used by ``Session.publish``: an artefact fitted on
+    other users/items than the mapping's is refused before anything is written."""
+    from graphrec.errors import ConfigError
+    from graphrec.mapping import DEFAULT_MAPPING
+    from graphrec.writeback import publish_artefact
+
+    art = Artefact.load(saved)
+    art.user_type, art.item_type = "Person", "Movie"
+    with pytest.raises(ConfigError, match=r"users and items are Person/Movie, the \[graph\] mapping's .* User/Item"):
+        publish_artefact(graph, art, mapping=DEFAULT_MAPPING)
+    with graphrec.connect(neo4j_settings) as gr, pytest.raises(ConfigError, match="fitted with"):
+        gr.publish(art)
+    assert _written(graph) == (0, 0, 0)
+
+
+def test_the_cli_wires_its_driver_and_mapping_through_a_session(neo4j_settings: Settings) -> None:
+    import click
+
+    from graphrec.api import Session
+    from graphrec.cli.context import AppContext
+
+    app = AppContext(settings=neo4j_settings)
+    with click.Context(click.Command("x")):
+        session = app.session()
+        assert isinstance(session, Session) and app.driver() is session.driver and app.session() is session
+        assert app.mapping() is session.mapping
+    assert app._session is None   # closed with the command

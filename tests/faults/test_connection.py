@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from graphrec.cli.main import cli
 from graphrec.config import Settings
-from graphrec.server.local import free_port
+from graphrec.localdb.local import free_port
 
 pytestmark = pytest.mark.neo4j
 

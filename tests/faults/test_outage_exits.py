@@ -22,7 +22,7 @@ from neo4j import Driver, GraphDatabase
 from graphrec.cli.main import cli
 from graphrec.config import Settings, load_settings
 from graphrec.db import connect
-from graphrec.server.local import LocalNeo4j, free_port
+from graphrec.localdb.local import LocalNeo4j, free_port
 from tests.serve.conftest import get, serving
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from neo4j import GraphDatabase
 
-from graphrec.server.local import LocalNeo4j, free_port
+from graphrec.localdb.local import LocalNeo4j, free_port
 from tests.conftest import DATASETS
 
 pytestmark = [pytest.mark.neo4j, pytest.mark.slow]

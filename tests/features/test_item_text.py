@@ -10,7 +10,7 @@ import pytest
 from neo4j import Driver
 
 from graphrec.features.embed import built_texts
-from graphrec.ingest.registry import LoadOptions, load_dataset
+from graphrec.ingest.datasets import LoadOptions, load_dataset
 from tests.conftest import DATASETS
 
 ML100K = DATASETS / "movielens-100k"

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from graphrec.cli.main import cli
 from graphrec.db import connect
 from graphrec.ingest.stats import graph_stats
-from graphrec.server.local import LocalNeo4j, free_port
+from graphrec.localdb.local import LocalNeo4j, free_port
 from tests.ingest.conftest import FIXTURES
 
 CSV_NODES = {"User": 3, "Item": 4, "Entity": 3, "Genre": 1, "Dataset": 1}

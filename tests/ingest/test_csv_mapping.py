@@ -240,7 +240,7 @@ def test_kept_column_cannot_shadow_a_graphrec_property(tmp_path: Path) -> None:
 
 def test_mapping_is_for_csv_only(tmp_path: Path) -> None:
     from graphrec.errors import ConfigError
-    from graphrec.ingest.registry import LoadOptions, parse
+    from graphrec.ingest.datasets import LoadOptions, parse
 
     with pytest.raises(ConfigError, match="--mapping applies to csv only"):
         parse("movielens-1m", tmp_path, LoadOptions(mapping=ML_CURRENT / "movielens.toml"))

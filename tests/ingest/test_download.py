@@ -11,8 +11,8 @@ from typing import IO
 import pytest
 
 from graphrec.errors import InputError
+from graphrec.ingest.datasets import LoadOptions, resolve_path
 from graphrec.ingest.download import ARCHIVES, Archive, DownloadError, fetch, unpack, verify
-from graphrec.ingest.registry import LoadOptions, resolve_path
 
 
 def _zip(path: Path, members: dict[str, bytes]) -> bytes:

@@ -9,6 +9,7 @@ its own schema (no :User/:Item/:Entity node, no `id` property) to the user's nod
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -356,3 +357,34 @@ def test_publish_a_saved_artefact_on_the_mapped_graph(trained: dict[str, Any], n
     assert res.exit_code != 0 and "publish it with the mapping it was fitted with" in res.stderr
     assert res.stderr.strip().count("\n") == 0
     assert driver.execute_query("MATCH (r:ModelRun) RETURN count(r) AS n").records[0]["n"] == runs_before
+
+
+def test_browser_library_offers_every_query_ready_to_run(trained: dict[str, Any], neo4j_settings: Settings,
+                                                         driver: Driver) -> None:
+    """`graphrec browser --queries` and the guide's library slide give each query of cypher/recommend/ as
+    `graphrec query NAME --cypher` prints it, for the mapped graph, and each runs as given after its :param
+    lines (the .cypher files themselves are templates that Neo4j would refuse)."""
+    from graphrec.browser.guide import render_guide
+    from graphrec.recommend.library import names, runnable
+
+    res = _run(neo4j_settings, "browser", "--queries", "--json")
+    assert res.exit_code == 0, res.output
+    library = json.loads(res.stdout)
+    assert list(library) == names() and len(library) >= 10
+    mapping = check_mapping(driver, load_settings(toml_path=HERE / "mapping.toml", env={}).graph)
+    guide = render_guide("http://localhost:1234", mapping=mapping)
+    assert "{{" not in guide
+    for name, text in library.items():
+        printed = _run(neo4j_settings, "query", name, "--cypher")
+        assert printed.exit_code == 0 and printed.stdout.strip() == text, name
+        params = {ln.split()[1]: json.loads(ln.split("=>", 1)[1].replace("'", '"')) for ln in text.splitlines()
+                  if ln.startswith(":param ")}
+        body = "\n".join(ln for ln in text.splitlines() if not ln.startswith(":param "))
+        assert "{{" not in body and any(f"`{x}`" in body for x in ("Person", "Movie", "Genre")), name
+        assert not any(f":{x}" in body or f"`{x}`" in body for x in ("User", "Item")), name
+        driver.execute_query(body, params)   # raises on a syntax error or a missing parameter
+        mapped = runnable(name, mapping)
+        shown = "\n".join(ln for ln in mapped.splitlines() if not ln.startswith(":param "))
+        assert f'data-testid="graphrec-library-{name}">' + html.escape(shown, quote=False) in guide, name
+    text = _run(neo4j_settings, "browser", "--queries").stdout
+    assert "// recommend: the precomputed top-K" in text and "MATCH (u:`Person`)" in text

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from neo4j import Driver
 
-from graphrec.server.local import free_port
+from graphrec.localdb.local import free_port
 from tests.recommend.conftest import published  # noqa: F401 - the shared published toy graph fixture
 
 pytest.importorskip("fastapi", reason="the [serve] extra (fastapi, uvicorn) is not installed")

@@ -16,7 +16,7 @@ from graphrec import recommend as rec
 from graphrec.cli.main import cli
 from graphrec.config import Settings
 from graphrec.db import connect
-from graphrec.server.local import free_port
+from graphrec.localdb.local import free_port
 from tests.recommend.conftest import K, Published
 from tests.serve.conftest import get, serving
 
