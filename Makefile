@@ -101,6 +101,7 @@ bench: venv
 	$(PY) -m benchmarks.loader_bench
 	$(PY) -m benchmarks.train_bench
 	$(PY) -m benchmarks.model_bench
+	$(PY) -m benchmarks.scale_bench
 	$(PY) -m benchmarks.e2e_bench
 	$(PY) -m benchmarks.text_bench
 	$(PY) -m benchmarks.serve_bench
