@@ -54,6 +54,11 @@ def selection_score(m: dict[str, float]) -> float:
     return m["recall@20"] + m["ndcg@20"]
 
 
+def _catalogue(graph: RecGraph) -> int:
+    """Items of the catalogue ``graph`` stands for (a head view: the one it was cut from)."""
+    return graph.head_of or graph.num_items
+
+
 def _criterion(result: tuple[dict[str, float], Any]) -> float:
     """:func:`selection_score` of a trial that returns ``(metrics, solved matrix)``."""
     return selection_score(result[0])
@@ -95,7 +100,11 @@ class _ItemItem(Recommender):
                             f"({num_items:,} items); --neighbours N gives {self.name} a sparse solve")
 
     def head_selection(self, num_items: int) -> bool:
-        return self.path(num_items) == "dense" and num_items > self.cfg.select_items
+        """Above ``select_items`` items either path chooses on the head (a head view keeps the path and the
+        neighbourhood size of the catalogue it was cut from: :meth:`path` and :meth:`neighbours` of
+        ``graph.head_of``)."""
+        self.path(num_items)          # a model that cannot fit the catalogue says so before choosing
+        return num_items > self.cfg.select_items
 
     def neighbours(self, num_items: int) -> int:
         """Neighbours per item on the sparse path: ``neighbours``, else by catalogue size, fewer where the
@@ -172,17 +181,18 @@ class EaseRecommender(_ItemItem):
     name = "ease"
     summary = "EASE (Steck 2019): closed-form item–item on the interactions alone; λ chosen on validation"
 
-    def _b(self, inp: sp.csr_matrix) -> Callable[[float], Tensor | SparseEase]:
-        """``λ ↦ B`` on ``inp`` by this catalogue's path (the Gram matrix or neighbourhoods built once)."""
-        if self.path(inp.shape[1]) == "sparse":
-            sin = SparseInputs.build(inp, None, self.neighbours(inp.shape[1]))
+    def _b(self, inp: sp.csr_matrix, catalogue: int) -> Callable[[float], Tensor | SparseEase]:
+        """``λ ↦ B`` on ``inp`` by the path of a ``catalogue``-item catalogue (the Gram matrix or neighbourhoods
+        built once)."""
+        if self.path(catalogue) == "sparse":
+            sin = SparseInputs.build(inp, None, self.neighbours(catalogue))
             return lambda lam: self._sparse_b(sin, {}, lam)
         g = self._gram(inp, None, {})
         return lambda lam: ease(g.clone().to(self.device), lam).cpu()
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         inp = interactions(train, graph.num_users, graph.num_items)
-        solve = self._b(inp)
+        solve = self._b(inp, _catalogue(graph))
         rows: list[dict[str, float]] = []
 
         def trial(lam: float) -> dict[str, float]:
@@ -193,13 +203,13 @@ class EaseRecommender(_ItemItem):
         best = search(self._lambdas(inp, graph.num_items), trial, lambda m: m["recall@20"], label="ease λ",
                       progress=progress)
         assert best.candidate is not None and best.result is not None
-        return Selection(params={"lam": best.candidate, "path": self.path(graph.num_items)}, valid=best.result,
+        return Selection(params={"lam": best.candidate, "path": self.path(_catalogue(graph))}, valid=best.result,
                          info={"search": rows})
 
     def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
         inp = interactions(pairs, graph.num_users, graph.num_items)
         lam = float(chosen.params.get("lam") or self._lambdas(inp, graph.num_items)[1])
-        b = self._b(inp)(lam)
+        b = self._b(inp, graph.num_items)(lam)
         return self._fitted(Operator.of(b), inp, {"lam": lam})
 
 
@@ -271,7 +281,7 @@ class GraphRecommender(_ItemItem):
         """One greedy search: λ on the interactions alone, each side channel's weight, the filter."""
         side = side_info(graph)
         inp = interactions(train, graph.num_users, graph.num_items)
-        path = self.path(graph.num_items)
+        path = self.path(_catalogue(graph))
         rows: list[dict[str, Any]] = []
 
         def scored(b: Tensor | SparseEase, entry: dict[str, Any]) -> dict[str, float]:
@@ -344,7 +354,7 @@ class GraphRecommender(_ItemItem):
     def _search_sparse(self, graph: RecGraph, side: SideInfo, inp: sp.csr_matrix, lams: list[float], scored: Scored,
                        progress: bool) -> tuple[float, dict[str, float], SparseEase, dict[str, float]]:
         """The same greedy search on the sparse path: the neighbourhoods are built once, each trial solves."""
-        sin = SparseInputs.build(inp, side, self.neighbours(graph.num_items))
+        sin = SparseInputs.build(inp, side, self.neighbours(_catalogue(graph)))
 
         def trial(cand: tuple[float, dict[str, float]]) -> tuple[dict[str, float], SparseEase]:
             lam, w = cand
