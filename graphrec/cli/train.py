@@ -226,15 +226,9 @@ def _echo_publish(app: AppContext, p: dict[str, Any]) -> None:
 def _publish(app: AppContext, artefact: Any, top_k: int) -> dict[str, Any]:
     from graphrec.writeback import publish_artefact
 
-    mapping = app.mapping()
-    if (artefact.user_type, artefact.item_type) != (mapping.user.label, mapping.item.label):
-        raise ConfigError(f"the artefact's users and items are {artefact.user_type}/{artefact.item_type}, the "
-                          f"[graph] mapping's ({mapping.source}) {mapping.user.label}/{mapping.item.label}: "
-                          f"publish it with the mapping it was fitted with")
     t0 = time.perf_counter()
-    with progress_bars(app.quiet) as progress:
-        pub = publish_artefact(app.driver(), artefact, k=top_k, progress=progress,
-                               id_keys={n.label: n.id for n in mapping.nodes})
+    with progress_bars(app.quiet) as progress:   # the artefact/mapping check is publish_artefact's, once
+        pub = publish_artefact(app.driver(), artefact, k=top_k, progress=progress, mapping=app.mapping())
     return {"run_id": pub.run_id, "vectors": pub.vectors, "recommended": pub.recommended,
             "train_pairs": artefact.train_pairs, "vectors_per_s": round(pub.vectors_per_s),
             "seconds": round(time.perf_counter() - t0, 1)}
