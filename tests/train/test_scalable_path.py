@@ -115,7 +115,7 @@ def test_the_sparse_path_never_allocates_items_squared() -> None:
     graph.ids["Item"] = [f"i{i}" for i in range(items)]
     graph.data["Item"].num_nodes = items
     graph.data["Item"].x = torch.cat([graph.data["Item"].x, torch.zeros(items - 30, 16)])
-    cfg = replace(FAST, memory_gb=TINY_GB, eval_batch_size=64)
+    cfg = replace(FAST, memory_gb=TINY_GB, eval_batch_size=64, search_items=100)   # one carve, two λ: quick
     with _numpy_peak() as peak, _NoSquare(items):
         art = fit(graph, cfg, progress=False)
     assert art.info["refit"]["path"] == "sparse"
