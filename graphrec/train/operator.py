@@ -120,7 +120,6 @@ class SparseInputs:
     channels: list[sp.csr_matrix]
     dense_rows: Tensor | None = None
     text: Tensor | None = None
-    described: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def build(cls, inp: sp.csr_matrix, side: SideInfo | None, neighbours: int) -> SparseInputs:
@@ -139,8 +138,7 @@ class SparseInputs:
         channels = [inp.astype(np.float32), beh.astype(np.float32), ent[light].astype(np.float32)]
         gram = neighbour_gram(channels, neighbours)
         text = side.text if side is not None else None
-        described = {"neighbours": int(gram.nbr.size(1)), "dense_entity_rows": int(dense_ids.size)}
-        return cls(gram, channels, dense_rows, text, described)
+        return cls(gram, channels, dense_rows, text)
 
     def latent(self, weights: dict[str, float], k: int, seed: int) -> Latent | None:
         """The top-``k`` right singular vectors ``V`` of the weighted sparse stacked matrix, with the full Gram
