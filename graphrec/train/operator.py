@@ -120,6 +120,7 @@ class SparseInputs:
     channels: list[sp.csr_matrix]
     dense_rows: Tensor | None = None
     text: Tensor | None = None
+    _latent: dict[tuple[float, ...], Latent | None] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, inp: sp.csr_matrix, side: SideInfo | None, neighbours: int) -> SparseInputs:
@@ -142,7 +143,13 @@ class SparseInputs:
 
     def latent(self, weights: dict[str, float], k: int, seed: int) -> Latent | None:
         """The top-``k`` right singular vectors ``V`` of the weighted sparse stacked matrix, with the full Gram
-        matrix times ``V`` (``None`` when ``k`` is 0)."""
+        matrix times ``V`` (``None`` when ``k`` is 0); computed once per weights, as every λ trial shares them."""
+        key = (*self.weights(weights), float(weights.get("text", 0.0)), float(k), float(seed))
+        if key not in self._latent:
+            self._latent[key] = self._solve_latent(weights, k, seed)
+        return self._latent[key]
+
+    def _solve_latent(self, weights: dict[str, float], k: int, seed: int) -> Latent | None:
         n = int(self.channels[0].shape[1])
         k = min(k, n - 1)
         if k < 1:
