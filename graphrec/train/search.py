@@ -26,7 +26,8 @@ class Best(Generic[C, R]):
 
 
 def search(candidates: Iterable[C], trial: Callable[[C], R], score: Callable[[R], float],
-           best: Best[C, R] | None = None, label: str = "", progress: bool = False) -> Best[C, R]:
+           best: Best[C, R] | None = None, label: str = "", progress: bool = False,
+           patience: int | None = None) -> Best[C, R]:
     """Run ``trial`` on each candidate in order and keep the one whose result scores highest.
 
     A later candidate must score strictly higher to win, so ties keep the earlier (simpler) one. Only the
@@ -39,19 +40,25 @@ def search(candidates: Iterable[C], trial: Callable[[C], R], score: Callable[[R]
         best: an incumbent from an earlier step that a candidate must beat (default: none).
         label: what is searched, for the progress lines (default: none).
         progress: print one line per trial on stderr: which trial, its score, the best so far, elapsed.
+        patience: stop after this many candidates in a row fail to beat the best (for candidates ordered
+            along a curve with one peak, e.g. ascending λ: past the peak they only fall); ``None`` tries all.
 
     Returns:
         The best candidate with its result and score (the incumbent when no candidate beats it).
     """
     best = best if best is not None else Best()
     t0 = time.perf_counter()
+    misses = 0
     for j, cand in enumerate(candidates, 1):
         result = trial(cand)
         value = score(result)
+        misses = 0 if value > best.score else misses + 1
         if value > best.score:
             best = Best(cand, result, value)
         if progress:
             print(f"  {label or 'trial'} {j}: {cand} → {value:.4f} (best {best.score:.4f}, "
                   f"{time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
         del result
+        if patience is not None and misses >= patience:
+            break
     return best

@@ -26,3 +26,20 @@ def test_an_incumbent_must_be_beaten() -> None:
 
 def test_no_candidates_gives_no_winner() -> None:
     assert search([], lambda c: c, float).candidate is None
+
+
+def test_patience_stops_past_the_peak() -> None:
+    tried: list[int] = []
+    curve = {1: 0.1, 2: 0.4, 3: 0.3, 4: 0.2, 5: 0.9}
+
+    def trial(c: int) -> float:
+        tried.append(c)
+        return curve[c]
+
+    assert search([1, 2, 3, 4, 5], trial, float, patience=2).candidate == 2
+    assert tried == [1, 2, 3, 4]
+    tried.clear()
+    assert search([1, 2, 3, 4, 5], trial, float).candidate == 5 and tried == [1, 2, 3, 4, 5]
+    tried.clear()
+    incumbent: Best[int, float] = Best(0, 0.5, 0.5)          # no candidate beats it: one miss is enough
+    assert search([1, 2, 3], trial, float, best=incumbent, patience=1) is incumbent and tried == [1]
