@@ -22,6 +22,8 @@ from graphrec.train.config import TrainConfig
 
 Scorer = Callable[[Tensor], Tensor]
 """``scorer(users)`` → ``[len(users), num_items]`` float32 scores of those users (higher is better)."""
+TopK = Callable[[Tensor, tuple[Tensor, Tensor], int], tuple[Tensor, Tensor]]
+"""``top(users, (position in users, item) pairs to leave out, k)`` → ``([b, k] items (-1 pads), [b, k] scores)``."""
 
 
 @dataclass
@@ -52,6 +54,8 @@ class Fitted:
         entity_emb: vectors of other node types.
         item_fold: ``[I, d]`` item query factors (``user_emb = X @ item_fold``) of an item–item model, so a
             new user's vector is folded in from the items they have (see ``Artefact.item_fold``).
+        top: the write-back top-K without scoring every item (a catalogue too large for ``users × items``
+            scores), or ``None`` to take it from ``scorer``.
         info: anything worth reporting.
     """
 
@@ -61,6 +65,7 @@ class Fitted:
     exact: bool = True
     entity_emb: dict[str, Tensor] = field(default_factory=dict)
     item_fold: Tensor | None = None
+    top: TopK | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
 

@@ -25,7 +25,7 @@ from torch import Tensor
 from graphrec.artefact import Artefact
 from graphrec.loaders.types import RecGraph
 from graphrec.ranking import top_unseen
-from graphrec.train.base import Fitted, Scorer, Selection
+from graphrec.train.base import Fitted, Scorer, Selection, TopK
 from graphrec.train.config import TrainConfig
 from graphrec.train.head import head_view
 from graphrec.train.loop import check_graph, resolve_device
@@ -53,8 +53,10 @@ def union_pairs(*parts: Tensor, num_items: int) -> Tensor:
     return torch.stack([keys // num_items, keys % num_items])
 
 
-def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_size: int = 1024) -> tuple[Tensor, Tensor]:
-    """Exact top-``k`` unseen items of every user from a scorer: ``([U, k] items (-1 pads), [U, k] scores)``."""
+def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_size: int = 1024,
+               top: TopK | None = None) -> tuple[Tensor, Tensor]:
+    """Top-``k`` unseen items of every user: ``([U, k] items (-1 pads), [U, k] scores)``, exact from the scorer,
+    or from ``top`` where the model has one (:attr:`Fitted.top`)."""
     from graphrec.train.metrics import _by_position
 
     users = torch.arange(num_users)
@@ -62,9 +64,11 @@ def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_siz
     out_i, out_s = [], []
     for s in range(0, num_users, batch_size):
         e = min(s + batch_size, num_users)
-        scores = score(users[s:e]).float().cpu()
         a, b = int(bounds[s]), int(bounds[e])
-        idx, best = top_unseen(scores, pos[a:b] - s, item[a:b], k)
+        if top is not None:
+            idx, best = top(users[s:e], (pos[a:b] - s, item[a:b]), k)
+        else:
+            idx, best = top_unseen(score(users[s:e]).float().cpu(), pos[a:b] - s, item[a:b], k)
         out_i.append(idx)
         out_s.append(torch.where(torch.isinf(best), torch.zeros_like(best), best))
     return torch.cat(out_i), torch.cat(out_s)
@@ -144,7 +148,7 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
     if not fitted.exact:
         t3 = time.perf_counter()
         _say(progress, f"{cfg.model}: top-{cfg.top_k} of {graph.num_users:,} users…")
-        top_items, top_scores = top_scored(fitted.scorer, graph.num_users, exclude, cfg.top_k, batch)
+        top_items, top_scores = top_scored(fitted.scorer, graph.num_users, exclude, cfg.top_k, batch, fitted.top)
         report.seconds["top_k"] = time.perf_counter() - t3
         _say(progress, f"{cfg.model}: top-{cfg.top_k} in {report.seconds['top_k']:.1f} s")
     report.seconds["total"] = time.perf_counter() - t0

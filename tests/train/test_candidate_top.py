@@ -1,0 +1,62 @@
+"""The sparse path's write-back top-K among candidates (:meth:`Operator.top_among`), exact over them."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+
+import graphrec.train.linear as linear
+from graphrec.ranking import top_unseen
+from graphrec.train import TrainConfig, fit
+from graphrec.train.operator import Operator
+from tests.train.test_scalable_path import TINY_GB, _dense_taste_graph
+
+
+def _operator(n: int = 40, seed: int = 0) -> tuple[Operator, sp.csr_matrix, tuple[torch.Tensor, torch.Tensor]]:
+    rng = np.random.default_rng(seed)
+    b = sp.random(n, n, density=0.08, random_state=seed, format="csr", dtype=np.float32)
+    rows = sp.random(6, n, density=0.1, random_state=seed + 1, format="csr", dtype=np.float32)
+    rows.data[:] = 1.0
+    left = torch.from_numpy(rng.standard_normal((n, 3)).astype(np.float32))
+    right = torch.from_numpy(rng.standard_normal((n, 3)).astype(np.float32))
+    op = Operator(b, [(left, right, 0.05)], b_scale=2.0)
+    coo = rows.tocoo()
+    return op, rows, (torch.from_numpy(coo.row.astype(np.int64)), torch.from_numpy(coo.col.astype(np.int64)))
+
+
+def test_every_item_a_candidate_gives_the_exact_top_k() -> None:
+    op, rows, seen = _operator()
+    items, scores = op.top_among(rows, np.arange(rows.shape[1]), seen, 5)
+    want_i, want_s = top_unseen(op.apply(rows), seen[0], seen[1], 5)
+    assert torch.equal(items, want_i)
+    assert torch.allclose(scores, want_s, atol=1e-5)
+
+
+def test_candidates_are_the_reached_items_scored_exactly() -> None:
+    op, rows, seen = _operator(seed=3)
+    items, scores = op.top_among(rows, np.array([], dtype=np.int64), seen, 4)
+    full = op.apply(rows)
+    reach = (rows @ op.b).tocsr()
+    seen_set = set(zip(seen[0].tolist(), seen[1].tolist(), strict=True))
+    for u in range(rows.shape[0]):
+        cand = [int(i) for i in reach[u].indices if (u, int(i)) not in seen_set]
+        want = sorted(cand, key=lambda i: -float(full[u, i]))[:4]
+        got = [int(i) for i in items[u] if i >= 0]
+        assert got == want                                          # best first, only reached, unseen items
+        assert torch.allclose(scores[u, :len(got)], full[u, got], atol=1e-5)
+
+
+def test_fit_uses_candidates_above_the_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(linear, "DENSE_TOPK_FLOPS", 0.0)
+    graph = _dense_taste_graph()
+    cfg = replace(TrainConfig(dim=8, out_dir=None), lam=20.0, memory_gb=TINY_GB, neighbours=6, filter=False)
+    art = fit(graph, cfg, progress=False)
+    assert art.info["refit"]["top_k"] == "candidates"
+    assert art.top_items is not None
+    seen = set(zip(art.exclude[0].tolist(), art.exclude[1].tolist(), strict=True))
+    picks = [(u, int(i)) for u in range(graph.num_users) for i in art.top_items[u] if i >= 0]
+    assert picks and not seen & set(picks)
