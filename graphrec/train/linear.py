@@ -20,6 +20,7 @@ operator; RECOMMENDED relationships use the exact scores.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, ClassVar
 
@@ -32,7 +33,8 @@ from graphrec.errors import CapacityError
 from graphrec.loaders.types import RecGraph
 from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ease_weights, ideal_lowpass, woodbury
 from graphrec.nn.scalable import neighbourhood_solve, randomized_svd
-from graphrec.train.base import Fitted, Recommender, Selection, memory_budget
+from graphrec.train.base import Fitted, Recommender, Selection, TopK, memory_budget
+from graphrec.train.budget import budget_line
 from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
 from graphrec.train.operator import Operator, SparseEase, SparseInputs
@@ -72,6 +74,11 @@ DenseBest = Best[dict[str, float], tuple[dict[str, float], Tensor]]
 SIDE_CHANNELS = ("behaviours", "entities", "text")
 LATENT_RANK = 64
 """Global latent features each item regresses on beside its neighbourhood on the sparse path."""
+DENSE_TOPK_FLOPS = 2e12
+"""Above ``users · items · (rank + 1)`` of this, the sparse path's write-back top-K scores candidates only (at
+100k items and 300k users scoring every item took 328 s of a 1,346 s fit; at 1M × 2M it would take hours)."""
+POPULAR_CANDIDATES = 256
+"""The most popular items every user gets as candidates beside the items their neighbourhoods reach."""
 
 
 class _ItemItem(Recommender):
@@ -162,17 +169,39 @@ class _ItemItem(Recommender):
         item_emb = (v * root).contiguous()
         fold = (u * root).contiguous()   # a user's vector is the sum of these rows over the items they have
         user_emb = (to_torch(inp) @ fold).contiguous()
-        return Fitted(scorer=score, user_emb=user_emb, item_emb=item_emb, exact=False, item_fold=fold,
-                      info={**info, "path": "sparse" if op.sparse else "dense"})
+        top = self._candidate_top(op, inp)
+        return Fitted(scorer=score, user_emb=user_emb, item_emb=item_emb, exact=False, item_fold=fold, top=top,
+                      info={**info, "path": "sparse" if op.sparse else "dense",
+                            "top_k": "exact" if top is None else "candidates"})
+
+    @staticmethod
+    def _candidate_top(op: Operator, inp: sp.csr_matrix) -> TopK | None:
+        """The write-back top-K among each user's candidates (:meth:`Operator.top_among`: the items the sparse
+        ``B`` reaches from theirs, and the :data:`POPULAR_CANDIDATES` most popular items) where scoring every
+        item for every user would pass :data:`DENSE_TOPK_FLOPS`; ``None`` (exact over all items) otherwise."""
+        users, n = inp.shape
+        rank = sum(int(left.size(1)) for left, _, _ in op.lows)
+        if not op.sparse or users * n * (rank + 1) <= DENSE_TOPK_FLOPS:
+            return None
+        popular = np.argsort(-np.asarray(inp.getnnz(axis=0)).ravel(), kind="stable")[:POPULAR_CANDIDATES]
+
+        def top(users: Tensor, seen: tuple[Tensor, Tensor], k: int) -> tuple[Tensor, Tensor]:
+            return op.top_among(inp[users.long().cpu().numpy()], popular, seen, k)
+        return top
 
     def _lambdas(self, inp: sp.csr_matrix, num_items: int) -> list[float]:
         """λ candidates: multiples of the mean item degree (the Gram matrix's mean diagonal)."""
         if self.cfg.lam:
             return [self.cfg.lam]
         base = max(1.0, float(inp.getnnz()) / max(1, inp.shape[1]))
-        steps = self.steps if num_items <= self.cfg.search_items else (3.0, 10.0)   # the best multiples on
-        # ml-100k, lastfm-2k and the issue's amazon-book λ (250 ≈ 7× its mean degree)
-        return [round(base * s, 4) for s in steps]
+        return [round(base * s, 4) for s in self._lambda_steps(num_items)]
+
+    def _lambda_steps(self, num_items: int) -> tuple[float, ...]:
+        if self.cfg.lam:
+            return (1.0,)
+        # above search_items: the best multiples on ml-100k, lastfm-2k and the issue's amazon-book λ (250 ≈ 7×
+        # its mean degree)
+        return self.steps if num_items <= self.cfg.search_items else (3.0, 10.0)
 
 
 class EaseRecommender(_ItemItem):
@@ -222,6 +251,10 @@ BAG_CARVES = 3
 validation pairs and ``BAG_CARVES - 1`` more seeded carves of train ∪ valid, each choice refit and the
 scores averaged (bagging over the selection, Breiman 1996)."""
 BAG_SEED_STEP = 10_007
+SPARSE_PATIENCE = 1
+"""The sparse search stops a step (λ ascending, a channel's weights ascending) at its first candidate that does
+not improve: each trial is a solve over the catalogue's neighbourhoods, and on the synthetic graphs past the
+peak the curve only fell (BENCHMARKS.md § scale)."""
 
 
 class GraphRecommender(_ItemItem):
@@ -261,8 +294,10 @@ class GraphRecommender(_ItemItem):
         return BAG_CARVES if small else 1
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
-        first = self._select_once(graph, train, valid, progress)
         n = self._bagged(graph)
+        if progress:
+            print(f"  {self._budget(graph, n)}", file=sys.stderr, flush=True)
+        first = self._select_once(graph, train, valid, progress)
         if n == 1:
             return first
         # a single 10% carve's noise decides between near-equal settings that test differently; averaging
@@ -276,6 +311,24 @@ class GraphRecommender(_ItemItem):
         params = {**first.params, "members": [m.params for m in members]}
         return Selection(params=params, valid=first.valid,
                          info={**first.info, "members_valid": [m.valid for m in members]})
+
+    def _budget(self, graph: RecGraph, carves: int) -> str:
+        """The selection's budget line: solves (an upper bound where the sparse search may stop early) and
+        trials without a solve (Woodbury updates, the filter), times ``carves``."""
+        side, n = side_info(graph), graph.num_items
+        path = self.path(_catalogue(graph))
+        channels = self._channels(side)
+        per = [len(SIDE_WEIGHTS[ch]) for ch in channels]
+        if path == "sparse":
+            m = self.neighbours(_catalogue(graph))
+            width, solves, others = m + (LATENT_RANK if m < n - 1 else 0), sum(per), 0
+        else:
+            cheap = [self._rank(side, ch) <= n // 4 for ch in channels]
+            width, solves = n, sum(p for p, c in zip(per, cheap, strict=True) if not c)
+            others = sum(p for p, c in zip(per, cheap, strict=True) if c)
+        solves += len(self._lambda_steps(n))
+        others += len(FILTER_RANKS) * (len(FILTER_BLENDS) - 1) if self.cfg.filter else 0
+        return budget_line(self.name, path, n, width, solves * carves, others * carves)
 
     def _select_once(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         """One greedy search: λ on the interactions alone, each side channel's weight, the filter."""
@@ -362,12 +415,13 @@ class GraphRecommender(_ItemItem):
             return scored(b, {"lam": lam, **{f"w_{k}": v for k, v in w.items()}}), b
 
         start: list[tuple[float, dict[str, float]]] = [(lam, {}) for lam in lams]
-        best = search(start, trial, _criterion, label="graph λ", progress=progress)
+        best = search(start, trial, _criterion, label="graph λ", progress=progress, patience=SPARSE_PATIENCE)
         assert best.candidate is not None
         lam = best.candidate[0]
         for ch in self._channels(side):
             cands = [(lam, w) for w in self._weight_candidates(ch, best.candidate[1])]
-            best = search(cands, trial, _criterion, best=best, label=f"graph {ch}", progress=progress)
+            best = search(cands, trial, _criterion, best=best, label=f"graph {ch}", progress=progress,
+                          patience=SPARSE_PATIENCE)
             assert best.candidate is not None
         assert best.candidate is not None and best.result is not None
         return lam, best.candidate[1], best.result[1], best.result[0]
