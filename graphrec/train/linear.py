@@ -33,6 +33,7 @@ from graphrec.loaders.types import RecGraph
 from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ease_weights, ideal_lowpass, woodbury
 from graphrec.nn.scalable import neighbourhood_solve, randomized_svd
 from graphrec.train.base import Fitted, Recommender, Selection, memory_budget
+from graphrec.train.estimate import item_item_work
 from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
 from graphrec.train.operator import Operator, SparseEase, SparseInputs
@@ -72,6 +73,8 @@ DenseBest = Best[dict[str, float], tuple[dict[str, float], Tensor]]
 SIDE_CHANNELS = ("behaviours", "entities", "text")
 LATENT_RANK = 64
 """Global latent features each item regresses on beside its neighbourhood on the sparse path."""
+ITEM_ITEM_PARAMS: tuple[str, ...] = ("dim", "lam", "neighbours", "search_items", "select_items")
+"""The settings both item–item models read (besides ``TrainConfig``'s common ones)."""
 
 
 class _ItemItem(Recommender):
@@ -81,6 +84,15 @@ class _ItemItem(Recommender):
     """Whether the model takes the sparse path by itself when the dense solve does not fit the memory bound
     (``graph``); otherwise only ``neighbours`` selects it and a dense solve that does not fit is refused."""
     steps: tuple[float, ...] = LAMBDA_STEPS
+    params = ITEM_ITEM_PARAMS
+    fold = "sum"   # publishes item_fold: a new user is the sum of its items' query factors
+
+    def estimate(self, graph: RecGraph) -> str:
+        return item_item_work(self, graph.num_items)
+
+    def trials(self, num_items: int, lambdas: int) -> str:
+        """How many selection trials a fit on ``num_items`` items may run, given ``lambdas`` λ candidates."""
+        return f"up to {lambdas} selection trials ({lambdas} λ)"
 
     def path(self, num_items: int) -> str:
         """``"dense"`` where ``4·4·items²`` bytes fit under the memory bound (and ``neighbours`` is unset),
@@ -233,6 +245,23 @@ class GraphRecommender(_ItemItem):
     uses_graph = True
     auto_sparse = True
     steps = GRAPH_LAMBDA_STEPS
+    params = (*ITEM_ITEM_PARAMS, "side", "filter")
+    ablations: ClassVar[dict[str, dict[str, Any]]] = {
+        "graph -behaviours": {"side": ("entities", "text")},
+        "graph -entities": {"side": ("behaviours", "text")},
+        "graph -text": {"side": ("behaviours", "entities")},
+        "graph -filter": {"filter": False},
+        "graph -side": {"side": ()},
+    }
+    """The model without one of its parts (``-side``: no side channel at all)."""
+
+    def trials(self, num_items: int, lambdas: int) -> str:
+        side = sum(len(v) for c, v in SIDE_WEIGHTS.items() if c in self.cfg.side)
+        filt = len(FILTER_RANKS) * (len(FILTER_BLENDS) - 1) if self.cfg.filter else 0
+        bags = BAG_CARVES if num_items <= self.cfg.search_items else 1
+        carves = f", on each of {bags} validation carves" if bags > 1 else ""
+        return (f"up to {(lambdas + side + filt) * bags} selection trials ({lambdas} λ, {side} side-channel "
+                f"weights, {filt} filter{carves})")
 
     def _channels(self, side: SideInfo) -> list[str]:
         present = {"behaviours": side.behaviours is not None, "entities": side.entities is not None,
