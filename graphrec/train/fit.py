@@ -162,5 +162,5 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
         params={**cfg.to_dict(), "chosen": chosen.params}, metrics=metrics,
         info={"seconds": {k: round(v, 3) for k, v in report.seconds.items()}, "selection": report.selection,
               "refit": report.refit, "carved_valid": report.carved_valid, "holdout": holdout,
-              "behaviours": list(graph.behaviours)},
+              "behaviours": list(graph.behaviours), "fold": recommender.fold},
     )
