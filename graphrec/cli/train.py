@@ -236,6 +236,7 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
 
     ks = _ks(ks_text)
     cfg = _config(app, model, ks, out_dir or app.settings.home / "runs", **hyper)
+    _warn_unread(model, hyper)
     _check_finished(app, "train", allow_unfinished)
     graph = _load(app, split_mode, cfg.seed, interactions)
     try:
@@ -265,6 +266,15 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
         app.echo(f"artefact saved: {report['saved']}")
     if publish:
         _echo_publish(app, report["publish"])
+
+
+def _warn_unread(model: str, hyper: dict[str, Any]) -> None:
+    """One line on stderr naming the flags given that ``model`` does not read (its declared ``params``)."""
+    given = {("batch_size" if k == "train_batch" else k) for k, v in hyper.items() if v is not None and k != "threads"}
+    unread = _registry().model_class(model).irrelevant(sorted(given))
+    if unread:
+        flags = ", ".join("--" + f.replace("_", "-") for f in unread)
+        click.echo(f"warning: {model} does not read {flags}: ignored", err=True)
 
 
 def _echo_publish(app: AppContext, p: dict[str, Any]) -> None:
