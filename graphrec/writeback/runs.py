@@ -63,9 +63,10 @@ STAGING_GRACE_S = 3600
 """Seconds a ``staging`` run is left alone by :func:`prune` (default): it may be a publish in progress."""
 
 
-FOLD_KINDS = ("sum", "als", "ridge")
-"""The fold-ins a run may record (its ``fold``, solved by :func:`graphrec.writeback.refresh.fold_users`): the values
-a model class declares as ``Recommender.fold`` (``graphrec.train.base.FOLDS``)."""
+FOLD_KINDS = {"sum": "the sum of its items' query factors", "als": "ALS's own user solve",
+              "ridge": "a ridge solve on the item vectors"}
+"""The fold-ins a run may record (its ``fold``, solved by :func:`graphrec.writeback.refresh.fold_users`), each in
+words: the values a model class declares as ``Recommender.fold`` (``graphrec.train.base.FOLDS``)."""
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ def tiny() -> RecGraph:
 
 def test_declarations_are_shared_where_two_layers_read_them() -> None:
     # train and writeback never import each other: the fold kinds a model may declare are the ones a run records
-    assert FOLDS == FOLD_KINDS
+    assert FOLDS == tuple(FOLD_KINDS)
     assert set(COMMON_PARAMS) <= FIELDS
     assert len({cls for cls in REGISTRY.values()}) == len(REGISTRY)
 
