@@ -82,12 +82,6 @@ COMMON_PARAMS = ("model", "seed", "device", "ks", "out_dir", "valid_fraction", "
 """The :class:`TrainConfig` fields every model reads (``fit``'s own settings); :attr:`Recommender.params` lists
 the rest, the ones a model reads for itself."""
 
-FOLDS = ("sum", "als", "ridge")
-"""How ``graphrec refresh`` folds a new user into a run (the run's recorded ``fold``; the solves are in
-:mod:`graphrec.writeback.refresh`): ``sum`` of the item query factors a model publishes as ``item_fold``,
-``als``'s own user solve, or a ``ridge`` solve on the item vectors."""
-
-
 class Recommender(ABC):
     """One model of the registry: the class declares everything that is specific to the model, and
     ``fit``, ``evaluate``, the CLI, publish and refresh read the declarations (docs/DESIGN.md §5)."""
@@ -103,7 +97,10 @@ class Recommender(ABC):
     ablations: ClassVar[dict[str, dict[str, Any]]] = {}
     """``graphrec evaluate --ablate`` rows: label → :class:`TrainConfig` overrides (the model without a part)."""
     fold: ClassVar[str] = "ridge"
-    """How refresh folds a new user into its runs (one of :data:`FOLDS`; ``sum`` iff it publishes ``item_fold``)."""
+    """How ``graphrec refresh`` folds a new user into its runs, recorded on the run: a kind of
+    ``graphrec.writeback.runs.FOLD_KINDS`` (``sum`` of the item query factors iff it publishes ``item_fold``;
+    ``ridge``: a ridge solve on the item vectors). Train and write-back never import each other: the contract
+    test (tests/train/test_registry_contract.py) checks the kind."""
     deterministic: ClassVar[bool] = False
     """Whether a fit depends on no seed (``evaluate --repeats`` then runs it once)."""
     bound: ClassVar[type[BoundModel] | None] = None

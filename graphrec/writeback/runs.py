@@ -66,7 +66,7 @@ STAGING_GRACE_S = 3600
 FOLD_KINDS = {"sum": "the sum of its items' query factors", "als": "ALS's own user solve",
               "ridge": "a ridge solve on the item vectors"}
 """The fold-ins a run may record (its ``fold``, solved by :func:`graphrec.writeback.refresh.fold_users`), each in
-words: the values a model class declares as ``Recommender.fold`` (``graphrec.train.base.FOLDS``)."""
+words: the values a model class may declare as ``Recommender.fold``."""
 
 
 @dataclass(frozen=True)
