@@ -13,6 +13,7 @@ from graphrec.cli.context import AppContext, GraphRecGroup
 from graphrec.cli.db import db_group, init
 from graphrec.cli.features import embed_text_command
 from graphrec.cli.ingest import load, stats
+from graphrec.cli.models import models_cmd
 from graphrec.cli.recommend import cold_start, explain, query, recommend_cmd, similar
 from graphrec.cli.refresh import refresh_cmd
 from graphrec.cli.runs import runs_group
@@ -63,6 +64,7 @@ cli.add_command(runs_group)
 cli.add_command(embed_text_command)
 cli.add_command(train)
 cli.add_command(evaluate)
+cli.add_command(models_cmd)
 cli.add_command(publish_cmd)
 cli.add_command(refresh_cmd)
 cli.add_command(serve)

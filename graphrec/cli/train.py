@@ -9,27 +9,76 @@ from __future__ import annotations
 import json
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import click
 
 from graphrec.cli.context import AppContext, count_bar, pass_app, progress_bars, table
+from graphrec.cli.estimate import GDS
 from graphrec.errors import CapacityError, ConfigError, NotFoundError, UsageError, clip
 
 SPLITS = ("auto", "stored", "temporal", "random")
-MODEL_NAMES = ("graph", "ease", "als", "lightgcn", "hetero", "popularity")
-"""The registry's names, spelled out so that ``--help`` needs no torch import; a test checks they match."""
-EVALUATE_MODELS = "popularity,ease,als,lightgcn,graph"
-ABLATIONS: dict[str, dict[str, Any]] = {
-    "graph -behaviours": {"side": ("entities", "text")},
-    "graph -entities": {"side": ("behaviours", "text")},
-    "graph -text": {"side": ("behaviours", "entities")},
-    "graph -filter": {"filter": False},
-    "graph -side": {"side": ()},
-}
-"""``evaluate --ablate`` rows: the default model without one of its parts (``-side``: no side channel at all)."""
+
+
+def _registry() -> Any:
+    """:mod:`graphrec.train.registry`, imported when an option first needs it: it imports torch, which
+    ``graphrec --help`` and the commands that do not train should not pay for."""
+    from graphrec.train import registry
+
+    return registry
+
+
+def model_names() -> tuple[str, ...]:
+    """The registry's model names."""
+    return tuple(_registry().REGISTRY)
+
+
+def ablations() -> dict[str, dict[str, Any]]:
+    """``evaluate --ablate`` rows: the default model's declared ablations (label → settings overrides)."""
+    return dict(_registry().model_class(_registry().DEFAULT_MODEL).ablations)
+
+
+class _Lazy:
+    """An option default read from the registry when click first shows or uses it."""
+
+    def __init__(self, read: Callable[[], str]) -> None:
+        self._read = read
+
+    def __call__(self) -> str:
+        return self._read()
+
+    def __str__(self) -> str:
+        return self._read()
+
+
+class ModelChoice(click.Choice[str]):
+    """The registry's model names (and ``extra`` ones), read when click first needs them."""
+
+    def __init__(self, *extra: str) -> None:
+        super().__init__(())
+        self._extra = extra
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        return (*model_names(), *self._extra)
+
+    @choices.setter
+    def choices(self, value: Sequence[str]) -> None:   # click's __init__ sets it; the registry decides
+        pass
+
+
+class RegistryOption(click.Option):
+    """An option whose help text is read from the registry when help is shown (``lazy_help``)."""
+
+    def __init__(self, *args: Any, lazy_help: Callable[[], str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._lazy_help = lazy_help
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        self.help = self._lazy_help()
+        return super().get_help_record(ctx)
 
 
 def allow_unfinished_option(f: Any) -> Any:
@@ -158,7 +207,7 @@ def _metric_row(model: str, metrics: dict[str, float], ks: tuple[int, ...], **ex
 
 
 @click.command("train")
-@click.option("--model", type=click.Choice(MODEL_NAMES), default="graph", show_default=True,
+@click.option("--model", type=ModelChoice(), default=_Lazy(lambda: _registry().DEFAULT_MODEL), show_default=True,
               help="A registry model (`graphrec evaluate` compares them).")
 @train_options
 @click.option("--holdout/--no-holdout", default=False, show_default=True,
@@ -187,6 +236,7 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
 
     ks = _ks(ks_text)
     cfg = _config(app, model, ks, out_dir or app.settings.home / "runs", **hyper)
+    _warn_unread(model, hyper)
     _check_finished(app, "train", allow_unfinished)
     graph = _load(app, split_mode, cfg.seed, interactions)
     try:
@@ -216,6 +266,15 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
         app.echo(f"artefact saved: {report['saved']}")
     if publish:
         _echo_publish(app, report["publish"])
+
+
+def _warn_unread(model: str, hyper: dict[str, Any]) -> None:
+    """One line on stderr naming the flags given that ``model`` does not read (its declared ``params``)."""
+    given = {("batch_size" if k == "train_batch" else k) for k, v in hyper.items() if v is not None and k != "threads"}
+    unread = _registry().model_class(model).irrelevant(sorted(given))
+    if unread:
+        flags = ", ".join("--" + f.replace("_", "-") for f in unread)
+        click.echo(f"warning: {model} does not read {flags}: ignored", err=True)
 
 
 def _echo_publish(app: AppContext, p: dict[str, Any]) -> None:
@@ -257,11 +316,11 @@ def publish_cmd(app: AppContext, /, path: Path, top_k: int, as_json: bool, allow
 
 
 @click.command("evaluate")
-@click.option("--models", default=EVALUATE_MODELS, show_default=True,
-              help=f"Comma-separated: {', '.join(MODEL_NAMES)}, gds (FastRP inside Neo4j).")
-@click.option("--ablate", is_flag=True,
-              help="Add rows for the default model without each of its parts: "
-                   f"{', '.join(ABLATIONS)}.")
+@click.option("--models", default=_Lazy(lambda: ",".join(_registry().EVALUATE_DEFAULT)), show_default=True,
+              cls=RegistryOption,
+              lazy_help=lambda: f"Comma-separated: {', '.join(model_names())}, {GDS} (FastRP inside Neo4j).")
+@click.option("--ablate", is_flag=True, cls=RegistryOption,
+              lazy_help=lambda: f"Add rows for the default model without each of its parts: {', '.join(ablations())}.")
 @click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True,
               help="Train each model with seeds SEED … SEED+N-1 on the same split; report the mean and "
                    "the standard deviation (`…_std` columns).")
@@ -278,17 +337,17 @@ def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_
     Example: graphrec evaluate --repeats 3 --ablate
     """
     names = [m.strip() for m in models.split(",") if m.strip()]
-    unknown = [m for m in names if m not in (*MODEL_NAMES, "gds")]
+    known = (*model_names(), GDS)
+    unknown = [m for m in names if m not in known]
     if unknown:
-        raise UsageError(f"--models: unknown {clip(', '.join(unknown))} "
-                         f"(choose from {', '.join((*MODEL_NAMES, 'gds'))})")
+        raise UsageError(f"--models: unknown {clip(', '.join(unknown))} (choose from {', '.join(known)})")
     ks = _ks(ks_text)
     seed = hyper.pop("seed")
     _check_finished(app, "evaluate", allow_unfinished)
     graph = _load(app, split_mode, seed, interactions)
-    plan: list[tuple[str, str, dict[str, Any]]] = [(("gds-fastrp" if n == "gds" else n), n, {}) for n in names]
+    plan: list[tuple[str, str, dict[str, Any]]] = [(("gds-fastrp" if n == GDS else n), n, {}) for n in names]
     if ablate:
-        plan += [(label, "graph", over) for label, over in ABLATIONS.items()]
+        plan += [(label, _registry().DEFAULT_MODEL, over) for label, over in ablations().items()]
     rows: list[dict[str, Any]] = []
     try:
         for label, name, over in plan:
@@ -319,11 +378,12 @@ def _evaluate_one(app: AppContext, graph: Any, label: str, name: str, over: dict
     if not app.quiet:   # before it starts, on stderr: the work it is about to do
         from graphrec.cli.estimate import cost_line
 
-        est_cfg = None if name == "gds" else _config(app, name, ks, None, seed=seed, **{**hyper, **over})
+        est_cfg = None if name == GDS else _config(app, name, ks, None, seed=seed, **{**hyper, **over})
         click.echo(cost_line(label, name, est_cfg, graph, repeats), err=True)
     t0 = time.perf_counter()
-    for r in range(repeats if name != "popularity" else 1):   # popularity has no randomness
-        if name == "gds":
+    once = name != GDS and _registry().model_class(name).deterministic   # no randomness: one run says it all
+    for r in range(1 if once else repeats):
+        if name == GDS:
             u, i = gds_embeddings(app.driver(), graph, dim=hyper.get("dim") or 64, seed=seed + r,
                                   id_keys={n.label: n.id for n in app.mapping().nodes})
             runs.append(evaluate_embeddings(u, i, graph, ks, "test"))

@@ -25,6 +25,12 @@ class AlsRecommender(Recommender):
 
     name = "als"
     summary = "implicit's ALS (Hu et al. 2008): factors, regularisation and alpha chosen on validation"
+    params = ("als_iterations", "als_factors")
+    fold = "als"
+
+    def estimate(self, graph: RecGraph) -> str:
+        trials = len(GRID) if self.cfg.als_factors is None else 4
+        return f"{trials} selection trials of {self.cfg.als_iterations} ALS iterations each, then one refit"
 
     def _fit(self, graph: RecGraph, pairs: Tensor, factors: int, reg: float, alpha: float) -> tuple[Tensor, Tensor]:
         from implicit.cpu.als import AlternatingLeastSquares

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 import os
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 from torch import Tensor
 
 from graphrec.loaders.types import RecGraph
 from graphrec.train.config import TrainConfig
+
+if TYPE_CHECKING:
+    from graphrec.train.models import BoundModel
 
 Scorer = Callable[[Tensor], Tensor]
 """``scorer(users)`` → ``[len(users), num_items]`` float32 scores of those users (higher is better)."""
@@ -79,13 +82,35 @@ def dot_scorer(user_emb: Tensor, item_emb: Tensor) -> Scorer:
     return score
 
 
+COMMON_PARAMS = ("model", "seed", "device", "ks", "out_dir", "valid_fraction", "eval_batch_size", "top_k",
+                 "memory_gb", "valid_users")
+"""The :class:`TrainConfig` fields every model reads (``fit``'s own settings); :attr:`Recommender.params` lists
+the rest, the ones a model reads for itself."""
+
 class Recommender(ABC):
-    """One model of the registry. Subclasses set :attr:`name` and :attr:`summary` (shown by the CLI)."""
+    """One model of the registry: the class declares everything that is specific to the model, and
+    ``fit``, ``evaluate``, the CLI, publish and refresh read the declarations (docs/DESIGN.md §5)."""
 
     name: ClassVar[str]
+    """Registry name (``--model``, ``Artefact.model``, the ``ModelRun``'s model)."""
     summary: ClassVar[str]
+    """One line shown by the CLI."""
     uses_graph: ClassVar[bool] = False
     """Whether it learns from more than the user–item interaction matrix (KG, side behaviours, text)."""
+    params: ClassVar[tuple[str, ...]] = ()
+    """The :class:`TrainConfig` fields it reads besides :data:`COMMON_PARAMS`."""
+    ablations: ClassVar[dict[str, dict[str, Any]]] = {}
+    """``graphrec evaluate --ablate`` rows: label → :class:`TrainConfig` overrides (the model without a part)."""
+    fold: ClassVar[str] = "ridge"
+    """How ``graphrec refresh`` folds a new user into its runs, recorded on the run: a kind of
+    ``graphrec.writeback.runs.FOLD_KINDS`` (``sum`` of the item query factors iff it publishes ``item_fold``;
+    ``ridge``: a ridge solve on the item vectors). Train and write-back never import each other: the contract
+    test (tests/train/test_registry_contract.py) checks the kind."""
+    deterministic: ClassVar[bool] = False
+    """Whether a fit depends on no seed (``evaluate --repeats`` then runs it once)."""
+    bound: ClassVar[type[BoundModel] | None] = None
+    """The :class:`~graphrec.train.models.BoundModel` that builds its module for the BPR loop
+    (:func:`graphrec.train.models.bind`); ``None`` for models not trained by the loop."""
 
     def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
         self.cfg = cfg
@@ -102,6 +127,15 @@ class Recommender(ABC):
         scores (with a few temporaries of that size) would not fit a quarter of the memory bound."""
         fit_users = memory_budget(self.cfg) // (16 * 4 * max(1, num_items))
         return int(max(16, min(self.cfg.eval_batch_size, fit_users)))
+
+    @classmethod
+    def irrelevant(cls, given: Iterable[str]) -> list[str]:
+        """The :class:`TrainConfig` fields among ``given`` that this model does not read."""
+        return [f for f in given if f not in COMMON_PARAMS and f not in cls.params]
+
+    def estimate(self, graph: RecGraph) -> str:
+        """The work a fit on ``graph`` is about to do, for the line ``graphrec evaluate`` prints first."""
+        return "one fit, no selection"
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         """Choose hyper-parameters on ``valid`` with a model fitted on ``train`` (default: nothing to choose)."""

@@ -15,6 +15,7 @@ from graphrec.loaders.types import RecGraph
 from graphrec.nn import Popularity
 from graphrec.train.base import Fitted, Recommender, Selection, dot_scorer
 from graphrec.train.loop import TrainResult, train_bpr
+from graphrec.train.models import HeteroModel, LightGCNModel, PopularityModel
 
 
 def _selection(res: TrainResult) -> Selection:
@@ -23,8 +24,21 @@ def _selection(res: TrainResult) -> Selection:
                            "seconds_per_epoch": round(res.seconds_per_epoch, 4)})
 
 
+BPR_PARAMS: tuple[str, ...] = ("epochs", "dim", "layers", "lr", "weight_decay", "batch_size", "negatives", "patience",
+                               "eval_every")
+"""The settings of the BPR loop (:func:`graphrec.train.loop.train_bpr`)."""
+
+
 class BprRecommender(Recommender):
     """A GNN trained with BPR (:func:`graphrec.train.loop.train_bpr`)."""
+
+    params = BPR_PARAMS
+
+    def estimate(self, graph: RecGraph) -> str:
+        cfg = self.cfg
+        steps = -(-int(graph.train.size(1)) // max(1, cfg.batch_size))
+        return (f"BPR: up to {cfg.epochs} epochs of {steps:,} steps (validation every {cfg.eval_every}, stopping "
+                f"after {cfg.patience} without improvement), then the chosen epochs again on train + valid")
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         cfg = replace(self.cfg, model=self.name)
@@ -43,17 +57,25 @@ class BprRecommender(Recommender):
 class LightGCNRecommender(BprRecommender):
     name = "lightgcn"
     summary = "LightGCN (He et al. 2020) on the interactions, BPR, early-stopped on validation"
+    bound = LightGCNModel
 
 
 class HeteroRecommender(BprRecommender):
     name = "hetero"
     summary = "LightGCN plus relation-scaled KG/social/side-behaviour channels and text features, BPR"
     uses_graph = True
+    params = (*BPR_PARAMS, "text", "side_init", "dropout")
+    bound = HeteroModel
 
 
 class PopularityRecommender(Recommender):
     name = "popularity"
     summary = "most-interacted items first (the floor every model must clear)"
+    deterministic = True
+    bound = PopularityModel
+
+    def estimate(self, graph: RecGraph) -> str:
+        return "item counts, no selection"
 
     def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
         u, i = Popularity(graph.num_users, graph.num_items).fit(pairs[1])()

@@ -25,7 +25,7 @@ from torch import Tensor
 from graphrec.artefact import Artefact
 from graphrec.loaders.types import RecGraph
 from graphrec.ranking import top_unseen
-from graphrec.train.base import Fitted, Scorer, Selection, TopK
+from graphrec.train.base import Fitted, Recommender, Scorer, Selection, TopK
 from graphrec.train.config import TrainConfig
 from graphrec.train.head import head_view
 from graphrec.train.loop import check_graph, resolve_device
@@ -110,6 +110,37 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
     torch.manual_seed(cfg.seed)
     recommender = model_class(cfg.model)(cfg, device)
     report = FitReport()
+    chosen = _select(graph, recommender, report, progress)
+    pairs, fitted = _refit(graph, recommender, chosen, holdout, report, progress)
+    metrics = {"valid": chosen.valid, "test": _test(graph, recommender, fitted, pairs, holdout, report, progress)}
+    below = getattr(graph, "below_min_weight", None)   # seen by the user, but under its behaviour's min_weight
+    exclude = union_pairs(graph.train, graph.valid, graph.test, *([below] if below is not None else []),
+                          num_items=graph.num_items)
+    top = _top_k(graph, recommender, fitted, exclude, report, progress)
+    report.seconds["total"] = time.perf_counter() - t0
+    report.selection = {**report.selection, "params": chosen.params, **chosen.info}
+    report.refit = fitted.info
+    return Artefact(
+        model=cfg.model, user_type=graph.user_type, item_type=graph.item_type,
+        ids={t: list(v) for t, v in graph.ids.items()},
+        user_emb=fitted.user_emb.detach().cpu().float().contiguous(),
+        item_emb=fitted.item_emb.detach().cpu().float().contiguous(),
+        exclude=exclude, train_pairs=int(pairs.size(1)),
+        entity_emb={t: v.detach().cpu().float().contiguous() for t, v in fitted.entity_emb.items()},
+        top_items=top[0] if top else None, top_scores=top[1] if top else None,
+        item_fold=fitted.item_fold.detach().cpu().float().contiguous() if fitted.item_fold is not None else None,
+        params={**cfg.to_dict(), "chosen": chosen.params}, metrics=metrics,
+        info={"seconds": {k: round(v, 3) for k, v in report.seconds.items()}, "selection": report.selection,
+              "refit": report.refit, "carved_valid": report.carved_valid, "holdout": holdout,
+              "behaviours": list(graph.behaviours), "fold": recommender.fold},
+    )
+
+
+def _select(graph: RecGraph, recommender: Recommender, report: FitReport, progress: bool) -> Selection:
+    """Step 1: choose on the validation pairs (or a carve of the training pairs), on the head where the
+    model chooses there."""
+    t0 = time.perf_counter()
+    cfg = recommender.cfg
     if graph.valid.size(1):
         sel_train, sel_valid = graph.train.long().cpu(), graph.valid.long().cpu()
     else:
@@ -121,50 +152,50 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
         sel_graph, sel_train, sel_valid = head_view(graph, sel_train, sel_valid, cfg.search_items)
         report.selection["items"] = sel_graph.num_items
     _say(progress, f"{cfg.model}: selection on {sel_graph.num_items:,} items, {sel_valid.size(1):,} validation pairs…")
-    chosen: Selection = recommender.select(sel_graph, sel_train, sel_valid, progress)
+    chosen = recommender.select(sel_graph, sel_train, sel_valid, progress)
     report.seconds["select"] = time.perf_counter() - t0
+    return chosen
 
+
+def _refit(graph: RecGraph, recommender: Recommender, chosen: Selection, holdout: bool, report: FitReport,
+           progress: bool) -> tuple[Tensor, Fitted]:
+    """Step 2: the chosen setting fitted on train + valid (+ test without ``holdout``): ``(pairs, fitted)``."""
     t1 = time.perf_counter()
-    ni = graph.num_items
+    name = recommender.cfg.model
     parts = [graph.train, graph.valid] + ([] if holdout else [graph.test])
-    pairs = union_pairs(*parts, num_items=ni)
-    _say(progress, f"{cfg.model}: selected in {report.seconds['select']:.1f} s; refit on {pairs.size(1):,} pairs…")
-    fitted: Fitted = recommender.refit(graph, pairs, chosen, progress)
+    pairs = union_pairs(*parts, num_items=graph.num_items)
+    _say(progress, f"{name}: selected in {report.seconds['select']:.1f} s; refit on {pairs.size(1):,} pairs…")
+    fitted = recommender.refit(graph, pairs, chosen, progress)
     report.seconds["refit"] = time.perf_counter() - t1
-    _say(progress, f"{cfg.model}: refit in {report.seconds['refit']:.1f} s")
+    _say(progress, f"{name}: refit in {report.seconds['refit']:.1f} s")
+    return pairs, fitted
 
-    metrics: dict[str, dict[str, float]] = {"valid": chosen.valid, "test": {}}
-    batch = recommender.score_batch(ni)
+
+def _test(graph: RecGraph, recommender: Recommender, fitted: Fitted, pairs: Tensor, holdout: bool,
+          report: FitReport, progress: bool) -> dict[str, float]:
+    """Step 3: the refit model's full-ranking metrics on the test pairs (none without ``holdout``)."""
+    if not (holdout and graph.test.size(1)):
+        return {}
+    cfg = recommender.cfg
+    t2 = time.perf_counter()
     ks = tuple(sorted(set(cfg.ks) | {20}, reverse=True))
-    if holdout and graph.test.size(1):
-        t2 = time.perf_counter()
-        metrics["test"] = rank_scored(fitted.scorer, ni, graph.test, [pairs], ks, batch)
-        report.seconds["test"] = time.perf_counter() - t2
-        _say(progress, f"{cfg.model}: test pairs scored in {report.seconds['test']:.1f} s")
-    below = getattr(graph, "below_min_weight", None)   # seen by the user, but under its behaviour's min_weight
-    exclude = union_pairs(graph.train, graph.valid, graph.test, *([below] if below is not None else []),
-                          num_items=ni)
-    top_items = top_scores = None
-    if not fitted.exact:
-        t3 = time.perf_counter()
-        _say(progress, f"{cfg.model}: top-{cfg.top_k} of {graph.num_users:,} users…")
-        top_items, top_scores = top_scored(fitted.scorer, graph.num_users, exclude, cfg.top_k, batch, fitted.top)
-        report.seconds["top_k"] = time.perf_counter() - t3
-        _say(progress, f"{cfg.model}: top-{cfg.top_k} in {report.seconds['top_k']:.1f} s")
-    report.seconds["total"] = time.perf_counter() - t0
-    report.selection = {**report.selection, "params": chosen.params, **chosen.info}
-    report.refit = fitted.info
-    return Artefact(
-        model=cfg.model, user_type=graph.user_type, item_type=graph.item_type,
-        ids={t: list(v) for t, v in graph.ids.items()},
-        user_emb=fitted.user_emb.detach().cpu().float().contiguous(),
-        item_emb=fitted.item_emb.detach().cpu().float().contiguous(),
-        exclude=exclude, train_pairs=int(pairs.size(1)),
-        entity_emb={t: v.detach().cpu().float().contiguous() for t, v in fitted.entity_emb.items()},
-        top_items=top_items, top_scores=top_scores,
-        item_fold=fitted.item_fold.detach().cpu().float().contiguous() if fitted.item_fold is not None else None,
-        params={**cfg.to_dict(), "chosen": chosen.params}, metrics=metrics,
-        info={"seconds": {k: round(v, 3) for k, v in report.seconds.items()}, "selection": report.selection,
-              "refit": report.refit, "carved_valid": report.carved_valid, "holdout": holdout,
-              "behaviours": list(graph.behaviours)},
-    )
+    metrics = rank_scored(fitted.scorer, graph.num_items, graph.test, [pairs], ks,
+                          recommender.score_batch(graph.num_items))
+    report.seconds["test"] = time.perf_counter() - t2
+    _say(progress, f"{cfg.model}: test pairs scored in {report.seconds['test']:.1f} s")
+    return metrics
+
+
+def _top_k(graph: RecGraph, recommender: Recommender, fitted: Fitted, exclude: Tensor, report: FitReport,
+           progress: bool) -> tuple[Tensor, Tensor] | None:
+    """Step 4: the exact top-K from the scorer where the vectors only approximate the scores (else ``None``)."""
+    if fitted.exact:
+        return None
+    cfg = recommender.cfg
+    t3 = time.perf_counter()
+    _say(progress, f"{cfg.model}: top-{cfg.top_k} of {graph.num_users:,} users…")
+    top = top_scored(fitted.scorer, graph.num_users, exclude, cfg.top_k, recommender.score_batch(graph.num_items),
+                     fitted.top)
+    report.seconds["top_k"] = time.perf_counter() - t3
+    _say(progress, f"{cfg.model}: top-{cfg.top_k} in {report.seconds['top_k']:.1f} s")
+    return top

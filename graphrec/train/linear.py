@@ -35,6 +35,7 @@ from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ease_weights, ide
 from graphrec.nn.scalable import neighbourhood_solve, randomized_svd
 from graphrec.train.base import Fitted, Recommender, Selection, TopK, memory_budget
 from graphrec.train.budget import budget_line
+from graphrec.train.estimate import item_item_work
 from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
 from graphrec.train.operator import Operator, SparseEase, SparseInputs
@@ -79,6 +80,8 @@ DENSE_TOPK_FLOPS = 2e12
 100k items and 300k users scoring every item took 328 s of a 1,346 s fit; at 1M × 2M it would take hours)."""
 POPULAR_CANDIDATES = 256
 """The most popular items every user gets as candidates beside the items their neighbourhoods reach."""
+ITEM_ITEM_PARAMS: tuple[str, ...] = ("dim", "lam", "neighbours", "search_items", "select_items")
+"""The settings both item–item models read (besides ``TrainConfig``'s common ones)."""
 
 
 class _ItemItem(Recommender):
@@ -88,6 +91,15 @@ class _ItemItem(Recommender):
     """Whether the model takes the sparse path by itself when the dense solve does not fit the memory bound
     (``graph``); otherwise only ``neighbours`` selects it and a dense solve that does not fit is refused."""
     steps: tuple[float, ...] = LAMBDA_STEPS
+    params = ITEM_ITEM_PARAMS
+    fold = "sum"   # publishes item_fold: a new user is the sum of its items' query factors
+
+    def estimate(self, graph: RecGraph) -> str:
+        return item_item_work(self, graph.num_items)
+
+    def trials(self, num_items: int, lambdas: int) -> str:
+        """How many selection trials a fit on ``num_items`` items may run, given ``lambdas`` λ candidates."""
+        return f"up to {lambdas} selection trials ({lambdas} λ)"
 
     def path(self, num_items: int) -> str:
         """``"dense"`` where ``4·4·items²`` bytes fit under the memory bound (and ``neighbours`` is unset),
@@ -122,6 +134,14 @@ class _ItemItem(Recommender):
         m = 256 if num_items <= 20_000 else 128 if num_items <= 200_000 else 64
         fit_m = memory_budget(self.cfg) // (4 * 24 * max(1, num_items))
         return int(max(1, min(max(8, min(m, fit_m)), num_items - 1)))
+
+    def solve_width(self, items: int, catalogue: int) -> int:
+        """Unknowns of one item's system when choosing on ``items`` items of a ``catalogue``-item catalogue: every
+        item on the dense path; the neighbours and the :data:`LATENT_RANK` features on the sparse one."""
+        if self.path(catalogue) == "dense":
+            return items
+        m = self.neighbours(catalogue)
+        return m + (LATENT_RANK if m < items - 1 else 0)
 
     def _solve_batch(self, m: int) -> int:
         return int(max(8, min(512, memory_budget(self.cfg) // (8 * 16 * m * m))))
@@ -196,6 +216,11 @@ class _ItemItem(Recommender):
         base = max(1.0, float(inp.getnnz()) / max(1, inp.shape[1]))
         return [round(base * s, 4) for s in self._lambda_steps(num_items)]
 
+    def _default_lambda(self, inp: sp.csr_matrix, num_items: int) -> float:
+        """λ of a refit without a chosen one: ``lam`` when set, else the second candidate (3× the mean degree)."""
+        lams = self._lambdas(inp, num_items)
+        return lams[min(1, len(lams) - 1)]
+
     def _lambda_steps(self, num_items: int) -> tuple[float, ...]:
         if self.cfg.lam:
             return (1.0,)
@@ -237,7 +262,7 @@ class EaseRecommender(_ItemItem):
 
     def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
         inp = interactions(pairs, graph.num_users, graph.num_items)
-        lam = float(chosen.params.get("lam") or self._lambdas(inp, graph.num_items)[1])
+        lam = float(chosen.params.get("lam") or self._default_lambda(inp, graph.num_items))
         b = self._b(inp, graph.num_items)(lam)
         return self._fitted(Operator.of(b), inp, {"lam": lam})
 
@@ -266,6 +291,23 @@ class GraphRecommender(_ItemItem):
     uses_graph = True
     auto_sparse = True
     steps = GRAPH_LAMBDA_STEPS
+    params = (*ITEM_ITEM_PARAMS, "side", "filter")
+    ablations: ClassVar[dict[str, dict[str, Any]]] = {
+        "graph -behaviours": {"side": ("entities", "text")},
+        "graph -entities": {"side": ("behaviours", "text")},
+        "graph -text": {"side": ("behaviours", "entities")},
+        "graph -filter": {"filter": False},
+        "graph -side": {"side": ()},
+    }
+    """The model without one of its parts (``-side``: no side channel at all)."""
+
+    def trials(self, num_items: int, lambdas: int) -> str:
+        side = sum(len(v) for c, v in SIDE_WEIGHTS.items() if c in self.cfg.side)
+        filt = len(FILTER_RANKS) * (len(FILTER_BLENDS) - 1) if self.cfg.filter else 0
+        bags = BAG_CARVES if num_items <= self.cfg.search_items else 1
+        carves = f", on each of {bags} validation carves" if bags > 1 else ""
+        return (f"up to {(lambdas + side + filt) * bags} selection trials ({lambdas} λ, {side} side-channel "
+                f"weights, {filt} filter{carves})")
 
     def _channels(self, side: SideInfo) -> list[str]:
         present = {"behaviours": side.behaviours is not None, "entities": side.entities is not None,
@@ -319,12 +361,12 @@ class GraphRecommender(_ItemItem):
         path = self.path(_catalogue(graph))
         channels = self._channels(side)
         per = [len(SIDE_WEIGHTS[ch]) for ch in channels]
+        width = self.solve_width(n, _catalogue(graph))
         if path == "sparse":
-            m = self.neighbours(_catalogue(graph))
-            width, solves, others = m + (LATENT_RANK if m < n - 1 else 0), sum(per), 0
+            solves, others = sum(per), 0
         else:
             cheap = [self._rank(side, ch) <= n // 4 for ch in channels]
-            width, solves = n, sum(p for p, c in zip(per, cheap, strict=True) if not c)
+            solves = sum(p for p, c in zip(per, cheap, strict=True) if not c)
             others = sum(p for p, c in zip(per, cheap, strict=True) if c)
         solves += len(self._lambda_steps(n))
         others += len(FILTER_RANKS) * (len(FILTER_BLENDS) - 1) if self.cfg.filter else 0
@@ -496,7 +538,7 @@ class GraphRecommender(_ItemItem):
                    inp: sp.csr_matrix) -> tuple[Operator, dict[str, Any]]:
         weights = {k: float(v) for k, v in (p.get("weights") or {}).items()}
         _, stacked = self._inputs(graph, pairs, side, weights)
-        lam = float(p.get("lam") or self._lambdas(inp, graph.num_items)[1])
+        lam = float(p.get("lam") or self._default_lambda(inp, graph.num_items))
         b: Tensor | SparseEase
         if self.path(graph.num_items) == "sparse":
             sin = SparseInputs.build(inp, side, self.neighbours(graph.num_items))

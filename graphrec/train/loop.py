@@ -190,66 +190,82 @@ def _train(
     result: TrainResult,
     ckpt_path: Path | None,
 ) -> None:
+    """Epochs of BPR with a validation check every ``eval_every`` epochs; the best state is restored at the end
+    (the last one without validation pairs)."""
     module = bound.module
     opt = torch.optim.Adam(module.parameters(), lr=cfg.lr)
     sampler = NegativeSampler(torch.cat([graph.train.long().cpu(), train], 1), graph.num_items)
-    validate = valid.numel() > 0
-    n = train.size(1)
-    best, best_state, bad, epoch_times = -1.0, copy.deepcopy(module.state_dict()), 0, []
+    best = _Best(state=copy.deepcopy(module.state_dict()))
+    epoch_times: list[float] = []
     bar = tqdm(range(1, cfg.epochs + 1), desc=cfg.model, disable=not progress, unit="epoch")
     for epoch in bar:
         t0 = time.perf_counter()
-        perm = torch.randperm(n, generator=gen)
-        total = torch.zeros((), device=device)   # summed on the device: no host sync per step
-        for s in range(0, n, cfg.batch_size):
-            idx = perm[s : s + cfg.batch_size]
-            users, pos = train[0, idx], train[1, idx]
-            neg = sampler.sample(users, cfg.negatives, gen)
-            users, pos, neg = users.to(device), pos.to(device), neg.to(device)
-            with _autocast(device):
-                u_all, i_all = bound.embed()
-                u = u_all[users]
-                pos_s = (u * i_all[pos]).sum(-1).float()
-                neg_s = (u.unsqueeze(1) * i_all[neg]).sum(-1).float()
-            loss = bpr_loss(pos_s, neg_s)
-            ego = bound.ego(users, torch.cat([pos, neg.flatten()]))
-            if ego and cfg.weight_decay:
-                loss = loss + cfg.weight_decay * l2_penalty(*ego)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()  # type: ignore[no-untyped-call]
-            opt.step()
-            total += loss.detach() * idx.numel()
+        loss = _epoch(bound, opt, sampler, train, cfg, device, gen)
         epoch_times.append(time.perf_counter() - t0)
-        row: dict[str, float] = {"epoch": epoch, "loss": float(total) / n, "seconds": epoch_times[-1]}
-        if not validate:
+        row: dict[str, float] = {"epoch": epoch, "loss": loss, "seconds": epoch_times[-1]}
+        if not valid.numel():
             result.best_epoch = epoch
-            best_state = module.state_dict()
+            best.state = module.state_dict()
         elif epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
-            u_e, i_e = _embed_eval(bound)
-            m = rank_metrics(u_e, i_e, valid, [train], ks, cfg.eval_batch_size)
-            row.update({f"valid_{k}": v for k, v in m.items() if k != "users"})
-            if m[STOP_METRIC] > best:
-                best, bad, result.best_epoch = m[STOP_METRIC], 0, epoch
-                best_state = copy.deepcopy(module.state_dict())
-                if ckpt_path is not None:
-                    ckpt_path.parent.mkdir(parents=True, exist_ok=True)
-                    torch.save(
-                        {
-                            "model": cfg.model,
-                            "config": cfg.to_dict(),
-                            "epoch": epoch,
-                            "valid": m,
-                            "state_dict": best_state,
-                        },
-                        ckpt_path,
-                    )
-                    result.checkpoint = ckpt_path
-            else:
-                bad += 1
+            row.update(_validate(bound, train, valid, cfg, ks, epoch, best, result, ckpt_path))
         result.history.append(row)
-        bar.set_postfix(loss=f"{row['loss']:.4f}", recall20=f"{max(best, 0.0):.4f}")
-        if bad >= cfg.patience:
+        bar.set_postfix(loss=f"{row['loss']:.4f}", recall20=f"{max(best.score, 0.0):.4f}")
+        if best.bad >= cfg.patience:
             break
     result.epochs = len(result.history)
     result.seconds_per_epoch = sum(epoch_times) / max(len(epoch_times), 1)
-    module.load_state_dict(best_state)
+    module.load_state_dict(best.state)
+
+
+@dataclass
+class _Best:
+    """The best validation state so far: its Recall@20, the evaluations since it, its weights."""
+
+    state: dict[str, Any]
+    score: float = -1.0
+    bad: int = 0
+
+
+def _epoch(bound: BoundModel, opt: torch.optim.Optimizer, sampler: NegativeSampler, train: Tensor,
+           cfg: TrainConfig, device: torch.device, gen: torch.Generator) -> float:
+    """One pass over the shuffled training pairs; the mean BPR loss (+ L2) per pair."""
+    n = train.size(1)
+    perm = torch.randperm(n, generator=gen)
+    total = torch.zeros((), device=device)   # summed on the device: no host sync per step
+    for s in range(0, n, cfg.batch_size):
+        idx = perm[s : s + cfg.batch_size]
+        users, pos = train[0, idx], train[1, idx]
+        neg = sampler.sample(users, cfg.negatives, gen)
+        users, pos, neg = users.to(device), pos.to(device), neg.to(device)
+        with _autocast(device):
+            u_all, i_all = bound.embed()
+            u = u_all[users]
+            pos_s = (u * i_all[pos]).sum(-1).float()
+            neg_s = (u.unsqueeze(1) * i_all[neg]).sum(-1).float()
+        loss = bpr_loss(pos_s, neg_s)
+        ego = bound.ego(users, torch.cat([pos, neg.flatten()]))
+        if ego and cfg.weight_decay:
+            loss = loss + cfg.weight_decay * l2_penalty(*ego)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        opt.step()
+        total += loss.detach() * idx.numel()
+    return float(total) / n
+
+
+def _validate(bound: BoundModel, train: Tensor, valid: Tensor, cfg: TrainConfig, ks: tuple[int, ...], epoch: int,
+              best: _Best, result: TrainResult, ckpt_path: Path | None) -> dict[str, float]:
+    """Score ``valid``; keep (and checkpoint) the state when it is the best yet. The row's ``valid_*`` metrics."""
+    u_e, i_e = _embed_eval(bound)
+    m = rank_metrics(u_e, i_e, valid, [train], ks, cfg.eval_batch_size)
+    if m[STOP_METRIC] > best.score:
+        best.score, best.bad, result.best_epoch = m[STOP_METRIC], 0, epoch
+        best.state = copy.deepcopy(bound.module.state_dict())
+        if ckpt_path is not None:
+            ckpt_path.parent.mkdir(parents=True, exist_ok=True)
+            torch.save({"model": cfg.model, "config": cfg.to_dict(), "epoch": epoch, "valid": m,
+                        "state_dict": best.state}, ckpt_path)
+            result.checkpoint = ckpt_path
+    else:
+        best.bad += 1
+    return {f"valid_{k}": v for k, v in m.items() if k != "users"}

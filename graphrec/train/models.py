@@ -22,6 +22,10 @@ class BoundModel(ABC):
     trainable: bool = True
 
     @abstractmethod
+    def __init__(self, graph: RecGraph, train: Tensor, cfg: TrainConfig, device: torch.device) -> None:
+        """Build the module for ``graph`` with ``train`` as its interaction graph, on ``device``."""
+
+    @abstractmethod
     def embed(self) -> tuple[Tensor, Tensor]:
         """Final ``(user, item)`` embeddings; ``score = user @ item.T``."""
 
@@ -37,7 +41,7 @@ class BoundModel(ABC):
 class PopularityModel(BoundModel):
     trainable = False
 
-    def __init__(self, graph: RecGraph, train: Tensor, device: torch.device) -> None:
+    def __init__(self, graph: RecGraph, train: Tensor, cfg: TrainConfig, device: torch.device) -> None:
         self.module = Popularity(graph.num_users, graph.num_items).fit(train[1]).to(device)
 
     def embed(self) -> tuple[Tensor, Tensor]:
@@ -111,11 +115,15 @@ class HeteroModel(BoundModel):
 
 
 def bind(graph: RecGraph, train: Tensor, cfg: TrainConfig, device: torch.device) -> BoundModel:
-    """Build ``cfg.model`` for ``graph`` with ``train`` as its interaction graph, on ``device``."""
-    if cfg.model == "popularity":
-        return PopularityModel(graph, train, device)
-    if cfg.model == "lightgcn":
-        return LightGCNModel(graph, train, cfg, device)
-    if cfg.model == "hetero":
-        return HeteroModel(graph, train, cfg, device)
-    raise ValueError(f"unknown model {cfg.model!r}")
+    """Build ``cfg.model`` for ``graph`` with ``train`` as its interaction graph, on ``device``: the model class's
+    :attr:`~graphrec.train.base.Recommender.bound`.
+
+    Raises:
+        ValueError: an unknown model, or one the BPR loop does not train.
+    """
+    from graphrec.train.registry import model_class  # the registry's models import this module
+
+    bound = model_class(cfg.model).bound
+    if bound is None:
+        raise ValueError(f"model {cfg.model!r} is not trained by the BPR loop")
+    return bound(graph, train, cfg, device)

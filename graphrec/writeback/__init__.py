@@ -3,7 +3,7 @@
 Takes tensors and id maps, never a model (docs/DESIGN.md §1)::
 
     from graphrec.writeback import RunSpec, publish
-    result = publish(driver, RunSpec("lightgcn", params, metrics), graph.ids, user_emb, item_emb,
+    result = publish(driver, RunSpec(model, params, metrics), graph.ids, user_emb, item_emb,
                      exclude=torch.cat([graph.train, graph.valid, graph.test], dim=1), k=20)
 """
 

@@ -26,6 +26,7 @@ from graphrec.types import NodeType, Row
 from graphrec.writeback.layout import Progress, RunNames, WriteLayout
 from graphrec.writeback.recommended import item_positions, to_rows
 from graphrec.writeback.runs import (
+    FOLD_KINDS,
     RunSpec,
     activate,
     check_counts,
@@ -226,6 +227,8 @@ def publish(
         LeaseError: another writer (a load, publish or prune) holds the database; nothing is written.
     """
     validate(ids, user_emb, item_emb, exclude, k, entity_emb, user_type, item_type, entity_type, top, fold)
+    if run.fold is not None and run.fold not in FOLD_KINDS:
+        raise InputError("publish", None, "fold", f"unknown fold-in {run.fold!r} (one of {', '.join(FOLD_KINDS)})")
     check_known_ids(driver, ids, [user_type, item_type] + ([entity_type] if entity_emb is not None else []),
                     id_keys)
     out = _Output(ids, user_emb, item_emb, exclude, k, entity_emb, top, fold, interactions)
@@ -245,7 +248,7 @@ def publish(
         t_all = time.perf_counter()
         try:
             _write_run(driver, result, layout, out, mips)
-            _write_fold_state(driver, result, layout, out, run.model)
+            _write_fold_state(driver, result, layout, out, run.fold)
             _make_ready(driver, result, layout, out, activate_run)
         except BaseException:
             try:
@@ -383,14 +386,15 @@ def _write_recommended(driver: Driver, result: PublishResult, layout: WriteLayou
     result.recommended = counted[0]
 
 
-def _write_fold_state(driver: Driver, result: PublishResult, layout: WriteLayout, out: _Output, model: str) -> None:
+def _write_fold_state(driver: Driver, result: PublishResult, layout: WriteLayout, out: _Output,
+                      fold: str | None) -> None:
     """What ``graphrec refresh`` needs later: per user the number of distinct items the run learnt them
     from (``seen_<key>``), the item query factors of an item–item model (``fold_<key>``), and on the run
     how users are folded in and from which relationship types."""
     t = time.perf_counter()
     names = layout.names
     user_ids, item_ids = list(out.ids[layout.user_type]), list(out.ids[layout.item_type])
-    kind = "sum" if out.fold is not None else ("als" if model == "als" else "ridge")
+    kind = "sum" if out.fold is not None else ("ridge" if fold in (None, "sum") else fold)
     write(driver, load_query("writeback/run_fold_state"), {
         "run": result.run_id, "fold": kind, "fold_prop": names.fold_prop, "seen_prop": names.seen_prop,
         "interactions": list(out.interactions) if out.interactions else None})
@@ -482,7 +486,8 @@ def publish_artefact(driver: Driver, artefact: Artefact, *, k: int = 20, activat
     checked = _checked_labels(driver, [artefact.user_type, artefact.item_type]
                               + ([entity] if artefact.entity_emb else []))
     spec = RunSpec(model=artefact.model, params=artefact.params, run_id=run_id, train_pairs=artefact.train_pairs,
-                   metrics={"test": artefact.metrics.get("test", {}), "valid": artefact.metrics.get("valid", {})})
+                   metrics={"test": artefact.metrics.get("test", {}), "valid": artefact.metrics.get("valid", {})},
+                   fold=artefact.info.get("fold"))
     return publish(driver, spec, artefact.ids, artefact.user_emb, artefact.item_emb, artefact.exclude, k=k,
                    entity_emb=artefact.entity_emb.get(entity), user_type=checked[artefact.user_type],
                    item_type=checked[artefact.item_type], entity_type=checked.get(entity, entity),

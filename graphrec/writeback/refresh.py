@@ -60,7 +60,7 @@ from graphrec.ranking import top_unseen
 from graphrec.types import Row
 from graphrec.writeback.layout import Progress, RunNames, WriteLayout
 from graphrec.writeback.recommended import item_positions, to_rows
-from graphrec.writeback.runs import RunInfo, _run_labels, active_run
+from graphrec.writeback.runs import FOLD_KINDS, RunInfo, _run_labels, active_run
 from graphrec.writeback.vectors import mips_augment, write_vectors
 
 NEIGHBOURS = 50
@@ -145,7 +145,7 @@ def fold_users(kind: str, item_emb: Tensor, items: Sequence[Sequence[int]], fold
         lam = RIDGE * float(torch.trace(gram)) / max(d, 1)
         solved: Tensor = torch.linalg.solve(gram + max(lam, 1e-9) * eye, x_times(v).T).T.float()
         return solved
-    raise ValueError(f"unknown fold-in {kind!r} (sum, als or ridge)")
+    raise ValueError(f"unknown fold-in {kind!r} ({', '.join(FOLD_KINDS)})")
 
 
 def neighbour_mean(near: Sequence[Sequence[tuple[int, float]]], emb: Tensor) -> Tensor | None:

@@ -63,6 +63,12 @@ STAGING_GRACE_S = 3600
 """Seconds a ``staging`` run is left alone by :func:`prune` (default): it may be a publish in progress."""
 
 
+FOLD_KINDS = {"sum": "the sum of its items' query factors", "als": "ALS's own user solve",
+              "ridge": "a ridge solve on the item vectors"}
+"""The fold-ins a run may record (its ``fold``, solved by :func:`graphrec.writeback.refresh.fold_users`), each in
+words: the values a model class may declare as ``Recommender.fold``."""
+
+
 @dataclass(frozen=True)
 class RunSpec:
     """What a model run is: the model's name, its hyper-parameters and its evaluation metrics.
@@ -73,6 +79,9 @@ class RunSpec:
         metrics: evaluation metrics, e.g. ``{"recall@20": 0.21}`` (stored as a JSON string).
         run_id: the run's id (default: ``<model>-<UTC time>-<random>``).
         train_pairs: distinct user–item interactions the published model learnt from (``None``: unknown).
+        fold: how ``graphrec refresh`` folds a new user into the run, as the model declares it
+            (``Recommender.fold``: ``als`` or ``ridge`` for a factor model; ``sum`` is recorded whenever item
+            query factors are published) (``None``: ``ridge``).
     """
 
     model: str
@@ -80,6 +89,7 @@ class RunSpec:
     metrics: dict[str, Any] = field(default_factory=dict)
     run_id: str | None = None
     train_pairs: int | None = None
+    fold: str | None = None
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,8 @@ def test_evaluate_says_what_each_model_will_do(communities: Driver, neo4j_settin
                "--interactions", "RATED", "--k", "2")
     assert res.exit_code == 0, res.output
     lines = res.stderr.splitlines()
-    starts = [ln for ln in lines if ": starting on " in ln]
+    starts = [re.sub(r"; one solve ≈ [\d.]+ s here", "", ln) for ln in lines if ": starting on " in ln]
+    assert len([ln for ln in lines if re.search(r"^(ease|graph): .*; one solve ≈ [\d.]+ s here$", ln)]) == 2
     assert starts[:2] == ["popularity: starting on 16 users × 12 items, 64 training pairs; item counts, no selection",
                           "ease: starting on 16 users × 12 items, 64 training pairs; dense path (0.0 GiB; each λ "
                           "trial one O(items³) solve); up to 4 selection trials (4 λ)"]

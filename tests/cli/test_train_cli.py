@@ -136,6 +136,16 @@ def test_train_a_bpr_model(communities: Driver, neo4j_settings: Settings, tmp_pa
     report = json.loads(res.stdout)
     assert report["model"] == "lightgcn" and report["chosen"]["epochs"] in (1, 2)
     assert report["train_pairs"] == 80 and report["publish"]["recommended"] > 0
+    assert "does not read" not in res.stderr   # --epochs and --dim are lightgcn's own settings
+
+
+def test_train_says_which_given_settings_the_model_does_not_read(communities: Driver,
+                                                                 neo4j_settings: Settings) -> None:
+    res = _run(neo4j_settings, "-q", "train", "--model", "popularity", "--epochs", "3", "--lam", "5",
+               "--batch-size", "64", "--memory-gb", "1", "--no-publish", "--json")
+    assert res.exit_code == 0, res.output
+    assert "warning: popularity does not read --batch-size, --epochs, --lam: ignored" in res.stderr
+    assert json.loads(res.stdout)["model"] == "popularity"
 
 
 def test_evaluate_skips_a_model_that_cannot_fit_and_computes_the_rest(communities: Driver,

@@ -68,3 +68,20 @@ def test_the_bagged_refit_scores_the_mean_of_its_members(graph: RecGraph) -> Non
     assert torch.allclose(bagged.scorer(users), (one[0] + one[1]) / 2, atol=1e-5)
     # the published vectors factorise the same mean operator
     assert bagged.item_fold is not None and bagged.user_emb.shape[0] == graph.num_users
+
+
+def test_refit_without_a_chosen_lambda_uses_the_set_one() -> None:
+    from dataclasses import replace
+
+    import torch
+
+    from graphrec.train import TrainConfig
+    from graphrec.train.base import Selection
+    from graphrec.train.fit import union_pairs
+    from graphrec.train.linear import EaseRecommender
+    from tests.train.conftest import tiny_graph
+
+    g = tiny_graph()
+    rec = EaseRecommender(replace(TrainConfig(dim=8, out_dir=None), lam=7.5), torch.device("cpu"))
+    fitted = rec.refit(g, union_pairs(g.train, num_items=g.num_items), Selection(), False)
+    assert fitted.info["lam"] == 7.5

@@ -100,3 +100,15 @@ def test_failed_publish_leaves_nothing_behind(db: Driver) -> None:
     props = db.execute_query("MATCH (n:Item {id: 'i1'}) RETURN keys(n) AS k").records[0]["k"]
     assert not [p for p in props if p.startswith(("embedding", "mips"))]
     assert not db.execute_query("SHOW VECTOR INDEXES YIELD name RETURN name").records
+
+
+def test_the_run_records_the_fold_in_the_model_declares_not_its_name(db: Driver) -> None:
+    graph = build(db, users=10, items=20, degree=3)
+    user_emb, item_emb = graph.embeddings(dim=8)
+    with pytest.raises(InputError, match="fold"):
+        publish(db, RunSpec("x", fold="bogus"), graph.ids, user_emb, item_emb, graph.exclude, k=3)
+    assert _count(db, "MATCH (r:ModelRun) RETURN count(r)") == 0
+    publish(db, RunSpec("x", fold="als"), graph.ids, user_emb, item_emb, graph.exclude, k=3)
+    publish(db, RunSpec("y"), graph.ids, user_emb, item_emb, graph.exclude, k=3)
+    folds = {r.model: r.props["fold"] for r in list_runs(db)}
+    assert folds == {"x": "als", "y": "ridge"}
