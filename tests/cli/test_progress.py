@@ -59,8 +59,9 @@ def test_evaluate_says_what_each_model_will_do(communities: Driver, neo4j_settin
                "--interactions", "RATED", "--k", "2")
     assert res.exit_code == 0, res.output
     lines = res.stderr.splitlines()
-    starts = [re.sub(r"; one solve ≈ [\d.]+ s here", "", ln) for ln in lines if ": starting on " in ln]
-    assert len([ln for ln in lines if re.search(r"^(ease|graph): .*; one solve ≈ [\d.]+ s here$", ln)]) == 2
+    raw = [ln for ln in lines if ": starting on " in ln]
+    starts = [re.sub(r"; one solve ≈ [\d.]+ s here", "", ln) for ln in raw]
+    assert len([ln for ln in raw if re.search(r"^(ease|graph): .*; one solve ≈ [\d.]+ s here$", ln)]) == 2
     assert starts[:2] == ["popularity: starting on 16 users × 12 items, 64 training pairs; item counts, no selection",
                           "ease: starting on 16 users × 12 items, 64 training pairs; dense path (0.0 GiB; each λ "
                           "trial one O(items³) solve); up to 4 selection trials (4 λ)"]
@@ -71,7 +72,7 @@ def test_evaluate_says_what_each_model_will_do(communities: Driver, neo4j_settin
                          "one O(items³) solve); up to 66 selection trials (5 λ, 8 side-channel weights, 9 filter, on "
                          "each of 3 validation carves)")
     # each estimate comes before its model's work, and no model tries more than it said
-    assert lines.index(starts[1]) < lines.index(next(ln for ln in lines if ln.startswith("  ease λ 1:")))
+    assert lines.index(raw[1]) < lines.index(next(ln for ln in lines if ln.startswith("  ease λ 1:")))
     assert len([ln for ln in lines if ln.startswith("  ease λ ")]) == 4
     assert 0 < len([ln for ln in lines if ln.startswith("  graph ")]) <= 66
     quiet = _run(neo4j_settings, "--quiet", "evaluate", "--models", "popularity,ease", "--interactions", "RATED")
