@@ -29,7 +29,7 @@ from graphrec.train.base import Fitted, Scorer, Selection
 from graphrec.train.config import TrainConfig
 from graphrec.train.head import head_view
 from graphrec.train.loop import check_graph, resolve_device
-from graphrec.train.metrics import rank_scored
+from graphrec.train.protocols import protocol_metrics
 from graphrec.train.registry import model_class
 from graphrec.train.sampling import carve_validation, sample_users
 
@@ -90,7 +90,10 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
 
     Returns:
         The artefact; ``metrics["valid"]`` is the chosen setting's validation score, ``metrics["test"]`` the
-        refit model's test score (empty without test pairs or with ``holdout=False``).
+        refit model's test score (empty without test pairs or with ``holdout=False``), accuracy and beyond
+        (coverage, Gini, popularity); under the ``cold-items`` protocol
+        (:func:`graphrec.train.protocols.apply_protocol`) ``metrics["cold"]`` ranks among the cold items only,
+        and ``cfg.by_activity`` adds ``metrics["activity <10"]``, ….
 
     Raises:
         ValueError: malformed splits or settings.
@@ -134,7 +137,7 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
     ks = tuple(sorted(set(cfg.ks) | {20}, reverse=True))
     if holdout and graph.test.size(1):
         t2 = time.perf_counter()
-        metrics["test"] = rank_scored(fitted.scorer, ni, graph.test, [pairs], ks, batch)
+        metrics.update(protocol_metrics(graph, fitted.scorer, pairs, ks, batch, cfg.by_activity))
         report.seconds["test"] = time.perf_counter() - t2
         _say(progress, f"{cfg.model}: test pairs scored in {report.seconds['test']:.1f} s")
     below = getattr(graph, "below_min_weight", None)   # seen by the user, but under its behaviour's min_weight
@@ -162,5 +165,5 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
         params={**cfg.to_dict(), "chosen": chosen.params}, metrics=metrics,
         info={"seconds": {k: round(v, 3) for k, v in report.seconds.items()}, "selection": report.selection,
               "refit": report.refit, "carved_valid": report.carved_valid, "holdout": holdout,
-              "behaviours": list(graph.behaviours)},
+              "protocol": graph.protocol, "behaviours": list(graph.behaviours)},
     )
