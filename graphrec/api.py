@@ -89,13 +89,23 @@ class Session:
         return load_dataset(self.driver, dataset, options, self.settings.data_dir, self.settings.home,
                             batch_size=self.settings.batch_size, progress=progress)
 
-    def graph(self, split: str = "auto", seed: int = 2020, interactions: Sequence[str] | None = None) -> RecGraph:
-        """Stream the recommendation graph out of Neo4j (``split``: auto, stored, temporal or random)."""
-        from graphrec.loaders import discover_spec, load_graph
+    def graph(self, split: str = "auto", seed: int = 2020, interactions: Sequence[str] | None = None,
+              protocol: str = "warm") -> RecGraph:
+        """Stream the recommendation graph out of Neo4j (``split``: auto, stored, temporal or random), under an
+        evaluation ``protocol`` seeded by ``seed`` (``warm``, ``cold-items``, ``cold-users``; see
+        :mod:`graphrec.train.protocols`): ``fit(graph, holdout=True)`` then scores it that way."""
+        from graphrec.loaders import discover_spec
+        from graphrec.loaders.build import load_graph_with_stats
+        from graphrec.train.protocols import apply_protocol
 
         spec = discover_spec(self.driver, interactions=list(interactions) if interactions else None,
                              mapping=self.mapping)
-        return load_graph(self.driver, spec, split=split, seed=seed)  # type: ignore[arg-type]
+        graph, _ = load_graph_with_stats(self.driver, spec, split=split, seed=seed,  # type: ignore[arg-type]
+                                         pair_ts=protocol == "cold-users")
+        try:
+            return apply_protocol(graph, protocol, seed)
+        except ValueError as e:
+            raise ConfigError(f"graph: {e}") from e
 
     # -- model out ------------------------------------------------------------------------------------
     def publish(self, artefact: Artefact | str | Path, k: int = 20, activate: bool = True,

@@ -60,6 +60,18 @@ def test_session_fit_publish_recommend(db: Driver, neo4j_settings: Settings) -> 
         graphrec.fit(graph, "ease", no_such_option=1)
 
 
+def test_session_graph_under_a_cold_protocol(db: Driver, neo4j_settings: Settings) -> None:
+    with graphrec.connect(neo4j_settings) as gr:
+        gr.load("csv", FIXTURE, mapping=FIXTURE / "movielens.toml")
+        cold = gr.graph(protocol="cold-items", seed=3)
+        assert cold.protocol == "cold-items" and cold.cold_items is not None
+        assert not set(cold.train[1].tolist()) & set(cold.cold_items.tolist())
+        art = graphrec.fit(cold, "popularity", holdout=True)
+        assert art.info["protocol"] == "cold-items" and "recall@20" in art.metrics["cold"]
+        with pytest.raises(ConfigError, match="graph: protocol must be one of"):
+            gr.graph(protocol="cold")
+
+
 def test_a_driver_the_user_made_gets_the_database(neo4j_settings: Settings) -> None:
     drv = GraphDatabase.driver(neo4j_settings.uri, auth=("neo4j", neo4j_settings.password or ""))
     with graphrec.connect(neo4j_settings, driver=drv, database="neo4j") as gr:

@@ -81,6 +81,12 @@ class RegistryOption(click.Option):
         return super().get_help_record(ctx)
 
 
+PROTOCOL_NAMES = ("warm", "cold-items", "cold-users")
+"""``graphrec.train.protocols.PROTOCOLS``, spelled out so that ``--help`` needs no torch import; a test checks
+they match."""
+ROW_METRICS = ("recall", "ndcg", "precision", "hit", "coverage", "gini", "pop")
+
+
 def allow_unfinished_option(f: Any) -> Any:
     """``--allow-unfinished``: train/evaluate/publish although a load was left unfinished (with a warning)."""
     return click.option("--allow-unfinished", is_flag=True,
@@ -165,7 +171,7 @@ def _config(app: AppContext, model: str, ks: tuple[int, ...], out_dir: Path | No
         raise ConfigError(str(e)) from e
 
 
-def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "") -> Any:
+def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "", pair_ts: bool = False) -> Any:
     from graphrec.loaders import discover_spec, load_graph_with_stats
 
     names = [n.strip() for n in interactions.split(",") if n.strip()]
@@ -175,7 +181,7 @@ def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "") -
         raise UsageError(f"--{e}") from e
     with count_bar(app.quiet, "stream-out", sum(spec.edge_counts.values()), "rel") as progress:
         graph, stats = load_graph_with_stats(app.driver(), spec, split=split_mode, seed=seed,  # type: ignore[arg-type]
-                                             progress=progress)
+                                             progress=progress, pair_ts=pair_ts)
     if not app.quiet:   # on stderr, so that --json output stays parseable
         click.echo(f"graph: {stats.nodes} · {stats.total_edges:,} relationships streamed in {stats.seconds:.1f}s "
                    f"({stats.edges_per_s:,.0f}/s) · split {stats.split_mode}: {graph.train.size(1):,} train, "
@@ -196,14 +202,18 @@ def positives_line(min_weights: Mapping[str, float], behaviours: Sequence[str], 
 
 
 def _metric_row(model: str, metrics: dict[str, float], ks: tuple[int, ...], **extra: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {"model": model}
-    for k in sorted(ks, reverse=True):
-        for m in ("recall", "ndcg", "precision", "hit"):
-            key = f"{m}@{k}"
-            if key in metrics:
-                row[key] = metrics[key]
+    row: dict[str, Any] = {"model": model, **_metric_values(metrics, ks)}
     row.update(extra)
     return row
+
+
+def _metric_values(metrics: Mapping[str, float], ks: tuple[int, ...]) -> dict[str, float]:
+    """The figures of ``metrics`` at the cut-offs ``ks`` (accuracy, then coverage, Gini and popularity)."""
+    out = {f"{m}@{k}": metrics[f"{m}@{k}"] for k in sorted(ks, reverse=True) for m in ROW_METRICS
+           if f"{m}@{k}" in metrics}
+    if "users" in metrics:
+        out["users"] = int(metrics["users"])
+    return out
 
 
 @click.command("train")
@@ -324,15 +334,25 @@ def publish_cmd(app: AppContext, /, path: Path, top_k: int, as_json: bool, allow
 @click.option("--repeats", type=click.IntRange(min=1), default=1, show_default=True,
               help="Train each model with seeds SEED … SEED+N-1 on the same split; report the mean and "
                    "the standard deviation (`…_std` columns).")
+@click.option("--protocol", type=click.Choice(PROTOCOL_NAMES), default="warm", show_default=True,
+              help="warm: the loaded split. cold-items: a seeded 20% of the items lose every interaction to "
+                   "the test pairs (rows add the ranking among those items only: `cold`). cold-users: a seeded "
+                   "20% of the users keep only their earliest 3 interactions; the rest are their test pairs.")
+@click.option("--by-activity", is_flag=True,
+              help="warm protocol: also split the figures by the users' training interactions "
+                   "(<10, 10-50, >50).")
 @train_options
 @allow_unfinished_option
 @pass_app
-def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_mode: str, ks_text: str,
-             as_json: bool, interactions: str, allow_unfinished: bool, **hyper: Any) -> None:
+def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, protocol: str, by_activity: bool,
+             split_mode: str, ks_text: str, as_json: bool, interactions: str, allow_unfinished: bool,
+             **hyper: Any) -> None:
     """Full-ranking Recall/NDCG/Precision/HitRate@K of several models on the same split, one table.
 
     Each model chooses its hyper-parameters on a validation carve, is refit on train + valid, and is scored
-    on the test pairs. Rows print as each model finishes; the table (or --json) at the end.
+    on the test pairs. Beside accuracy: coverage@K (share of the catalogue in some user's top-K), gini@K (how
+    unevenly the items are recommended) and pop@K (mean popularity percentile of the recommended items).
+    Rows print as each model finishes; the table (or --json) at the end.
 
     Example: graphrec evaluate --repeats 3 --ablate
     """
@@ -341,38 +361,68 @@ def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, split_
     unknown = [m for m in names if m not in known]
     if unknown:
         raise UsageError(f"--models: unknown {clip(', '.join(unknown))} (choose from {', '.join(known)})")
+    if by_activity and protocol != "warm":
+        raise UsageError(f"--by-activity: only with --protocol warm, not {protocol}")
     ks = _ks(ks_text)
     seed = hyper.pop("seed")
+    hyper["by_activity"] = by_activity
     _check_finished(app, "evaluate", allow_unfinished)
-    graph = _load(app, split_mode, seed, interactions)
+    graph = _protocol_graph(app, _load(app, split_mode, seed, interactions, protocol == "cold-users"), protocol, seed)
+    header = f"protocol {protocol} · seed {seed}"
     plan: list[tuple[str, str, dict[str, Any]]] = [(("gds-fastrp" if n == GDS else n), n, {}) for n in names]
     if ablate:
         plan += [(label, _registry().DEFAULT_MODEL, over) for label, over in ablations().items()]
     rows: list[dict[str, Any]] = []
     try:
         for label, name, over in plan:
-            rows.append(_evaluate_one(app, graph, label, name, over, hyper, seed, repeats, ks, as_json))
+            row = _evaluate_one(app, graph, label, name, over, hyper, seed, repeats, ks, as_json)
+            rows.append({**row, "protocol": protocol, "seed": seed})
     except KeyboardInterrupt:       # keep what finished: the partial table, then the interrupt's exit code
         click.echo(f"interrupted: {len(rows)} of {len(plan)} model(s) finished", err=True)
-        _print_rows(rows, as_json)
+        _print_rows(rows, as_json, header)
         raise SystemExit(130) from None
-    _print_rows(rows, as_json)
+    _print_rows(rows, as_json, header)
     if rows and all("skipped" in r for r in rows):
         raise ConfigError("no model could run on this graph: " + "; ".join(f"{r['model']}: {r['skipped']}"
                                                                          for r in rows))
 
 
-def _print_rows(rows: list[dict[str, Any]], as_json: bool) -> None:
-    click.echo(json.dumps(rows, indent=2) if as_json else table(rows))
+def _protocol_graph(app: AppContext, graph: Any, protocol: str, seed: int) -> Any:
+    """The loaded graph under ``protocol`` (seeded by ``seed``), with a line on stderr saying what it holds out."""
+    from graphrec.train.protocols import apply_protocol
+
+    if protocol == "warm":
+        return graph
+    graph = apply_protocol(graph, protocol, seed)
+    cold = f"{graph.cold_items.numel():,} cold items, " if graph.cold_items is not None else ""
+    app.echo(f"protocol {protocol} (seed {seed}): {cold}{graph.test.size(1):,} test pairs of "
+             f"{graph.test[0].unique().numel():,} users, {graph.train.size(1):,} training pairs", err=True)
+    return graph
+
+
+def _print_rows(rows: list[dict[str, Any]], as_json: bool, header: str) -> None:
+    """``--json``: the rows; else a header line naming the protocol and seed, then one table (a model's cold-only
+    ranking and activity buckets as lines of their own under it)."""
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    lines: list[dict[str, Any]] = []
+    for r in rows:
+        lines.append({k: v for k, v in r.items() if k not in ("cold", "by_activity", "protocol", "seed")})
+        if "cold" in r:
+            lines.append({"model": f"{r['model']} · cold items", **r["cold"]})
+        for bucket, m in r.get("by_activity", {}).items():
+            lines.append({"model": f"{r['model']} · users {bucket}", **m})
+    click.echo(header)
+    click.echo(table(lines))
 
 
 def _evaluate_one(app: AppContext, graph: Any, label: str, name: str, over: dict[str, Any], hyper: dict[str, Any],
                   seed: int, repeats: int, ks: tuple[int, ...], as_json: bool) -> dict[str, Any]:
     """One row of ``evaluate``: the model fitted ``repeats`` times (seeds ``seed + r``), or why it was skipped."""
-    from graphrec.gds import gds_embeddings
-    from graphrec.train import evaluate_embeddings, fit
+    from graphrec.train import fit
 
-    runs: list[dict[str, float]] = []
+    runs: list[dict[str, dict[str, float]]] = []
     epochs: list[int] = []
     paths: set[str] = set()
     if not app.quiet:   # before it starts, on stderr: the work it is about to do
@@ -384,9 +434,7 @@ def _evaluate_one(app: AppContext, graph: Any, label: str, name: str, over: dict
     once = name != GDS and _registry().model_class(name).deterministic   # no randomness: one run says it all
     for r in range(1 if once else repeats):
         if name == GDS:
-            u, i = gds_embeddings(app.driver(), graph, dim=hyper.get("dim") or 64, seed=seed + r,
-                                  id_keys={n.label: n.id for n in app.mapping().nodes})
-            runs.append(evaluate_embeddings(u, i, graph, ks, "test"))
+            runs.append(_gds_metrics(app, graph, hyper, seed + r, ks))
             epochs.append(0)
             continue
         cfg = _config(app, name, ks, None, seed=seed + r, **{**hyper, **over})
@@ -397,20 +445,48 @@ def _evaluate_one(app: AppContext, graph: Any, label: str, name: str, over: dict
             return {"model": label, "skipped": str(e)}
         except ValueError as e:
             raise ConfigError(str(e)) from e
-        runs.append(artefact.metrics.get("test", {}))
+        runs.append({k: v for k, v in artefact.metrics.items() if k != "valid"})
         epochs.append(int(artefact.info["selection"].get("params", {}).get("epochs", 0)))
         if "path" in artefact.info["refit"]:
             paths.add(str(artefact.info["refit"]["path"]))
     extra: dict[str, Any] = {"path": ",".join(sorted(paths))} if paths else {}
-    row = _metric_row(label, _mean(runs), ks, **(_std(runs, ks) if len(runs) > 1 else {}),
+    tests = [r.get("test", {}) for r in runs]
+    row = _metric_row(label, _mean(tests), ks, **(_std(tests, ks) if len(tests) > 1 else {}),
                       runs=len(runs), epochs=round(sum(epochs) / len(epochs)),
                       seconds=round((time.perf_counter() - t0) / len(runs), 1), **extra)
+    row.update(_sub_rankings(runs, ks))
     if not app.quiet:   # visible progress on stderr (stdout stays one table or one JSON document)
         k = max(ks)
         std = f" ± {row[f'recall@{k}_std']:.4f}" if f"recall@{k}_std" in row else ""
         click.echo(f"{label}: recall@{k} {row.get(f'recall@{k}', 0):.4f}{std}, ndcg@{k} "
                    f"{row.get(f'ndcg@{k}', 0):.4f} ({row['runs']} run(s), {row['seconds']}s/run)", err=True)
     return row
+
+
+def _gds_metrics(app: AppContext, graph: Any, hyper: dict[str, Any], seed: int,
+                 ks: tuple[int, ...]) -> dict[str, dict[str, float]]:
+    """FastRP inside Neo4j on the graph's training pairs, scored like a fitted model (same protocol)."""
+    from graphrec.gds import gds_embeddings
+    from graphrec.train.fit import union_pairs
+    from graphrec.train.protocols import protocol_metrics
+
+    u, i = gds_embeddings(app.driver(), graph, dim=hyper.get("dim") or 64, seed=seed,
+                          id_keys={n.label: n.id for n in app.mapping().nodes})
+    known = union_pairs(graph.train, graph.valid, num_items=graph.num_items)
+    return protocol_metrics(graph, lambda users: u[users] @ i.T, known, tuple(sorted(set(ks) | {20}, reverse=True)),
+                            1024, bool(hyper.get("by_activity")))
+
+
+def _sub_rankings(runs: list[dict[str, dict[str, float]]], ks: tuple[int, ...]) -> dict[str, Any]:
+    """``cold`` (the ranking among the cold items) and ``by_activity`` (bucket → figures), means over the runs."""
+    out: dict[str, Any] = {}
+    if runs and "cold" in runs[0]:
+        out["cold"] = _metric_values(_mean([r["cold"] for r in runs]), ks)
+    buckets = [k for k in (runs[0] if runs else {}) if k.startswith("activity ")]
+    if buckets:
+        out["by_activity"] = {b.removeprefix("activity "): _metric_values(_mean([r[b] for r in runs]), ks)
+                              for b in buckets}
+    return out
 
 
 def _mean(runs: list[dict[str, float]]) -> dict[str, float]:

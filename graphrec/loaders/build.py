@@ -10,6 +10,7 @@ import numpy as np
 import torch
 from neo4j import Driver
 from numpy.typing import NDArray
+from torch import Tensor
 from torch_geometric.data import HeteroData
 
 from graphrec.db import read, render
@@ -128,6 +129,19 @@ def _train_weight(cols: list[EdgeColumns], train: NDArray[np.int64], num_items: 
     return torch.from_numpy(np.asarray(out, dtype=np.float32))
 
 
+def _pair_ts(spec: GraphSpec, streamed: dict[EdgeType, EdgeColumns], num_items: int) -> Tensor:
+    """``[3, P]`` (user, item, first ``ts``, -1 where none) of every interaction pair streamed."""
+    cols = [streamed[et] for et in spec.interaction_types if et in streamed]
+    keys = np.concatenate([c.src.astype(np.int64) * num_items + c.dst for c in cols])
+    ts = np.concatenate([c.ts if c.ts is not None else np.full(len(c.src), -1) for c in cols]).astype(np.int64)
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    never = np.iinfo(np.int64).max
+    first = np.full(len(uniq), never, dtype=np.int64)
+    np.minimum.at(first, inverse, np.where(ts >= 0, ts, never))
+    first[first == never] = -1
+    return torch.from_numpy(np.stack([uniq // num_items, uniq % num_items, first]))
+
+
 def load_graph_with_stats(
     driver: Driver,
     spec: GraphSpec | None = None,
@@ -139,8 +153,10 @@ def load_graph_with_stats(
     page_edges: int = 50_000,
     progress: Callable[[int], None] | None = None,
     workers: int = 4,
+    pair_ts: bool = False,
 ) -> tuple[RecGraph, LoadStats]:
-    """Like :func:`load_graph`, and also return the :class:`LoadStats` of the load."""
+    """Like :func:`load_graph`, and also return the :class:`LoadStats` of the load; ``pair_ts`` streams the
+    behaviours' timestamps whatever the split and keeps each pair's first in ``RecGraph.pair_ts``."""
     t0 = time.perf_counter()
     spec = spec or discover_spec(driver)
     if not spec.behaviours:
@@ -150,9 +166,12 @@ def load_graph_with_stats(
     data = HeteroData()
     ids = _load_nodes(driver, spec, data, stats, page_nodes)
     t1 = time.perf_counter()
-    streamed = _load_edges(driver, spec, ids, stats, _needs_ts(driver, spec, split), page_edges, progress, workers)
+    with_ts = pair_ts or _needs_ts(driver, spec, split)
+    streamed = _load_edges(driver, spec, ids, stats, with_ts, page_edges, progress, workers)
     stats.stream_seconds = time.perf_counter() - t1
     graph = _split_graph(spec, data, ids, streamed, stats, split, valid_frac, test_frac, seed)
+    if pair_ts:
+        graph.pair_ts = _pair_ts(spec, streamed, len(ids[spec.item]))
     stats.seconds = time.perf_counter() - t0
     return graph, stats
 

@@ -34,6 +34,12 @@ class RecGraph:
             interaction type has a weight property. Models may use it; none does yet.
         below_min_weight: ``[2, E]`` (user, item) pairs whose relationships were below their
             behaviour's ``min_weight``: not positives and not in ``data``, but seen by the user.
+        pair_ts: ``[3, P]`` long tensor of (user, item, first ``ts``) of every interaction pair (-1 where
+            none has a ``ts``), when the load was asked for it (the cold-users protocol); else ``None``.
+        protocol: the evaluation protocol the splits follow (:mod:`graphrec.train.protocols`): ``"warm"``
+            for the loaded split, ``"cold-items"`` or ``"cold-users"`` once one is applied.
+        cold_items: under ``cold-items``, the sorted indices of the items whose every interaction is a test
+            pair (the cold-only ranking ranks these); else ``None``.
         head_of: set on a head view (:func:`graphrec.train.head.head_view`): the number of items of the
             catalogue it was cut from, which decides what the fit costs; ``None`` for a whole graph.
     """
@@ -49,6 +55,9 @@ class RecGraph:
     train_weight: Tensor | None = None
     below_min_weight: Tensor = field(default_factory=lambda: torch.empty(2, 0, dtype=torch.long))
     head_of: int | None = None
+    pair_ts: Tensor | None = None
+    protocol: str = "warm"
+    cold_items: Tensor | None = None
 
     @property
     def seen(self) -> Tensor:

@@ -38,6 +38,8 @@ class TrainConfig:
             drown the interactions and overfit by epoch 55).
         dropout: message dropout on the KG/social channels and text (``hetero`` only) (default: ``0.5``).
         eval_batch_size: users per batch in full-ranking evaluation (default: ``1024``).
+        by_activity: also score the test pairs per user-activity bucket
+            (:data:`graphrec.train.protocols.ACTIVITY_BUCKETS`; ``metrics["activity <10"]``, …) (default: ``False``).
         top_k: recommendations per user kept in the artefact of item–item models (default: ``100``).
         lam: EASE λ; ``None`` = chosen on validation among multiples of the mean item degree
             (default: ``None``).
@@ -81,6 +83,7 @@ class TrainConfig:
     side_init: float = 0.1
     dropout: float = 0.5
     eval_batch_size: int = 1024
+    by_activity: bool = False
     top_k: int = 100
     lam: float | None = None
     neighbours: int | None = None

@@ -29,7 +29,7 @@ from graphrec.train.base import Fitted, Recommender, Scorer, Selection, TopK
 from graphrec.train.config import TrainConfig
 from graphrec.train.head import head_view
 from graphrec.train.loop import check_graph, resolve_device
-from graphrec.train.metrics import rank_scored
+from graphrec.train.protocols import protocol_metrics
 from graphrec.train.registry import model_class
 from graphrec.train.sampling import carve_validation, sample_users
 
@@ -94,7 +94,10 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
 
     Returns:
         The artefact; ``metrics["valid"]`` is the chosen setting's validation score, ``metrics["test"]`` the
-        refit model's test score (empty without test pairs or with ``holdout=False``).
+        refit model's test score (empty without test pairs or with ``holdout=False``), accuracy and beyond
+        (coverage, Gini, popularity); under the ``cold-items`` protocol
+        (:func:`graphrec.train.protocols.apply_protocol`) ``metrics["cold"]`` ranks among the cold items only,
+        and ``cfg.by_activity`` adds ``metrics["activity <10"]``, ….
 
     Raises:
         ValueError: malformed splits or settings.
@@ -112,7 +115,7 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
     report = FitReport()
     chosen = _select(graph, recommender, report, progress)
     pairs, fitted = _refit(graph, recommender, chosen, holdout, report, progress)
-    metrics = {"valid": chosen.valid, "test": _test(graph, recommender, fitted, pairs, holdout, report, progress)}
+    metrics = {"valid": chosen.valid, **_test(graph, recommender, fitted, pairs, holdout, report, progress)}
     below = getattr(graph, "below_min_weight", None)   # seen by the user, but under its behaviour's min_weight
     exclude = union_pairs(graph.train, graph.valid, graph.test, *([below] if below is not None else []),
                           num_items=graph.num_items)
@@ -132,7 +135,7 @@ def fit(graph: RecGraph, cfg: TrainConfig | None = None, progress: bool = True, 
         params={**cfg.to_dict(), "chosen": chosen.params}, metrics=metrics,
         info={"seconds": {k: round(v, 3) for k, v in report.seconds.items()}, "selection": report.selection,
               "refit": report.refit, "carved_valid": report.carved_valid, "holdout": holdout,
-              "behaviours": list(graph.behaviours), "fold": recommender.fold},
+              "protocol": graph.protocol, "behaviours": list(graph.behaviours), "fold": recommender.fold},
     )
 
 
@@ -172,15 +175,16 @@ def _refit(graph: RecGraph, recommender: Recommender, chosen: Selection, holdout
 
 
 def _test(graph: RecGraph, recommender: Recommender, fitted: Fitted, pairs: Tensor, holdout: bool,
-          report: FitReport, progress: bool) -> dict[str, float]:
-    """Step 3: the refit model's full-ranking metrics on the test pairs (none without ``holdout``)."""
+          report: FitReport, progress: bool) -> dict[str, dict[str, float]]:
+    """Step 3: the refit model's full-ranking metrics on the test pairs under the graph's protocol
+    (:func:`~graphrec.train.protocols.protocol_metrics`; ``{"test": {}}`` without ``holdout``)."""
     if not (holdout and graph.test.size(1)):
-        return {}
+        return {"test": {}}
     cfg = recommender.cfg
     t2 = time.perf_counter()
     ks = tuple(sorted(set(cfg.ks) | {20}, reverse=True))
-    metrics = rank_scored(fitted.scorer, graph.num_items, graph.test, [pairs], ks,
-                          recommender.score_batch(graph.num_items))
+    metrics = protocol_metrics(graph, fitted.scorer, pairs, ks, recommender.score_batch(graph.num_items),
+                               cfg.by_activity)
     report.seconds["test"] = time.perf_counter() - t2
     _say(progress, f"{cfg.model}: test pairs scored in {report.seconds['test']:.1f} s")
     return metrics

@@ -155,7 +155,7 @@ def test_evaluate_skips_a_model_that_cannot_fit_and_computes_the_rest(communitie
                "--interactions", "RATED", "--json")
     assert res.exit_code == 0, res.output
     rows = {r["model"]: r for r in json.loads(res.stdout)}
-    assert set(rows["ease"]) == {"model", "skipped"}
+    assert set(rows["ease"]) == {"model", "skipped", "protocol", "seed"}
     assert rows["ease"]["skipped"].startswith("dense solve needs ") and " GiB > " in rows["ease"]["skipped"]
     assert rows["graph"]["path"] == "sparse" and rows["graph"]["recall@2"] > 0.9, rows["graph"]
     assert "ease: skipped: dense solve needs" in res.stderr
@@ -164,3 +164,51 @@ def test_evaluate_skips_a_model_that_cannot_fit_and_computes_the_rest(communitie
     assert table.exit_code == 0 and "skipped" in table.stdout and "dense solve needs" in table.stdout
     none = _run(neo4j_settings, "evaluate", "--models", "ease", "--memory-gb", "0.000001")
     assert none.exit_code == 1 and "no model could run on this graph: ease: dense solve needs" in none.output
+
+
+def test_evaluate_cold_protocols_name_protocol_and_seed(communities: Driver, neo4j_settings: Settings) -> None:
+    from graphrec.cli.train import PROTOCOL_NAMES
+    from graphrec.train.protocols import PROTOCOLS
+
+    assert PROTOCOL_NAMES == PROTOCOLS
+    res = _run(neo4j_settings, "evaluate", "--models", "popularity,ease", "--protocol", "cold-items", "--seed", "7",
+               "--interactions", "RATED", "--k", "2,10", "--json")
+    assert res.exit_code == 0, res.output
+    rows = {r["model"]: r for r in json.loads(res.stdout)}
+    assert "protocol cold-items (seed 7): 2 cold items" in res.stderr   # 20% of the 12 items
+    for r in rows.values():
+        assert r["protocol"] == "cold-items" and r["seed"] == 7
+        assert {"recall@10", "coverage@10", "gini@10", "pop@10"} <= set(r) and "recall@2" in r["cold"]
+    # the test positives are the cold items' interactions: popularity ranks every unseen warm item (each has
+    # training interactions) above them; among the 2 cold items only, its top-2 holds all of them
+    pop = rows["popularity"]
+    assert pop["recall@2"] == 0 and pop["cold"]["recall@2"] == 1.0 and pop["cold"]["coverage@2"] == 1.0
+
+    users = _run(neo4j_settings, "evaluate", "--models", "popularity", "--protocol", "cold-users",
+                 "--interactions", "RATED", "--json")
+    assert users.exit_code == 0, users.output
+    (row,) = json.loads(users.stdout)
+    assert row["protocol"] == "cold-users" and row["seed"] == 2020 and row["users"] == 3 and "cold" not in row
+
+    table = _run(neo4j_settings, "evaluate", "--models", "popularity", "--protocol", "cold-items",
+                 "--interactions", "RATED")
+    assert table.exit_code == 0, table.output
+    assert table.stdout.startswith("protocol cold-items · seed 2020\n") and "popularity · cold items" in table.stdout
+
+
+def test_evaluate_by_activity_and_bad_protocols(communities: Driver, neo4j_settings: Settings) -> None:
+    res = _run(neo4j_settings, "evaluate", "--models", "popularity", "--by-activity", "--interactions", "RATED",
+               "--json")
+    assert res.exit_code == 0, res.output
+    (row,) = json.loads(res.stdout)
+    assert row["protocol"] == "warm" and "coverage@20" in row
+    # every user has 4 training ratings: all 16 are in the sparsest bucket
+    assert row["by_activity"]["<10"]["users"] == 16 and row["by_activity"]["10-50"]["users"] == 0
+    assert row["by_activity"]["<10"]["recall@20"] == row["recall@20"]
+    table = _run(neo4j_settings, "evaluate", "--models", "popularity", "--by-activity", "--interactions", "RATED")
+    assert "popularity · users <10" in table.stdout and "popularity · users >50" in table.stdout
+
+    bad = _run(neo4j_settings, "evaluate", "--protocol", "cold")
+    assert bad.exit_code == 2 and "'cold' is not one of 'warm', 'cold-items', 'cold-users'" in bad.output
+    both = _run(neo4j_settings, "evaluate", "--protocol", "cold-users", "--by-activity")
+    assert both.exit_code == 2 and "--by-activity: only with --protocol warm" in both.output

@@ -117,3 +117,50 @@ def test_evaluate_embeddings_masks_valid_when_testing_and_checks_shapes(graph_wi
 def test_empty_truth_gives_zeros() -> None:
     m = rank_metrics(torch.ones(2, 1), torch.ones(3, 1), torch.empty(2, 0, dtype=torch.long), ks=[20])
     assert m["recall@20"] == 0.0 and m["users"] == 0.0
+
+
+# Beyond accuracy on a hand-worked case: 3 users, 5 items, top-2. User 2 has item 0 as a known positive.
+TAIL_SCORES = torch.tensor([[4.0, 3, 2, 1, 0], [4.0, 1, 3, 2, 0], [4.0, 3, 1, 2, 0]])
+TAIL_TRUTH = torch.tensor([[0, 1, 2], [1, 2, 2]])
+TAIL_SEEN = torch.tensor([[2], [0]])
+
+
+def _tail_score(users: torch.Tensor) -> torch.Tensor:
+    return TAIL_SCORES[users].clone()
+
+
+def test_tail_metrics_against_hand_computed_values() -> None:
+    from graphrec.train.metrics import rank_scored
+
+    # top-2: u0 {0, 1}, u1 {0, 2}, u2 {1, 3} (0 is seen) → counts per item [2, 2, 1, 1, 0]
+    m = rank_scored(_tail_score, 5, TAIL_TRUTH, [TAIL_SEEN], ks=(2,), tail=True,
+                    popularity=torch.tensor([10, 5, 5, 1, 0]))
+    assert m["recall@2"] == pytest.approx(2 / 3)
+    assert m["coverage@2"] == pytest.approx(4 / 5)
+    # sorted counts [0, 1, 1, 2, 2]: Σ (2i − n − 1)·x_i = −2 + 0 + 4 + 8 = 10, over n·Σx = 5·6
+    assert m["gini@2"] == pytest.approx(10 / 30)
+    # percentiles (less + (equal − 1)/2) / (n − 1): item 0 → 1, items 1, 2 → 0.625, item 3 → 0.25, item 4 → 0
+    assert m["pop@2"] == pytest.approx((2 * 1 + 2 * 0.625 + 0.625 + 0.25) / 6)
+    assert "coverage@2" not in rank_scored(_tail_score, 5, TAIL_TRUTH, [TAIL_SEEN], ks=(2,))   # opt-in
+
+
+def test_gini_and_percentile_extremes() -> None:
+    from graphrec.train.metrics import gini, popularity_percentile
+
+    assert gini(torch.tensor([3, 3, 3, 3])) == 0.0
+    assert gini(torch.tensor([0, 0, 0, 8])) == pytest.approx(3 / 4)
+    assert popularity_percentile(torch.tensor([7, 7, 7])).tolist() == [0.5, 0.5, 0.5]
+
+
+def test_ranking_restricted_to_a_catalogue_and_split_by_groups() -> None:
+    from graphrec.train.metrics import rank_groups, rank_scored
+
+    # among items {2, 3, 4} only: every user's top-2 is {2, 3}; user 0's test item 1 is outside it
+    m = rank_scored(_tail_score, 5, TAIL_TRUTH, [TAIL_SEEN], ks=(2,), tail=True, items=torch.tensor([2, 3, 4]))
+    assert m["recall@2"] == pytest.approx(2 / 3) and m["hit@2"] == pytest.approx(2 / 3)
+    assert m["coverage@2"] == pytest.approx(2 / 3)
+    by = rank_groups(_tail_score, 5, TAIL_TRUTH, [TAIL_SEEN], ks=(2,), tail=True,
+                     groups={"a": torch.tensor([0]), "b": torch.tensor([1, 2])})
+    assert by["a"]["users"] == 1 and by["a"]["recall@2"] == 1.0 and by["a"]["coverage@2"] == pytest.approx(2 / 5)
+    assert by["b"]["users"] == 2 and by["b"]["recall@2"] == 0.5 and by["b"]["coverage@2"] == pytest.approx(4 / 5)
+    assert by["all"] == rank_scored(_tail_score, 5, TAIL_TRUTH, [TAIL_SEEN], ks=(2,), tail=True)
