@@ -1,0 +1,92 @@
+"""Neo4j as a PyG remote backend: the stores answer what the in-memory loader holds, the feature cache
+stays bounded, and PyG's own sampler builds on the stores."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from neo4j import Driver
+from torch_geometric.loader import NeighborLoader
+
+from graphrec.loaders import discover_spec, load_graph
+from graphrec.loaders.remote import RemoteBackend, remote_backend
+from graphrec.loaders.types import RecGraph
+
+EMBED = ("MATCH (i:Item) WHERE i.id IN ['i2', 'i4', 'i5'] "
+         "SET i.text_embedding = [toFloat(substring(i.id, 1)), 0.5, -1.0]")
+
+
+@pytest.fixture
+def both(tiny: Driver) -> tuple[RecGraph, RemoteBackend]:
+    """The tiny graph with some item embeddings and a numeric user property, loaded both ways."""
+    tiny.execute_query(EMBED)
+    spec = discover_spec(tiny, numeric={"User": ("age", "missing")})
+    return load_graph(tiny, spec), remote_backend(tiny, spec, cache_rows=3, batch_rows=2)
+
+
+def test_features_equal_the_in_memory_loader(both: tuple[RecGraph, RemoteBackend]) -> None:
+    graph, remote = both
+    fs, data = remote.feature_store, graph.data
+    names = {(a.group_name, a.attr_name) for a in fs.get_all_tensor_attrs()}
+    assert names == {("User", "n_id"), ("Item", "n_id"), ("Entity", "n_id"), ("Item", "x"),
+                     ("Item", "has_text"), ("User", "numeric")}
+    for idx in ([4, 0, 1, 4], [3], list(range(5))):
+        index = torch.tensor(idx)
+        assert torch.equal(fs.get_tensor("Item", "x", index=index), data["Item"].x[index])
+        assert torch.equal(fs.get_tensor("Item", "has_text", index=index), data["Item"].has_text[index])
+    got = fs.get_tensor("User", "numeric", index=torch.tensor([3, 1]))
+    torch.testing.assert_close(got, data["User"].numeric[[3, 1]], rtol=0, atol=0, equal_nan=True)
+    assert torch.isnan(got[:, 1]).all()
+    assert fs.get_tensor_size("Item", "x") == (5, 3)
+    assert fs.get_tensor("Entity", "n_id", index=torch.tensor([2, 0])).tolist() == [2, 0]
+
+
+def test_edges_equal_the_in_memory_loader(both: tuple[RecGraph, RemoteBackend]) -> None:
+    graph, remote = both
+    gs, data = remote.graph_store, graph.data
+    assert {a.edge_type for a in gs.get_all_edge_attrs()} == set(data.edge_types)
+    assert remote.graph.ids == graph.ids and torch.equal(remote.graph.train, graph.train)
+    for et in data.edge_types:
+        row, col = gs.get_edge_index(et, "coo")
+        assert torch.equal(torch.stack([row, col]), data[et].edge_index)
+        for layout, convert in (("csr", data.csr), ("csc", data.csc)):
+            want_a, want_b, _ = convert([et])
+            a, b = gs.get_edge_index(et, layout)
+            assert torch.equal(a, want_a[et]) and torch.equal(b, want_b[et]), (et, layout)
+    rowptr, col = gs.get_edge_index(("User", "RATED", "Item"), "csr")
+    assert rowptr.tolist() == [0, 2, 3, 5, 6]   # u1: i1 i2; u2: i1; u3: i2 i3; u4: i5 (train only)
+
+
+def test_cache_is_bounded_and_hits_do_not_query(both: tuple[RecGraph, RemoteBackend]) -> None:
+    fs = both[1].feature_store
+    fs.get_tensor("Item", "x", index=torch.tensor([0, 1]))
+    assert (fs.stats.queries, fs.stats.misses, fs.cached_rows()) == (1, 2, 2)
+    fs.multi_get_tensor([("Item", "x", torch.tensor([1, 0])), ("Item", "has_text", torch.tensor([0]))])
+    assert fs.stats.queries == 1 and fs.stats.hits == 2          # both attributes from one cached lookup
+    fs.get_tensor("Item", "x", index=torch.tensor([2, 3, 4]))    # 3 misses, batch_rows=2: two queries
+    assert fs.stats.queries == 3 and fs.cached_rows() == 3
+    fs.get_tensor("Item", "x", index=torch.tensor([0]))          # evicted (least recently used): fetched again
+    assert fs.stats.queries == 4 and fs.cached_rows() == 3
+    fs.get_tensor("Item", "x", index=torch.tensor([0, 3, 4]))    # the three most recent: all hits
+    assert fs.stats.queries == 4
+
+
+def test_unknown_feature_or_edge_type_is_a_key_error(both: tuple[RecGraph, RemoteBackend]) -> None:
+    fs, gs = both[1].data
+    with pytest.raises(KeyError, match=r"no node feature User\.x .*Item\.x"):
+        fs.get_tensor("User", "x", index=torch.tensor([0]))
+    with pytest.raises(KeyError, match=r"no node feature Movie\.x"):
+        fs.get_tensor("Movie", "x", index=torch.tensor([0]))
+    with pytest.raises(KeyError, match=r"no edge type \('User', 'BOUGHT', 'Item'\).*User-RATED-Item"):
+        gs.get_edge_index(("User", "BOUGHT", "Item"), "csc")
+
+
+def test_pyg_neighbor_sampler_needs_pyg_lib_here(both: tuple[RecGraph, RemoteBackend]) -> None:
+    """PyG's own sampler builds its CSC from the remote stores; only its sampling step needs pyg-lib."""
+    import torch_geometric.typing as pyg_typing
+
+    if pyg_typing.WITH_PYG_LIB or pyg_typing.WITH_TORCH_SPARSE:
+        pytest.skip("pyg-lib or torch-sparse is installed")
+    loader = NeighborLoader(both[1].data, num_neighbors=[2], input_nodes=("Item", torch.tensor([0])), batch_size=1)
+    with pytest.raises(ImportError, match="pyg-lib"):
+        next(iter(loader))
