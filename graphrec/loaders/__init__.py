@@ -3,8 +3,9 @@ PyG remote backend (:func:`remote_backend`: a ``FeatureStore`` and a ``GraphStor
 
 from graphrec.loaders.build import LoadStats, load_graph, load_graph_with_stats
 from graphrec.loaders.remote import Neo4jFeatureStore, Neo4jGraphStore, RemoteBackend, remote_backend
+from graphrec.loaders.sampler import TorchNeighborSampler
 from graphrec.loaders.spec import GraphSpec, discover_spec
 from graphrec.loaders.types import RecGraph
 
 __all__ = ["GraphSpec", "LoadStats", "Neo4jFeatureStore", "Neo4jGraphStore", "RecGraph", "RemoteBackend",
-           "discover_spec", "load_graph", "load_graph_with_stats", "remote_backend"]
+           "TorchNeighborSampler", "discover_spec", "load_graph", "load_graph_with_stats", "remote_backend"]
