@@ -271,6 +271,9 @@ class Neo4jGraphStore(GraphStore):  # type: ignore[misc]
 class RemoteBackend:
     """Neo4j as a PyG remote backend: pass ``(feature_store, graph_store)`` as ``data`` to PyG's loaders.
 
+    The feature store holds the driver and its cache: use the loaders in one process (``num_workers=0``,
+    the only setting tested).
+
     Attributes:
         feature_store: node features, read from Neo4j on demand.
         graph_store: the message-passing edges.

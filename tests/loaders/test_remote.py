@@ -141,3 +141,28 @@ def test_pyg_neighbor_sampler_needs_pyg_lib_here(both: tuple[RecGraph, RemoteBac
     loader = NeighborLoader(both[1].data, num_neighbors=[2], input_nodes=("Item", torch.tensor([0])), batch_size=1)
     with pytest.raises(ImportError, match="pyg-lib"):
         next(iter(loader))
+
+
+def test_torch_sampler_samples_real_edges_within_the_fanout(both: tuple[RecGraph, RemoteBackend]) -> None:
+    data = both[0].data
+    torch.manual_seed(0)
+    seeds = torch.tensor([0, 1, 2, 4])
+    sampler = TorchNeighborSampler(data, num_neighbors=[1, -1])
+    batch = next(iter(NeighborLoader(data, num_neighbors=[1, -1], input_nodes=("Item", seeds), batch_size=4,
+                                     neighbor_sampler=sampler)))
+    assert torch.equal(batch["Item"].n_id[:4], seeds)
+    for et in batch.edge_types:
+        src = batch[et[0]].n_id[batch[et].edge_index[0]]
+        dst = batch[et[2]].n_id[batch[et].edge_index[1]]
+        assert torch.equal(data[et].edge_index[:, batch[et].e_id], torch.stack([src, dst])), et
+    rated = ("User", "RATED", "Item")
+    hop1 = batch.num_sampled_edges_dict[rated][0]
+    assert hop1 == 4   # one user per seed item with a RATED in-edge (i1, i2, i3, i5; i3 has one)
+    first = batch[rated].edge_index[1, :hop1]
+    assert sorted(first.tolist()) == [0, 1, 2, 3]
+    # hop 2 takes every in-edge (fan-out -1) of the nodes new at hop 1: for the users, every rev_RATED edge
+    rev = ("Item", "rev_RATED", "User")
+    users = batch["User"].n_id[: sum(batch.num_sampled_nodes_dict["User"][:2])].tolist()
+    want = {(i, u) for i, u in data[rev].edge_index.T.tolist() if u in users}
+    got = {(int(batch["Item"].n_id[r]), int(batch["User"].n_id[c])) for r, c in batch[rev].edge_index.T.tolist()}
+    assert got == want and len(want) >= 4
