@@ -6,8 +6,18 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 
+import graphrec.nn.scalable as scalable
 from graphrec.nn.linear import ease
-from graphrec.nn.scalable import _robust_solve, neighbour_gram, neighbourhood_solve, randomized_svd
+from graphrec.nn.scalable import (
+    Latent,
+    _compensate,
+    _dropped_bound,
+    _gather_block,
+    _robust_solve,
+    neighbour_gram,
+    neighbourhood_solve,
+    randomized_svd,
+)
 
 
 def _rows(users: int, items: int, density: float, seed: int) -> sp.csr_matrix:
@@ -57,6 +67,42 @@ def test_a_system_that_is_not_positive_definite_is_solved_not_crashed() -> None:
     w, v = torch.linalg.eigh(a[0].double())
     expected = v @ torch.diag(1 / w.clamp(min=0.5)) @ v.T @ rhs[0].double()
     assert torch.allclose(x[0].double(), expected, atol=1e-6)
+
+
+def test_compensated_neighbourhood_blocks_are_positive_definite() -> None:
+    # dense co-occurrence and few neighbours: most pairs inside a neighbourhood list neither the other
+    x, ent = _rows(400, 60, 0.3, 5), _rows(30, 60, 0.2, 6)
+    ng = neighbour_gram([x, ent], m=12)
+    weights = [1.0, 2.0]
+    vals, diag = ng.weighted(weights)
+    nb = ng.nbr
+    g = _dense_gram([x, ent * 2.0], None)
+    raw = _gather_block(ng.nbr, vals, nb)
+    raw.diagonal(dim1=1, dim2=2).copy_(diag[nb])
+    assert torch.linalg.eigvalsh(raw.double())[:, 0].min() < 0           # as read, many blocks are indefinite
+    fixed = raw.clone()
+    _compensate(fixed, nb, torch.cat([_dropped_bound(ng, weights), torch.zeros(1)]))
+    assert torch.linalg.eigvalsh(fixed.double())[:, 0].min() > -1e-3
+    # the bound holds: every unknown pair's true value is at most what was added for it
+    exact = g[nb.unsqueeze(2), nb.unsqueeze(1)]
+    assert bool(((fixed.double() - exact).diagonal(dim1=1, dim2=2) >= -1e-3).all())
+
+
+def test_conjugate_gradients_agree_with_the_direct_solve_with_latent_features() -> None:
+    x = _rows(500, 80, 0.25, 7)
+    ng = neighbour_gram([x], m=10)
+    xt = torch.from_numpy(x.toarray())
+    v = torch.linalg.svd(xt, full_matrices=False)[2][:6].T.contiguous()
+    latent = Latent(v, (xt.T @ (xt @ v)).contiguous())
+    direct = neighbourhood_solve(ng, [1.0], 20.0, latent=latent)
+    import pytest
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(scalable, "DIRECT_FLOPS", 0.0)                            # force conjugate gradients
+        cg = neighbourhood_solve(ng, [1.0], 20.0, latent=latent)
+    np.testing.assert_allclose(cg[0].toarray(), direct[0].toarray(), atol=2e-3)
+    assert direct[1] is not None and cg[1] is not None
+    np.testing.assert_allclose(cg[1].numpy(), direct[1].numpy(), atol=2e-3)
 
 
 def test_randomized_svd_through_products_only() -> None:
