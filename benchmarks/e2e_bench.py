@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from benchmarks.common import server
 from benchmarks.report import write_section
 from benchmarks.train_bench import Shape, synthetic_graph
@@ -47,11 +49,12 @@ def records(graph: RecGraph) -> GraphRecords:
     for i in ids["Item"]:
         items.add(i, title=f"Book {i}")
     ents = rec.node_set("Entity", "synthetic entities")
-    for e in ids["Entity"]:
-        ents.add(f"e{e}", name=f"entity {e}", kind="synthetic")
+    eid = [e if str(e).startswith("e") else f"e{e}" for e in ids["Entity"]]
+    for e in eid:
+        ents.add(e, name=f"entity {e}", kind="synthetic")
     rated = rec.rel_set("RATED", "User", "Item", "synthetic interactions")
     uid, iid = ids["User"], ids["Item"]
-    for a, b in graph.train.T.tolist():
+    for a, b in torch.cat([graph.train, graph.valid, graph.test], 1).T.tolist():
         rated.add(uid[a], iid[b], rating=1.0, ts=0)
     for et in graph.kg_edge_types:
         src, rel, dst = et
@@ -59,8 +62,40 @@ def records(graph: RecGraph) -> GraphRecords:
             continue
         rs = rec.rel_set(rel, "Item", "Entity", "synthetic triples")
         for h, t in graph.data[et].edge_index.T.tolist():
-            rs.add(iid[h], f"e{ids['Entity'][t]}")
+            rs.add(iid[h], eid[t])
     return rec
+
+
+def _graph(topics: int | None, shape: Shape) -> tuple[RecGraph, str]:
+    """The graph to write and its description: the amazon-book-shaped one, or a size of the topic graph."""
+    if topics is None:
+        graph = synthetic_graph(shape)
+        rels = sum(graph.data[et].edge_index.size(1) for et in graph.kg_edge_types if not et[1].startswith("rev_"))
+        return graph, (f"the seeded amazon-book-shaped graph of `benchmarks.train_bench`: {shape.users:,} users, "
+                       f"{shape.items:,} items, {graph.train.size(1):,} interactions, {shape.entities:,} entities, "
+                       f"{rels:,} triples in {shape.relations} relation types, 384-d item text")
+    from benchmarks.topics import SIZES, topic_graph
+
+    size = SIZES[topics]
+    graph = topic_graph(size)
+    pairs = graph.train.size(1) + graph.test.size(1)
+    kg = sum(graph.data[et].edge_index.size(1) for et in graph.kg_edge_types if not et[1].startswith("rev_"))
+    return graph, (f"the seeded structured topic graph `benchmarks.topics.SIZES[{topics}]`: {size.users:,} users, "
+                   f"{size.items:,} items, {pairs:,} interactions, {graph.data['Entity'].num_nodes:,} entities, "
+                   f"{kg:,} item–entity links, no text")
+
+
+def _server_peak_rss_gb(home: str) -> float | None:
+    """Peak RSS (VmHWM) of the Neo4j server running from ``home`` (its java process), if found."""
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and home in (proc / "cmdline").read_text(errors="ignore"):
+                for line in (proc / "status").read_text().splitlines():
+                    if line.startswith("VmHWM:") and "java" in (proc / "comm").read_text():
+                        return int(line.split()[1]) / 1e6
+        except OSError:
+            continue
+    return None
 
 
 def _stream_seconds(stderr: str) -> float | None:
@@ -74,18 +109,21 @@ def main(argv: list[str] | None = None) -> str:
     ap.add_argument("--threads", type=int, default=0, help="graphrec train --threads (default: the cores available)")
     ap.add_argument("--model", default="graph", help="graphrec train --model (default: graph, the default model)")
     ap.add_argument("--memory-gb", type=float, help="graphrec train --memory-gb (default: its own bound)")
+    ap.add_argument("--topics", type=int, default=None,
+                    help="instead, the structured graph of benchmarks.topics.SIZES[N] (1: 100k items)")
     ap.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
     args = ap.parse_args(argv)
     s = args.scale
     shape = Shape().scaled(s)
-    graph = synthetic_graph(shape)
+    graph, what = _graph(args.topics, shape)
     with tempfile.TemporaryDirectory() as tmp, server(Path(tmp), heap="2g", pagecache="1g") as settings:
         driver = connect(settings)
         apply_schema(driver)
         t = time.perf_counter()
         rec = records(graph)
         load = write_records(driver, rec, batch_size=20_000, progress=False)
-        write_vectors(driver, "Item", graph.ids["Item"], graph.data["Item"].x, "text_embedding", workers=2)
+        if "x" in graph.data["Item"]:
+            write_vectors(driver, "Item", graph.ids["Item"], graph.data["Item"].x, "text_embedding", workers=2)
         load_s = time.perf_counter() - t
         driver.close()
         env = {**os.environ, "GRAPHREC_NEO4J_URI": settings.uri, "GRAPHREC_NEO4J_PASSWORD": settings.password or "",
@@ -97,6 +135,7 @@ def main(argv: list[str] | None = None) -> str:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t
         load_after = os.getloadavg()
+        server_gb = _server_peak_rss_gb(tmp)
     if proc.returncode != 0:
         raise SystemExit(f"graphrec train failed ({proc.returncode}): {proc.stderr[-2000:]}")
     out: dict[str, Any] = json.loads(proc.stdout)
@@ -106,18 +145,16 @@ def main(argv: list[str] | None = None) -> str:
     valid = out["metrics"].get("valid", {})
     stream = _stream_seconds(proc.stderr)
     head = out.get("selected_on_items")
-    head = head if head and head < shape.items else None
+    head = head if head and head < graph.num_items else None
     epochs = sel.get("epochs")
-    rels = sum(len(r) for r in rec.rels)
+    flags = "".join(f" {k} {v}" for k, v in (("--scale", s if s != 1.0 else None), ("--topics", args.topics),
+                                              ("--memory-gb", args.memory_gb)) if v is not None)
     lines = [
-        "## `graphrec train` end to end on the amazon-book-shaped graph",
+        "## `graphrec train` end to end" + ("" if args.topics is None else f" at {graph.num_items:,} items"),
         "",
-        f"`python -m benchmarks.e2e_bench{' --scale ' + str(s) if s != 1.0 else ''}"
-        f"{' --memory-gb ' + str(args.memory_gb) if args.memory_gb else ''}` on {platform.node()} "
+        f"`python -m benchmarks.e2e_bench{flags}` on {platform.node()} "
         f"({os.cpu_count()} cores, `--threads {args.threads}`{' = the cores available' if not args.threads else ''}). "
-        f"Synthetic, seeded graph of `benchmarks.train_bench`: {shape.users:,} users, {shape.items:,} items, "
-        f"{graph.train.size(1):,} interactions, {shape.entities:,} entities, {rels - graph.train.size(1):,} distinct "
-        f"triples in {shape.relations} relation types, 384-d item text; written into a throwaway Neo4j 5.26 in "
+        f"{what[0].upper() + what[1:]}; written into a throwaway Neo4j 5.26 in "
         f"{load_s:.0f} s ({sum(load.counts['relationships'].values()):,} relationships), then "
         f"`graphrec train --model {args.model} --json` timed in its own process (deployment: learns from every "
         "interaction, publishes and activates the run).",
@@ -128,7 +165,7 @@ def main(argv: list[str] | None = None) -> str:
         f"| select (on {'the ' + format(head, ',') + ' most-interacted' if head else 'all'} items) "
         f"| {secs.get('select', 0):.0f} |",
         f"| refit on every interaction | {secs.get('refit', 0):.0f} |",
-        f"| exact top-K for RECOMMENDED | {secs.get('top_k', 0):.0f} |",
+        f"| top-K for RECOMMENDED ({out.get('top_k') or 'exact'}) | {secs.get('top_k', 0):.0f} |",
         f"| publish (vectors, indexes, RECOMMENDED, switch) | {out.get('publish', {}).get('seconds', 0):.0f} |",
         f"| **whole command, wall** | **{wall:.0f}** ({wall / 60:.1f} min) |",
         "",
@@ -138,14 +175,15 @@ def main(argv: list[str] | None = None) -> str:
         "have little structure, so the figure is about the pipeline, not quality)",
         f"- epochs: {epochs if epochs is not None else CLOSED_FORM}",
         f"- learnt from {out['train_pairs']:,} interactions; published "
-        f"{out.get('publish', {}).get('recommended', 0):,} RECOMMENDED; peak RSS of the train process {rss:.1f} GB",
+        f"{out.get('publish', {}).get('recommended', 0):,} RECOMMENDED; peak RSS of the train process {rss:.1f} GB, "
+        f"of the Neo4j server {server_gb if server_gb is not None else float('nan'):.1f} GB (heap 2g, page cache 1g)",
         f"- machine load average (1/5/15 min): {load_avg[0]:.1f} / {load_avg[1]:.1f} / {load_avg[2]:.1f} before, "
         f"{load_after[0]:.1f} / {load_after[1]:.1f} / {load_after[2]:.1f} after (2 shared cores: seconds move with it)",
     ]
     body = "\n".join(lines)
     print(body)
     if not args.no_write:
-        write_section("e2e", body)
+        write_section("e2e" if args.topics is None else f"e2e-topics-{args.topics}", body)
     return body
 
 

@@ -257,7 +257,7 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
         "model": model, "train_pairs": artefact.train_pairs, "holdout": holdout,
         "chosen": artefact.info["selection"].get("params", {}), "seconds": artefact.info["seconds"],
         "selected_on_items": artefact.info["selection"].get("items", artefact.item_emb.size(0)),
-        "path": artefact.info["refit"].get("path"),
+        "path": artefact.info["refit"].get("path"), "top_k": artefact.info["refit"].get("top_k"),
         "metrics": artefact.metrics,
     }
     if save_path is not None:
