@@ -60,6 +60,10 @@ class TrainConfig:
             (default: ``20000``).
         side: side channels ``graph`` may use: ``behaviours``, ``entities``, ``text`` (default: all).
         filter: ``graph`` blends in the low-pass graph filter (default: ``True``).
+        cold_boost: ``graph`` (dense path), where the graph has items without a training interaction: their scores
+            are scaled by a factor chosen on a pseudo-cold validation carve (:mod:`graphrec.train.cold`) among those
+            costing at most this relative loss of warm validation Recall@20 (``1``: chosen by the cold pairs alone;
+            ``None``: no boost) (default: ``0.01``).
         als_iterations: ALS sweeps (default: ``15``).
         als_factors: ALS factors; ``None`` = chosen on validation (default: ``None``).
     """
@@ -93,6 +97,7 @@ class TrainConfig:
     valid_users: int = 20_000
     side: tuple[str, ...] = SIDE_CHANNELS
     filter: bool = True
+    cold_boost: float | None = 0.01
     als_iterations: int = 15
     als_factors: int | None = None
 
@@ -111,6 +116,8 @@ class TrainConfig:
             raise ValueError(f"memory_gb must be positive, got {self.memory_gb}")
         if self.neighbours is not None and self.neighbours < 1:
             raise ValueError(f"neighbours must be positive, got {self.neighbours}")
+        if self.cold_boost is not None and not 0 <= self.cold_boost <= 1:
+            raise ValueError(f"cold_boost must be in [0, 1], got {self.cold_boost}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
         for name in ("epochs", "dim", "layers", "batch_size", "negatives", "patience", "eval_every", "top_k",

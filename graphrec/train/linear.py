@@ -35,6 +35,7 @@ from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ease_weights, ide
 from graphrec.nn.scalable import neighbourhood_solve, randomized_svd
 from graphrec.train.base import Fitted, Recommender, Selection, TopK, memory_budget
 from graphrec.train.budget import budget_line
+from graphrec.train.cold import CARVE_SEED_STEP, boost_columns, choose_boost, cold_ratio, pseudo_cold, zero_degree
 from graphrec.train.estimate import item_item_work
 from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
@@ -291,7 +292,7 @@ class GraphRecommender(_ItemItem):
     uses_graph = True
     auto_sparse = True
     steps = GRAPH_LAMBDA_STEPS
-    params = (*ITEM_ITEM_PARAMS, "side", "filter")
+    params = (*ITEM_ITEM_PARAMS, "side", "filter", "cold_boost")
     ablations: ClassVar[dict[str, dict[str, Any]]] = {
         "graph -behaviours": {"side": ("entities", "text")},
         "graph -entities": {"side": ("behaviours", "text")},
@@ -336,6 +337,29 @@ class GraphRecommender(_ItemItem):
         return BAG_CARVES if small else 1
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
+        chosen = self._select_bagged(graph, train, valid, progress)
+        boost = self._cold_boost(graph, train, valid, chosen.params, progress)
+        if boost:
+            chosen.params["cold_boost"] = boost["cold_boost"]
+            chosen.info["cold_search"] = boost["cold_search"]
+        return chosen
+
+    def _cold_boost(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
+                    progress: bool) -> dict[str, Any]:
+        """The cold boost (:mod:`graphrec.train.cold`) where the dense path's catalogue has items without a
+        pair in ``train ∪ valid``: chosen on a pseudo-cold carve, refit with the first member's choice (``{}``: no
+        such item, ``cold_boost`` ``None``, or the sparse path)."""
+        n = graph.num_items
+        cold = zero_degree(torch.cat([train.long().cpu(), valid.long().cpu()], 1), n)
+        if self.cfg.cold_boost is None or cold.numel() == 0 or self.path(_catalogue(graph)) != "dense":
+            return {}
+        carve = pseudo_cold(train, valid, cold.numel() / n, self.cfg.seed + CARVE_SEED_STEP)
+        inp = interactions(carve.train, graph.num_users, n)
+        member = (p.get("members") or [p])[0]
+        op, _ = self._refit_one(graph, carve.train, side_info(graph), member, inp)
+        return choose_boost(op, inp, carve, self.cfg.cold_boost, self.score_batch(n), progress)
+
+    def _select_bagged(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         n = self._bagged(graph)
         if progress:
             print(f"  {self._budget(graph, n)}", file=sys.stderr, flush=True)
@@ -528,11 +552,15 @@ class GraphRecommender(_ItemItem):
                 yield op
                 del op          # before the next member's solve
 
-        if len(members) == 1:
-            op = next(refits())
-            return self._fitted(op, inp, {**infos[0], "side": side.describe()})
-        op = mean_operator(refits(), len(members))
-        return self._fitted(op, inp, {**infos[0], "members": infos, "side": side.describe()})
+        op = next(refits()) if len(members) == 1 else mean_operator(refits(), len(members))
+        info = {**infos[0], **({"members": infos} if len(members) > 1 else {}), "side": side.describe()}
+        m = float(chosen.params.get("cold_boost") or 0.0)
+        cold = zero_degree(pairs, graph.num_items)
+        if m and cold.numel() and not op.sparse:     # the items without a training pair, on the warm scale
+            factor = m * cold_ratio(op, inp, cold)
+            boost_columns(op, cold, factor)
+            info["cold_boost"] = {"items": int(cold.numel()), "factor": factor}
+        return self._fitted(op, inp, info)
 
     def _refit_one(self, graph: RecGraph, pairs: Tensor, side: SideInfo, p: dict[str, Any],
                    inp: sp.csr_matrix) -> tuple[Operator, dict[str, Any]]:
