@@ -64,16 +64,17 @@ def cold_ratio(op: Operator, inp: sp.csr_matrix, cold: Tensor) -> float:
     return top / low if top > 0 and low > 0 else 1.0
 
 
-def boost_columns(op: Operator, items: Tensor, factor: float) -> Operator:
-    """``op`` scoring each of ``items`` ``factor`` times higher: its columns of the dense ``B`` scaled in place,
-    each low-rank ``R``'s rows in a copy."""
+def boost_columns(op: Operator, items: Tensor, factor: float | Tensor) -> Operator:
+    """``op`` scoring each of ``items`` ``factor`` times higher (one factor, or one per item): its columns of the
+    dense ``B`` scaled in place, each low-rank ``R``'s rows in a copy."""
     if not isinstance(op.b, Tensor):
         raise ValueError("boost_columns: the dense path's operator only")
-    op.b[:, items] *= factor
+    f = factor.float() if isinstance(factor, Tensor) else torch.full((items.numel(),), float(factor))
+    op.b[:, items] *= f
     lows = []
     for left, right, s in op.lows:
         right = right.clone()
-        right[items] *= factor
+        right[items] *= f.unsqueeze(1)
         lows.append((left, right, s))
     op.lows = lows
     return op

@@ -36,6 +36,7 @@ from graphrec.nn.scalable import neighbourhood_solve, randomized_svd
 from graphrec.train.base import Fitted, Recommender, Selection, TopK, memory_budget
 from graphrec.train.budget import budget_line
 from graphrec.train.cold import CARVE_SEED_STEP, boost_columns, choose_boost, cold_ratio, pseudo_cold, zero_degree
+from graphrec.train.debias import choose_beta, debias
 from graphrec.train.estimate import item_item_work
 from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
@@ -292,7 +293,7 @@ class GraphRecommender(_ItemItem):
     uses_graph = True
     auto_sparse = True
     steps = GRAPH_LAMBDA_STEPS
-    params = (*ITEM_ITEM_PARAMS, "side", "filter", "cold_boost")
+    params = (*ITEM_ITEM_PARAMS, "side", "filter", "cold_boost", "pop_debias")
     ablations: ClassVar[dict[str, dict[str, Any]]] = {
         "graph -behaviours": {"side": ("entities", "text")},
         "graph -entities": {"side": ("behaviours", "text")},
@@ -342,7 +343,23 @@ class GraphRecommender(_ItemItem):
         if boost:
             chosen.params["cold_boost"] = boost["cold_boost"]
             chosen.info["cold_search"] = boost["cold_search"]
+        pop = self._pop_debias(graph, train, valid, chosen.params, progress)
+        if pop:
+            chosen.params["pop_beta"] = pop["pop_beta"]
+            chosen.info["pop_search"] = pop["pop_search"]
         return chosen
+
+    def _pop_debias(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
+                    progress: bool) -> dict[str, Any]:
+        """The popularity exponent (:mod:`graphrec.train.debias`) on ``valid``, the first member refit on ``train``
+        with the chosen cold boost (``{}``: ``pop_debias`` ``None``, or the sparse path)."""
+        if self.cfg.pop_debias is None or self.path(_catalogue(graph)) != "dense":
+            return {}
+        inp = interactions(train, graph.num_users, graph.num_items)
+        member = (p.get("members") or [p])[0]
+        op, _ = self._refit_one(graph, train, side_info(graph), member, inp)
+        self._scale_items(op, train, inp, {"cold_boost": p.get("cold_boost")})
+        return choose_beta(op, inp, train, valid, self.cfg.pop_debias, self.score_batch(graph.num_items), progress)
 
     def _cold_boost(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
                     progress: bool) -> dict[str, Any]:
@@ -554,13 +571,29 @@ class GraphRecommender(_ItemItem):
 
         op = next(refits()) if len(members) == 1 else mean_operator(refits(), len(members))
         info = {**infos[0], **({"members": infos} if len(members) > 1 else {}), "side": side.describe()}
-        m = float(chosen.params.get("cold_boost") or 0.0)
-        cold = zero_degree(pairs, graph.num_items)
-        if m and cold.numel() and not op.sparse:     # the items without a training pair, on the warm scale
+        info.update(self._scale_items(op, pairs, inp, chosen.params))
+        return self._fitted(op, inp, info)
+
+    @staticmethod
+    def _scale_items(op: Operator, pairs: Tensor, inp: sp.csr_matrix, p: dict[str, Any]) -> dict[str, Any]:
+        """The chosen per-item scales, in place on a dense ``op`` fitted on ``pairs``: the cold boost of the items
+        without a pair (:mod:`graphrec.train.cold`), the popularity debiasing of the others
+        (:mod:`graphrec.train.debias`). Returns what was applied, for the fit's info."""
+        out: dict[str, Any] = {}
+        if op.sparse:
+            return out
+        n = int(inp.shape[1])
+        m = float(p.get("cold_boost") or 0.0)
+        cold = zero_degree(pairs, n)
+        if m and cold.numel():     # the items without a training pair, on the warm scale
             factor = m * cold_ratio(op, inp, cold)
             boost_columns(op, cold, factor)
-            info["cold_boost"] = {"items": int(cold.numel()), "factor": factor}
-        return self._fitted(op, inp, info)
+            out["cold_boost"] = {"items": int(cold.numel()), "factor": factor}
+        beta = float(p.get("pop_beta") or 0.0)
+        if beta:
+            debias(op, pairs, n, beta)
+            out["pop_beta"] = beta
+        return out
 
     def _refit_one(self, graph: RecGraph, pairs: Tensor, side: SideInfo, p: dict[str, Any],
                    inp: sp.csr_matrix) -> tuple[Operator, dict[str, Any]]:
