@@ -60,10 +60,11 @@ class TrainConfig:
             (default: ``20000``).
         side: side channels ``graph`` may use: ``behaviours``, ``entities``, ``text`` (default: all).
         filter: ``graph`` blends in the low-pass graph filter (default: ``True``).
-        cold_boost: ``graph`` (dense path), where the graph has items without a training interaction: their scores
-            are scaled by a factor chosen on a pseudo-cold validation carve (:mod:`graphrec.train.cold`) among those
-            costing at most this relative loss of warm validation Recall@20 (``1``: chosen by the cold pairs alone;
-            ``None``: no boost) (default: ``0.01``).
+        cold_boost: ``graph`` (dense path), where the graph has items without a training interaction: their columns
+            blend in their content similarity and their scores are scaled by a factor, both chosen on a pseudo-cold
+            validation carve (:mod:`graphrec.train.cold`), the factor among those costing at most this relative loss
+            of warm validation Recall@20 (``1``: chosen by the cold pairs alone; ``None``: neither change)
+            (default: ``0.0``).
         pop_debias: ``graph`` (dense path): divide the scores by the items' relative popularity to a power chosen on
             validation (:mod:`graphrec.train.debias`), the one with the largest coverage@20 costing at most this
             relative loss of validation Recall@20 (``None``: no debiasing) (default: ``None``).
@@ -100,7 +101,7 @@ class TrainConfig:
     valid_users: int = 20_000
     side: tuple[str, ...] = SIDE_CHANNELS
     filter: bool = True
-    cold_boost: float | None = 0.01
+    cold_boost: float | None = 0.0
     pop_debias: float | None = None
     als_iterations: int = 15
     als_factors: int | None = None

@@ -35,7 +35,19 @@ from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ease_weights, ide
 from graphrec.nn.scalable import neighbourhood_solve, randomized_svd
 from graphrec.train.base import Fitted, Recommender, Selection, TopK, memory_budget
 from graphrec.train.budget import budget_line
-from graphrec.train.cold import CARVE_SEED_STEP, boost_columns, choose_boost, cold_ratio, pseudo_cold, zero_degree
+from graphrec.train.cold import (
+    CARVE_SEED_STEP,
+    Similarity,
+    blend_columns,
+    boost_columns,
+    choose_blend,
+    choose_boost,
+    cold_ratio,
+    content_columns,
+    pseudo_cold,
+    zero_degree,
+)
+from graphrec.train.content import entity_vectors
 from graphrec.train.debias import choose_beta, debias
 from graphrec.train.estimate import item_item_work
 from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
@@ -339,10 +351,11 @@ class GraphRecommender(_ItemItem):
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         chosen = self._select_bagged(graph, train, valid, progress)
-        boost = self._cold_boost(graph, train, valid, chosen.params, progress)
-        if boost:
-            chosen.params["cold_boost"] = boost["cold_boost"]
-            chosen.info["cold_search"] = boost["cold_search"]
+        cold = self._cold_boost(graph, train, valid, chosen.params, progress)
+        for key in ("cold_blend", "cold_sim", "cold_boost"):
+            if key in cold:
+                chosen.params[key] = cold[key]
+        chosen.info.update({k: v for k, v in cold.items() if k.endswith("_search")})
         pop = self._pop_debias(graph, train, valid, chosen.params, progress)
         if pop:
             chosen.params["pop_beta"] = pop["pop_beta"]
@@ -358,7 +371,7 @@ class GraphRecommender(_ItemItem):
         inp = interactions(train, graph.num_users, graph.num_items)
         member = (p.get("members") or [p])[0]
         op, _ = self._refit_one(graph, train, side_info(graph), member, inp)
-        self._scale_items(op, train, inp, {"cold_boost": p.get("cold_boost")})
+        self._scale_items(graph, op, train, inp, {k: p.get(k) for k in ("cold_blend", "cold_sim", "cold_boost")})
         return choose_beta(op, inp, train, valid, self.cfg.pop_debias, self.score_batch(graph.num_items), progress)
 
     def _cold_boost(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
@@ -374,7 +387,25 @@ class GraphRecommender(_ItemItem):
         inp = interactions(carve.train, graph.num_users, n)
         member = (p.get("members") or [p])[0]
         op, _ = self._refit_one(graph, carve.train, side_info(graph), member, inp)
-        return choose_boost(op, inp, carve, self.cfg.cold_boost, self.score_batch(n), progress)
+        out: dict[str, Any] = {}
+        zero = zero_degree(carve.train, n)
+        sims = self._cold_sims(graph, zero)
+        if sims is not None:
+            out = choose_blend(op, inp, carve, sims, self.score_batch(n), progress)
+            sim = sims(*out["cold_sim"])
+            if out["cold_blend"] and sim is not None:
+                blend_columns(op, inp, zero, sim, out["cold_blend"])
+        return {**out, **choose_boost(op, inp, carve, self.cfg.cold_boost, self.score_batch(n), progress)}
+
+    def _cold_sims(self, graph: RecGraph, cold: Tensor) -> Similarity | None:
+        """``(entity weight, k) ↦`` the content similarity of every item to each ``cold`` item by the text and
+        entities the side channels allow (:func:`graphrec.train.cold.content_columns`); ``None`` without either."""
+        side = side_info(graph)
+        text = side.text if "text" in self.cfg.side else None
+        ents = entity_vectors(side.entities, graph.num_items) if "entities" in self.cfg.side else None
+        if text is None and ents is None:
+            return None
+        return lambda weight, k: content_columns(text, ents, cold, weight, k)
 
     def _select_bagged(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         n = self._bagged(graph)
@@ -571,20 +602,25 @@ class GraphRecommender(_ItemItem):
 
         op = next(refits()) if len(members) == 1 else mean_operator(refits(), len(members))
         info = {**infos[0], **({"members": infos} if len(members) > 1 else {}), "side": side.describe()}
-        info.update(self._scale_items(op, pairs, inp, chosen.params))
+        info.update(self._scale_items(graph, op, pairs, inp, chosen.params))
         return self._fitted(op, inp, info)
 
-    @staticmethod
-    def _scale_items(op: Operator, pairs: Tensor, inp: sp.csr_matrix, p: dict[str, Any]) -> dict[str, Any]:
-        """The chosen per-item scales, in place on a dense ``op`` fitted on ``pairs``: the cold boost of the items
-        without a pair (:mod:`graphrec.train.cold`), the popularity debiasing of the others
+    def _scale_items(self, graph: RecGraph, op: Operator, pairs: Tensor, inp: sp.csr_matrix,
+                     p: dict[str, Any]) -> dict[str, Any]:
+        """The chosen per-item changes, in place on a dense ``op`` fitted on ``pairs``: the items without a pair get
+        the content blend and the cold boost (:mod:`graphrec.train.cold`), the others the popularity debiasing
         (:mod:`graphrec.train.debias`). Returns what was applied, for the fit's info."""
         out: dict[str, Any] = {}
         if op.sparse:
             return out
         n = int(inp.shape[1])
-        m = float(p.get("cold_boost") or 0.0)
+        m, alpha = float(p.get("cold_boost") or 0.0), float(p.get("cold_blend") or 0.0)
         cold = zero_degree(pairs, n)
+        sims = self._cold_sims(graph, cold) if alpha and cold.numel() else None
+        sim = sims(*(p.get("cold_sim") or (1.0, 0))) if sims is not None else None
+        if sim is not None:
+            blend_columns(op, inp, cold, sim, alpha)
+            out["cold_blend"] = alpha
         if m and cold.numel():     # the items without a training pair, on the warm scale
             factor = m * cold_ratio(op, inp, cold)
             boost_columns(op, cold, factor)

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import torch
 
 from graphrec.train import Selection, TrainConfig, fit
-from graphrec.train.cold import pseudo_cold, zero_degree
+from graphrec.train.cold import content_columns, pseudo_cold, zero_degree
+from graphrec.train.content import entity_vectors
 from graphrec.train.linear import GraphRecommender
+from graphrec.train.matrices import interactions, side_info
 from graphrec.train.protocols import apply_protocol
 from graphrec.train.sampling import carve_validation
 
@@ -20,7 +23,7 @@ CFG = TrainConfig(out_dir=None, lam=10.0, top_k=5)
 def test_without_cold_items_the_fit_is_bit_identical_with_or_without_the_boost() -> None:
     graph = tiny_graph(valid=True)
     assert zero_degree(torch.cat([graph.train, graph.valid], 1), graph.num_items).numel() == 0
-    on, off = (fit(graph, replace(CFG, cold_boost=b), progress=False) for b in (0.01, None))
+    on, off = (fit(graph, replace(CFG, cold_boost=b), progress=False) for b in (0.0, None))
     assert "cold_boost" not in on.params["chosen"] and on.params["chosen"] == off.params["chosen"]
     assert on.metrics == off.metrics
     assert torch.equal(on.item_emb, off.item_emb) and torch.equal(on.user_emb, off.user_emb)
@@ -54,9 +57,13 @@ def test_selection_chooses_the_boost_on_a_pseudo_cold_carve_only_when_there_are_
     train, valid = carve_validation(graph.train, graph.num_users, 0.1, 2020)
     model = GraphRecommender(replace(CFG, filter=False), torch.device("cpu"))
     chosen = model.select(graph, train, valid, progress=False)
+    blends = chosen.info["blend_search"]                  # the content similarity, then its share, among cold items
+    pick = [r for r in blends if r["cold_blend"] == chosen.params["cold_blend"]
+            and [r["entities"], r["k"]] == list(chosen.params["cold_sim"])]
+    assert pick and pick[0]["cold_only_recall@20"] == max(r["cold_only_recall@20"] for r in blends)
     rows = chosen.info["cold_search"]
     assert chosen.params["cold_boost"] in [r["cold_boost"] for r in rows] and rows[0]["cold_boost"] == 0.0
-    budget = 0.99 * rows[0]["warm_recall@20"]
+    budget = rows[0]["warm_recall@20"]          # the default budget: no warm loss
     allowed = [r for r in rows if r["warm_recall@20"] >= budget]
     assert chosen.params["cold_boost"] == max(allowed, key=lambda r: r["cold_recall@20"])["cold_boost"]
     greedy = GraphRecommender(replace(CFG, filter=False, cold_boost=1.0), torch.device("cpu"))
@@ -75,3 +82,20 @@ def test_the_pseudo_cold_carve_takes_every_pair_of_its_items() -> None:
     assert not torch.isin(carve.train[1], held).any() and not torch.isin(carve.warm_valid[1], held).any()
     total = graph.train.size(1) + graph.valid.size(1)
     assert carve.train.size(1) + carve.cold_valid.size(1) + carve.warm_valid.size(1) == total
+
+
+def test_blend_one_scores_cold_items_by_their_content_similarity_to_the_history() -> None:
+    graph = apply_protocol(tiny_graph(), "cold-items", 0)
+    assert graph.cold_items is not None
+    params = {"lam": 10.0, "weights": {"entities": 1.0, "text": 1.0}, "cold_blend": 1.0}
+    fitted = GraphRecommender(replace(CFG, filter=False), torch.device("cpu")).refit(
+        graph, graph.train, Selection(params=params), False)
+    assert fitted.info["cold_blend"] == 1.0
+    side = side_info(graph)
+    sim = content_columns(side.text, entity_vectors(side.entities, graph.num_items), graph.cold_items)
+    assert sim is not None
+    x = interactions(graph.train, graph.num_users, graph.num_items)
+    expect = torch.from_numpy(np.asarray(x @ sim.numpy(), dtype=np.float32))
+    got = fitted.scorer(torch.arange(graph.num_users))[:, graph.cold_items]
+    scale = float(got.sum() / expect.sum())
+    assert scale > 0 and torch.allclose(got, expect * scale, atol=1e-4)
