@@ -8,7 +8,10 @@
   (genres, KG entities, whatever the relation type) as a pseudo-user, and item text as real-valued rows
   (``EEᵀ``, cosine similarity of the sentence-transformers embeddings);
 * the scores are blended with GF-CF's ideal low-pass filter (Shen et al., CIKM 2021) computed on the same
-  stacked matrix, which adds the graph's smooth, high-order structure that a linear item–item model lacks.
+  stacked matrix, which adds the graph's smooth, high-order structure that a linear item–item model lacks;
+* on the dense path, items without a training interaction get their content similarity blended into their
+  columns and a boost onto the warm scale (:mod:`graphrec.train.cold`); an opt-in popularity exponent
+  (:mod:`graphrec.train.debias`) widens the tail.
 
 Every weight (λ, each side channel's weight, the filter's rank and blend) is chosen on a validation carve by
 Recall@20 + NDCG@20; the chosen setting is then refit on the pairs it is given. On catalogues of up to
@@ -376,9 +379,9 @@ class GraphRecommender(_ItemItem):
 
     def _cold_boost(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
                     progress: bool) -> dict[str, Any]:
-        """The cold boost (:mod:`graphrec.train.cold`) where the dense path's catalogue has items without a
-        pair in ``train ∪ valid``: chosen on a pseudo-cold carve, refit with the first member's choice (``{}``: no
-        such item, ``cold_boost`` ``None``, or the sparse path)."""
+        """The cold items' content blend and boost (:mod:`graphrec.train.cold`) where the dense path's catalogue has
+        items without a pair in ``train ∪ valid``: chosen on a pseudo-cold carve, refit with the first member's
+        choice (``{}``: no such item, ``cold_boost`` ``None``, or the sparse path)."""
         n = graph.num_items
         cold = zero_degree(torch.cat([train.long().cpu(), valid.long().cpu()], 1), n)
         if self.cfg.cold_boost is None or cold.numel() == 0 or self.path(_catalogue(graph)) != "dense":
