@@ -77,5 +77,6 @@ class NotFoundError(GraphRecError):
 
 
 class CapacityError(ConfigError):
-    """A model cannot fit this graph within its bounds (memory, say): ``graphrec evaluate`` reports that
-    model's row as skipped with this message and computes the others."""
+    """A model cannot fit this graph within its bounds (memory, say) or the graph lacks what it scores by
+    (``content`` without item text or entities): ``graphrec evaluate`` reports that model's row as skipped with
+    this message and computes the others."""

@@ -136,6 +136,14 @@ def train_options(f: Any) -> Any:
         click.option("--memory-gb", type=click.FloatRange(min=0, min_open=True),
                      help="ease/graph: memory bound; the dense solve (4·4·items² bytes) where it fits, graph's "
                           "sparse path (sized to the bound) where not.  [default: half the available memory]"),
+        click.option("--cold-boost", type=click.FloatRange(0, 1),
+                     help="graph: items without a training interaction get their scores scaled by a factor "
+                          "chosen on a pseudo-cold validation carve, costing at most this share of warm validation "
+                          "Recall@20 (1: chosen by the cold items alone).  [default: 0]"),
+        click.option("--pop-debias", type=click.FloatRange(0, 1),
+                     help="graph: divide the scores by the items' popularity to the power with the largest "
+                          "validation coverage@20 costing at most this share of validation Recall@20 "
+                          "(e.g. 0.01).  [default: off]"),
         click.option("--seed", type=int, default=2020, show_default=True, help="Seed of split, init and sampling."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]),
                      help="Where to train.  [default: auto (CUDA if present)]"),

@@ -60,6 +60,14 @@ class TrainConfig:
             (default: ``20000``).
         side: side channels ``graph`` may use: ``behaviours``, ``entities``, ``text`` (default: all).
         filter: ``graph`` blends in the low-pass graph filter (default: ``True``).
+        cold_boost: ``graph`` (dense path), where the graph has items without a training interaction: their columns
+            blend in their content similarity and their scores are scaled by a factor, both chosen on a pseudo-cold
+            validation carve (:mod:`graphrec.train.cold`), the factor among those costing at most this relative loss
+            of warm validation Recall@20 (``1``: chosen by the cold pairs alone; ``None``: neither change)
+            (default: ``0.0``).
+        pop_debias: ``graph`` (dense path): divide the scores by the items' relative popularity to a power chosen on
+            validation (:mod:`graphrec.train.debias`), the one with the largest coverage@20 costing at most this
+            relative loss of validation Recall@20 (``None``: no debiasing) (default: ``None``).
         als_iterations: ALS sweeps (default: ``15``).
         als_factors: ALS factors; ``None`` = chosen on validation (default: ``None``).
     """
@@ -93,6 +101,8 @@ class TrainConfig:
     valid_users: int = 20_000
     side: tuple[str, ...] = SIDE_CHANNELS
     filter: bool = True
+    cold_boost: float | None = 0.0
+    pop_debias: float | None = None
     als_iterations: int = 15
     als_factors: int | None = None
 
@@ -111,6 +121,9 @@ class TrainConfig:
             raise ValueError(f"memory_gb must be positive, got {self.memory_gb}")
         if self.neighbours is not None and self.neighbours < 1:
             raise ValueError(f"neighbours must be positive, got {self.neighbours}")
+        for name in ("cold_boost", "pop_debias"):
+            if getattr(self, name) is not None and not 0 <= getattr(self, name) <= 1:
+                raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
         for name in ("epochs", "dim", "layers", "batch_size", "negatives", "patience", "eval_every", "top_k",

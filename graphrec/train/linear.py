@@ -8,7 +8,10 @@
   (genres, KG entities, whatever the relation type) as a pseudo-user, and item text as real-valued rows
   (``EEᵀ``, cosine similarity of the sentence-transformers embeddings);
 * the scores are blended with GF-CF's ideal low-pass filter (Shen et al., CIKM 2021) computed on the same
-  stacked matrix, which adds the graph's smooth, high-order structure that a linear item–item model lacks.
+  stacked matrix, which adds the graph's smooth, high-order structure that a linear item–item model lacks;
+* on the dense path, items without a training interaction get their content similarity blended into their
+  columns and a boost onto the warm scale (:mod:`graphrec.train.cold`); an opt-in popularity exponent
+  (:mod:`graphrec.train.debias`) widens the tail.
 
 Every weight (λ, each side channel's weight, the filter's rank and blend) is chosen on a validation carve by
 Recall@20 + NDCG@20; the chosen setting is then refit on the pairs it is given. On catalogues of up to
@@ -35,6 +38,20 @@ from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ease_weights, ide
 from graphrec.nn.scalable import neighbourhood_solve, randomized_svd
 from graphrec.train.base import Fitted, Recommender, Selection, TopK, memory_budget
 from graphrec.train.budget import budget_line
+from graphrec.train.cold import (
+    CARVE_SEED_STEP,
+    Similarity,
+    blend_columns,
+    boost_columns,
+    choose_blend,
+    choose_boost,
+    cold_ratio,
+    content_columns,
+    pseudo_cold,
+    zero_degree,
+)
+from graphrec.train.content import entity_vectors
+from graphrec.train.debias import choose_beta, debias
 from graphrec.train.estimate import item_item_work
 from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
@@ -291,7 +308,7 @@ class GraphRecommender(_ItemItem):
     uses_graph = True
     auto_sparse = True
     steps = GRAPH_LAMBDA_STEPS
-    params = (*ITEM_ITEM_PARAMS, "side", "filter")
+    params = (*ITEM_ITEM_PARAMS, "side", "filter", "cold_boost", "pop_debias")
     ablations: ClassVar[dict[str, dict[str, Any]]] = {
         "graph -behaviours": {"side": ("entities", "text")},
         "graph -entities": {"side": ("behaviours", "text")},
@@ -336,6 +353,64 @@ class GraphRecommender(_ItemItem):
         return BAG_CARVES if small else 1
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
+        chosen = self._select_bagged(graph, train, valid, progress)
+        cold = self._cold_boost(graph, train, valid, chosen.params, progress)
+        for key in ("cold_blend", "cold_sim", "cold_boost"):
+            if key in cold:
+                chosen.params[key] = cold[key]
+        chosen.info.update({k: v for k, v in cold.items() if k.endswith("_search")})
+        pop = self._pop_debias(graph, train, valid, chosen.params, progress)
+        if pop:
+            chosen.params["pop_beta"] = pop["pop_beta"]
+            chosen.info["pop_search"] = pop["pop_search"]
+        return chosen
+
+    def _pop_debias(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
+                    progress: bool) -> dict[str, Any]:
+        """The popularity exponent (:mod:`graphrec.train.debias`) on ``valid``, the first member refit on ``train``
+        with the chosen cold boost (``{}``: ``pop_debias`` ``None``, or the sparse path)."""
+        if self.cfg.pop_debias is None or self.path(_catalogue(graph)) != "dense":
+            return {}
+        inp = interactions(train, graph.num_users, graph.num_items)
+        member = (p.get("members") or [p])[0]
+        op, _ = self._refit_one(graph, train, side_info(graph), member, inp)
+        self._scale_items(graph, op, train, inp, {k: p.get(k) for k in ("cold_blend", "cold_sim", "cold_boost")})
+        return choose_beta(op, inp, train, valid, self.cfg.pop_debias, self.score_batch(graph.num_items), progress)
+
+    def _cold_boost(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
+                    progress: bool) -> dict[str, Any]:
+        """The cold items' content blend and boost (:mod:`graphrec.train.cold`) where the dense path's catalogue has
+        items without a pair in ``train ∪ valid``: chosen on a pseudo-cold carve, refit with the first member's
+        choice (``{}``: no such item, ``cold_boost`` ``None``, or the sparse path)."""
+        n = graph.num_items
+        cold = zero_degree(torch.cat([train.long().cpu(), valid.long().cpu()], 1), n)
+        if self.cfg.cold_boost is None or cold.numel() == 0 or self.path(_catalogue(graph)) != "dense":
+            return {}
+        carve = pseudo_cold(train, valid, cold.numel() / n, self.cfg.seed + CARVE_SEED_STEP)
+        inp = interactions(carve.train, graph.num_users, n)
+        member = (p.get("members") or [p])[0]
+        op, _ = self._refit_one(graph, carve.train, side_info(graph), member, inp)
+        out: dict[str, Any] = {}
+        zero = zero_degree(carve.train, n)
+        sims = self._cold_sims(graph, zero)
+        if sims is not None:
+            out = choose_blend(op, inp, carve, sims, self.score_batch(n), progress)
+            sim = sims(*out["cold_sim"])
+            if out["cold_blend"] and sim is not None:
+                blend_columns(op, inp, zero, sim, out["cold_blend"])
+        return {**out, **choose_boost(op, inp, carve, self.cfg.cold_boost, self.score_batch(n), progress)}
+
+    def _cold_sims(self, graph: RecGraph, cold: Tensor) -> Similarity | None:
+        """``(entity weight, k) ↦`` the content similarity of every item to each ``cold`` item by the text and
+        entities the side channels allow (:func:`graphrec.train.cold.content_columns`); ``None`` without either."""
+        side = side_info(graph)
+        text = side.text if "text" in self.cfg.side else None
+        ents = entity_vectors(side.entities, graph.num_items) if "entities" in self.cfg.side else None
+        if text is None and ents is None:
+            return None
+        return lambda weight, k: content_columns(text, ents, cold, weight, k)
+
+    def _select_bagged(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         n = self._bagged(graph)
         if progress:
             print(f"  {self._budget(graph, n)}", file=sys.stderr, flush=True)
@@ -528,11 +603,36 @@ class GraphRecommender(_ItemItem):
                 yield op
                 del op          # before the next member's solve
 
-        if len(members) == 1:
-            op = next(refits())
-            return self._fitted(op, inp, {**infos[0], "side": side.describe()})
-        op = mean_operator(refits(), len(members))
-        return self._fitted(op, inp, {**infos[0], "members": infos, "side": side.describe()})
+        op = next(refits()) if len(members) == 1 else mean_operator(refits(), len(members))
+        info = {**infos[0], **({"members": infos} if len(members) > 1 else {}), "side": side.describe()}
+        info.update(self._scale_items(graph, op, pairs, inp, chosen.params))
+        return self._fitted(op, inp, info)
+
+    def _scale_items(self, graph: RecGraph, op: Operator, pairs: Tensor, inp: sp.csr_matrix,
+                     p: dict[str, Any]) -> dict[str, Any]:
+        """The chosen per-item changes, in place on a dense ``op`` fitted on ``pairs``: the items without a pair get
+        the content blend and the cold boost (:mod:`graphrec.train.cold`), the others the popularity debiasing
+        (:mod:`graphrec.train.debias`). Returns what was applied, for the fit's info."""
+        out: dict[str, Any] = {}
+        if op.sparse:
+            return out
+        n = int(inp.shape[1])
+        m, alpha = float(p.get("cold_boost") or 0.0), float(p.get("cold_blend") or 0.0)
+        cold = zero_degree(pairs, n)
+        sims = self._cold_sims(graph, cold) if alpha and cold.numel() else None
+        sim = sims(*(p.get("cold_sim") or (1.0, 0))) if sims is not None else None
+        if sim is not None:
+            blend_columns(op, inp, cold, sim, alpha)
+            out["cold_blend"] = alpha
+        if m and cold.numel():     # the items without a training pair, on the warm scale
+            factor = m * cold_ratio(op, inp, cold)
+            boost_columns(op, cold, factor)
+            out["cold_boost"] = {"items": int(cold.numel()), "factor": factor}
+        beta = float(p.get("pop_beta") or 0.0)
+        if beta:
+            debias(op, pairs, n, beta)
+            out["pop_beta"] = beta
+        return out
 
     def _refit_one(self, graph: RecGraph, pairs: Tensor, side: SideInfo, p: dict[str, Any],
                    inp: sp.csr_matrix) -> tuple[Operator, dict[str, Any]]:

@@ -8,20 +8,22 @@ from __future__ import annotations
 from graphrec.train.als import AlsRecommender
 from graphrec.train.base import Recommender
 from graphrec.train.bpr import HeteroRecommender, LightGCNRecommender, PopularityRecommender
+from graphrec.train.content import ContentRecommender
 from graphrec.train.linear import EaseRecommender, GraphRecommender
 
 REGISTRY: dict[str, type[Recommender]] = {
     cls.name: cls
     for cls in (GraphRecommender, EaseRecommender, AlsRecommender, LightGCNRecommender, HeteroRecommender,
-                PopularityRecommender)
+                PopularityRecommender, ContentRecommender)
 }
 """Every model graphrec can train, by name."""
 
 DEFAULT_MODEL = GraphRecommender.name
 """What ``graphrec train`` fits unless told otherwise."""
 
-EVALUATE_DEFAULT = ("popularity", "ease", "als", "lightgcn", DEFAULT_MODEL)
-"""The models ``graphrec evaluate`` compares by default: the simple peers beside the default model."""
+EVALUATE_DEFAULT = ("popularity", "content", "ease", "als", "lightgcn", DEFAULT_MODEL)
+"""The models ``graphrec evaluate`` compares by default: the simple peers (``content``: text and entities alone)
+beside the default model."""
 
 
 def model_class(name: str) -> type[Recommender]:

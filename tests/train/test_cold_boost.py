@@ -1,0 +1,101 @@
+"""``graph``'s cold boost: cold items reach the all-items top-K; without cold items the fit is unchanged."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import torch
+
+from graphrec.train import Selection, TrainConfig, fit
+from graphrec.train.cold import content_columns, pseudo_cold, zero_degree
+from graphrec.train.content import entity_vectors
+from graphrec.train.linear import GraphRecommender
+from graphrec.train.matrices import interactions, side_info
+from graphrec.train.protocols import apply_protocol
+from graphrec.train.sampling import carve_validation
+
+from .conftest import tiny_graph
+
+CFG = TrainConfig(out_dir=None, lam=10.0, top_k=5)
+
+
+def test_without_cold_items_the_fit_is_bit_identical_with_or_without_the_boost() -> None:
+    graph = tiny_graph(valid=True)
+    assert zero_degree(torch.cat([graph.train, graph.valid], 1), graph.num_items).numel() == 0
+    on, off = (fit(graph, replace(CFG, cold_boost=b), progress=False) for b in (0.0, None))
+    assert "cold_boost" not in on.params["chosen"] and on.params["chosen"] == off.params["chosen"]
+    assert on.metrics == off.metrics
+    assert torch.equal(on.item_emb, off.item_emb) and torch.equal(on.user_emb, off.user_emb)
+    assert on.top_items is not None and off.top_items is not None
+    assert torch.equal(on.top_items, off.top_items) and torch.equal(on.top_scores, off.top_scores)
+
+
+def _top_cold(graph_seed: int, boost: float | None) -> tuple[int, dict[str, object]]:
+    """Cold items in the users' all-items top 3 after a refit (``boost``: the chosen multiple, ``None``: none)."""
+    graph = apply_protocol(tiny_graph(), "cold-items", graph_seed)
+    assert graph.cold_items is not None
+    params = {"lam": 10.0, "weights": {"entities": 1.0, "text": 1.0},
+              **({"cold_boost": boost} if boost is not None else {})}
+    fitted = GraphRecommender(CFG, torch.device("cpu")).refit(graph, graph.train, Selection(params=params), False)
+    s = fitted.scorer(torch.arange(graph.num_users))
+    s[graph.train[0], graph.train[1]] = float("-inf")
+    return int(torch.isin(s.topk(3, dim=1).indices, graph.cold_items).sum()), fitted.info
+
+
+def test_a_cold_item_enters_the_all_items_top_k_with_the_boost_and_not_without() -> None:
+    without, info = _top_cold(0, None)
+    assert without == 0 and "cold_boost" not in info
+    with_boost, info = _top_cold(0, 1.0)
+    assert with_boost > 0
+    assert info["cold_boost"] == {"items": 6, "factor": info["cold_boost"]["factor"]}  # type: ignore[index]
+    assert info["cold_boost"]["factor"] > 1   # type: ignore[index]
+
+
+def test_selection_chooses_the_boost_on_a_pseudo_cold_carve_only_when_there_are_cold_items() -> None:
+    graph = apply_protocol(tiny_graph(), "cold-items", 0)
+    train, valid = carve_validation(graph.train, graph.num_users, 0.1, 2020)
+    model = GraphRecommender(replace(CFG, filter=False), torch.device("cpu"))
+    chosen = model.select(graph, train, valid, progress=False)
+    blends = chosen.info["blend_search"]                  # the content similarity, then its share, among cold items
+    pick = [r for r in blends if r["cold_blend"] == chosen.params["cold_blend"]
+            and [r["entities"], r["k"]] == list(chosen.params["cold_sim"])]
+    assert pick and pick[0]["cold_only_recall@20"] == max(r["cold_only_recall@20"] for r in blends)
+    rows = chosen.info["cold_search"]
+    assert chosen.params["cold_boost"] in [r["cold_boost"] for r in rows] and rows[0]["cold_boost"] == 0.0
+    budget = rows[0]["warm_recall@20"]          # the default budget: no warm loss
+    allowed = [r for r in rows if r["warm_recall@20"] >= budget]
+    assert chosen.params["cold_boost"] == max(allowed, key=lambda r: r["cold_recall@20"])["cold_boost"]
+    greedy = GraphRecommender(replace(CFG, filter=False, cold_boost=1.0), torch.device("cpu"))
+    chosen = greedy.select(graph, train, valid, progress=False)           # no warm budget: the cold pairs decide
+    best = max(chosen.info["cold_search"], key=lambda r: r["cold_recall@20"])
+    assert chosen.params["cold_boost"] == best["cold_boost"]
+    off = GraphRecommender(replace(CFG, filter=False, cold_boost=None), torch.device("cpu"))
+    assert "cold_boost" not in off.select(graph, train, valid, progress=False).params
+
+
+def test_the_pseudo_cold_carve_takes_every_pair_of_its_items() -> None:
+    graph = tiny_graph(valid=True)
+    carve = pseudo_cold(graph.train, graph.valid, 0.2, seed=5)
+    held = torch.unique(carve.cold_valid[1])
+    assert held.numel() == 6                                  # 20% of the 30 items
+    assert not torch.isin(carve.train[1], held).any() and not torch.isin(carve.warm_valid[1], held).any()
+    total = graph.train.size(1) + graph.valid.size(1)
+    assert carve.train.size(1) + carve.cold_valid.size(1) + carve.warm_valid.size(1) == total
+
+
+def test_blend_one_scores_cold_items_by_their_content_similarity_to_the_history() -> None:
+    graph = apply_protocol(tiny_graph(), "cold-items", 0)
+    assert graph.cold_items is not None
+    params = {"lam": 10.0, "weights": {"entities": 1.0, "text": 1.0}, "cold_blend": 1.0}
+    fitted = GraphRecommender(replace(CFG, filter=False), torch.device("cpu")).refit(
+        graph, graph.train, Selection(params=params), False)
+    assert fitted.info["cold_blend"] == 1.0
+    side = side_info(graph)
+    sim = content_columns(side.text, entity_vectors(side.entities, graph.num_items), graph.cold_items)
+    assert sim is not None
+    x = interactions(graph.train, graph.num_users, graph.num_items)
+    expect = torch.from_numpy(np.asarray(x @ sim.numpy(), dtype=np.float32))
+    got = fitted.scorer(torch.arange(graph.num_users))[:, graph.cold_items]
+    scale = float(got.sum() / expect.sum())
+    assert scale > 0 and torch.allclose(got, expect * scale, atol=1e-4)
