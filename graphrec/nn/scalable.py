@@ -171,7 +171,7 @@ def _robust_solve(a: Tensor, rhs: Tensor, floor: float) -> Tensor:
     return x
 
 
-CG_STEPS = 24
+CG_STEPS = 12
 """Conjugate-gradient steps per system where the direct solve would be too slow (implicit's ALS takes 3)."""
 DIRECT_FLOPS = 2e9
 """Total Cholesky work (``n·w³/3``) under which :func:`neighbourhood_solve` solves exactly."""
