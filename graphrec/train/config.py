@@ -60,6 +60,10 @@ class TrainConfig:
             (default: ``20000``).
         side: side channels ``graph`` may use: ``behaviours``, ``entities``, ``text`` (default: all).
         filter: ``graph`` blends in the low-pass graph filter (default: ``True``).
+        minibatch: ``lightgcn``/``hetero``: ``True`` trains on ``LinkNeighborLoader`` mini-batches (each step
+            propagates over the batch's sampled subgraph only), ``False`` on the whole graph every step, ``None``
+            mini-batches above :data:`graphrec.train.minibatch.MINIBATCH_PAIRS` training pairs (default: ``None``).
+        fanout: mini-batch training: neighbours sampled per node and hop (default: ``10``).
         als_iterations: ALS sweeps (default: ``15``).
         als_factors: ALS factors; ``None`` = chosen on validation (default: ``None``).
     """
@@ -93,6 +97,8 @@ class TrainConfig:
     valid_users: int = 20_000
     side: tuple[str, ...] = SIDE_CHANNELS
     filter: bool = True
+    minibatch: bool | None = None
+    fanout: int = 10
     als_iterations: int = 15
     als_factors: int | None = None
 
@@ -114,7 +120,7 @@ class TrainConfig:
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
         for name in ("epochs", "dim", "layers", "batch_size", "negatives", "patience", "eval_every", "top_k",
-                     "als_iterations", "search_items", "select_items", "valid_users"):
+                     "als_iterations", "search_items", "select_items", "valid_users", "fanout"):
             if getattr(self, name) < (0 if name == "layers" else 1):
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 <= self.dropout < 1:
