@@ -136,6 +136,12 @@ def train_options(f: Any) -> Any:
         click.option("--memory-gb", type=click.FloatRange(min=0, min_open=True),
                      help="ease/graph: memory bound; the dense solve (4·4·items² bytes) where it fits, graph's "
                           "sparse path (sized to the bound) where not.  [default: half the available memory]"),
+        click.option("--minibatch/--full-graph", "minibatch", default=None,
+                     help="lightgcn/hetero: train on LinkNeighborLoader mini-batches (each step propagates over the "
+                          "batch's sampled subgraph: memory bounded by the batch) or on the whole graph every step.  "
+                          "[default: mini-batches above 20M training pairs]"),
+        click.option("--fanout", type=click.IntRange(min=1),
+                     help="Mini-batches: neighbours sampled per node and hop.  [default: 10]"),
         click.option("--seed", type=int, default=2020, show_default=True, help="Seed of split, init and sampling."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]),
                      help="Where to train.  [default: auto (CUDA if present)]"),
