@@ -144,6 +144,12 @@ def train_options(f: Any) -> Any:
                      help="graph: divide the scores by the items' popularity to the power with the largest "
                           "validation coverage@20 costing at most this share of validation Recall@20 "
                           "(e.g. 0.01).  [default: off]"),
+        click.option("--minibatch/--full-graph", "minibatch", default=None,
+                     help="lightgcn/hetero: train on LinkNeighborLoader mini-batches (each step propagates over the "
+                          "batch's sampled subgraph: memory bounded by the batch) or on the whole graph every step.  "
+                          "[default: mini-batches above 20M training pairs]"),
+        click.option("--fanout", type=click.IntRange(min=1),
+                     help="Mini-batches: neighbours sampled per node and hop.  [default: 10]"),
         click.option("--seed", type=int, default=2020, show_default=True, help="Seed of split, init and sampling."),
         click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]),
                      help="Where to train.  [default: auto (CUDA if present)]"),

@@ -289,6 +289,12 @@ class RemoteBackend:
         """``(feature_store, graph_store)``, the ``data`` argument of PyG's loaders."""
         return self.feature_store, self.graph_store
 
+    def stores_for(self, edges: Mapping[EdgeType, Tensor],
+                   num_nodes: Mapping[NodeType, int]) -> tuple[Neo4jFeatureStore, Neo4jGraphStore]:
+        """This backend's features with another set of edges (e.g. a model's message-passing graph: the training
+        pairs of one fit), for ``graphrec.train.loop.train_bpr(..., stores=backend.stores_for)``."""
+        return self.feature_store, Neo4jGraphStore(edges, num_nodes)
+
 
 def remote_backend(driver: Driver, spec: GraphSpec | None = None, split: SplitMode = "auto",
                    valid_frac: float = 0.1, test_frac: float = 0.2, seed: int = 0, cache_rows: int = 100_000,

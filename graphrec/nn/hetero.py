@@ -123,11 +123,18 @@ class HeteroRec(torch.nn.Module):
             for et, ei in edge_index_dict.items()
         }
 
-    def ego(self, x_dict: dict[str, Tensor] | None = None) -> dict[str, Tensor]:
-        """Layer-0 representation of every node type (ID embedding + projected text)."""
+    def ego(self, x_dict: dict[str, Tensor] | None = None, n_id: dict[str, Tensor] | None = None) -> dict[str, Tensor]:
+        """Layer-0 representation of every node type (ID embedding + projected text).
+
+        Args:
+            x_dict: text features per node type (the rows of ``n_id`` when it is given).
+            n_id: only these nodes per node type (a sampled subgraph's; a type missing: none of its nodes).
+        """
         out: dict[str, Tensor] = {}
         for t, e in self.emb.items():
             h: Tensor = e
+            if n_id is not None:
+                h = e[n_id[t]] if t in n_id else e[:0]
             if x_dict is not None and t in x_dict and t in self.proj:
                 text = self.proj[t](x_dict[t]).float()
                 h = h + F.dropout(text, self.dropout, self.training)
@@ -142,7 +149,13 @@ class HeteroRec(torch.nn.Module):
                 from it are skipped).
             x_dict: text features per node type (``[num_nodes, in_channels]``), optional.
         """
-        h = self.ego(x_dict)
+        return self.propagate(self.ego(x_dict), adj)
+
+    def propagate(self, h: dict[str, Tensor], adj: dict[EdgeKey, Adjacency]) -> dict[str, Tensor]:
+        """The layers from layer-0 rows ``h`` (:meth:`ego`) over ``adj``: the mean over layers ``0 … L``.
+
+        ``h`` and ``adj`` may be a sampled subgraph's (rows and matrices of its nodes only): memory follows them.
+        """
         total = dict(h)
         present = [et for et in self.edge_types if et in adj]
         for _ in range(self.num_layers):

@@ -68,6 +68,29 @@ class LightGCNRec(torch.nn.Module):
         out = self.lightgcn.get_embedding(adj)
         return out[: self.num_users], out[self.num_users :]
 
+    def subgraph(self, users: Tensor, items: Tensor, to_user: Adjacency | None,
+                 to_item: Adjacency | None) -> tuple[Tensor, Tensor]:
+        """Propagate over a sampled subgraph and return the final ``(user, item)`` rows of its nodes.
+
+        The layers of PyG's LightGCN (a weighted sum of neighbour rows, the mean over layers ``0 … L``) applied
+        to the subgraph's rows only: memory follows the subgraph, not the graph. Rows are exact for the nodes
+        whose ``L``-hop neighbourhood the subgraph holds (the seeds of a full-fan-out sample).
+
+        Args:
+            users: the subgraph's users (global indices).
+            items: the subgraph's items (global indices).
+            to_user: ``[len(users), len(items)]`` item→user weights (``None``: no such edge).
+            to_item: ``[len(items), len(users)]`` user→item weights (``None``: no such edge).
+        """
+        w = self.lightgcn.embedding.weight
+        hu, hi = w[users], w[items + self.num_users]
+        tot_u, tot_i = hu, hi
+        for _ in range(self.num_layers):
+            hu, hi = (spmm(to_user, hi) if to_user is not None else torch.zeros_like(hu),
+                      spmm(to_item, hu) if to_item is not None else torch.zeros_like(hi))
+            tot_u, tot_i = tot_u + hu, tot_i + hi
+        return tot_u / (self.num_layers + 1), tot_i / (self.num_layers + 1)
+
     def ego(self, users: Tensor, items: Tensor) -> tuple[Tensor, Tensor]:
         """Layer-0 embedding rows of ``users`` and ``items`` (for the L2 penalty)."""
         w = self.lightgcn.embedding.weight

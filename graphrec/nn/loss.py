@@ -7,19 +7,24 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
-def bpr_loss(pos_score: Tensor, neg_score: Tensor) -> Tensor:
+def bpr_loss(pos_score: Tensor, neg_score: Tensor, keep: Tensor | None = None) -> Tensor:
     """Bayesian personalised ranking loss (Rendle et al., UAI 2009): ``-mean(log σ(pos - neg))``.
 
     Args:
         pos_score: ``[B]`` scores of observed (user, item) pairs.
         neg_score: ``[B]`` or ``[B, N]`` scores of sampled negatives for the same users.
+        keep: boolean mask shaped like ``neg_score``: the negatives that count (default: all), e.g. not the
+            draws that hit a positive of the user.
 
     Returns:
-        A scalar tensor.
+        A scalar tensor (``0`` when ``keep`` keeps nothing).
     """
     if neg_score.dim() == 2:
         pos_score = pos_score.unsqueeze(1)
-    return F.softplus(neg_score - pos_score).mean()
+    loss = F.softplus(neg_score - pos_score)
+    if keep is None:
+        return loss.mean()
+    return (loss * keep).sum() / keep.sum().clamp(min=1)
 
 
 def l2_penalty(*embeddings: Tensor) -> Tensor:

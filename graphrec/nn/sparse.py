@@ -80,7 +80,8 @@ def normalized_adj(
         src_degree = torch.bincount(src, minlength=num_src).to(torch.float32)
     if dst_degree is None:
         dst_degree = torch.bincount(dst, minlength=num_dst).to(torch.float32)
-    norm = src_degree[src].clamp(min=1).rsqrt() * dst_degree[dst].clamp(min=1).rsqrt()
+    tiny = torch.finfo(torch.float32).tiny   # degrees may be fractional (see normalized_pair); never 0 on an edge
+    norm = src_degree[src].clamp(min=tiny).rsqrt() * dst_degree[dst].clamp(min=tiny).rsqrt()
     return to_csr(dst, src, norm.to(torch.float32), (num_dst, num_src))
 
 
@@ -103,11 +104,18 @@ def to_csr(row: Tensor, col: Tensor, value: Tensor, size: tuple[int, int]) -> Te
         return torch.sparse_csr_tensor(crow, col, value, size)
 
 
-def normalized_pair(edge_index: Tensor, num_src: int, num_dst: int, compact: bool = False) -> Adjacency:
-    """:func:`normalized_adj` and its transpose, as an :class:`Adjacency` (compact if asked)."""
+def normalized_pair(edge_index: Tensor, num_src: int, num_dst: int, compact: bool = False,
+                    src_degree: Tensor | None = None, dst_degree: Tensor | None = None) -> Adjacency:
+    """:func:`normalized_adj` and its transpose, as an :class:`Adjacency` (compact if asked).
+
+    ``src_degree``/``dst_degree`` (default: the degrees in ``edge_index``) give each edge the weight
+    ``1 / sqrt(src_degree[s] * dst_degree[d])``; a sampled subgraph passes its nodes' degrees in the whole graph
+    (and ``c_d² / deg_d`` for a destination that kept ``c_d`` of its ``deg_d`` edges: the sum over the sample,
+    scaled by ``deg_d / c_d``, estimates the sum over every neighbour).
+    """
     src, dst = unique_edges(edge_index, num_src, num_dst)
-    deg_s = torch.bincount(src, minlength=num_src).to(torch.float32)
-    deg_d = torch.bincount(dst, minlength=num_dst).to(torch.float32)
+    deg_s = torch.bincount(src, minlength=num_src).to(torch.float32) if src_degree is None else src_degree.float()
+    deg_d = torch.bincount(dst, minlength=num_dst).to(torch.float32) if dst_degree is None else dst_degree.float()
     rows = cols = None
     if compact:
         rows, dst_c = torch.unique(dst, return_inverse=True)

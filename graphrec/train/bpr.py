@@ -15,6 +15,7 @@ from graphrec.loaders.types import RecGraph
 from graphrec.nn import Popularity
 from graphrec.train.base import Fitted, Recommender, Selection, dot_scorer
 from graphrec.train.loop import TrainResult, train_bpr
+from graphrec.train.minibatch import use_minibatch
 from graphrec.train.models import HeteroModel, LightGCNModel, PopularityModel
 
 
@@ -25,7 +26,7 @@ def _selection(res: TrainResult) -> Selection:
 
 
 BPR_PARAMS: tuple[str, ...] = ("epochs", "dim", "layers", "lr", "weight_decay", "batch_size", "negatives", "patience",
-                               "eval_every")
+                               "eval_every", "minibatch", "fanout")
 """The settings of the BPR loop (:func:`graphrec.train.loop.train_bpr`)."""
 
 
@@ -36,8 +37,11 @@ class BprRecommender(Recommender):
 
     def estimate(self, graph: RecGraph) -> str:
         cfg = self.cfg
-        steps = -(-int(graph.train.size(1)) // max(1, cfg.batch_size))
-        return (f"BPR: up to {cfg.epochs} epochs of {steps:,} steps (validation every {cfg.eval_every}, stopping "
+        pairs = int(graph.train.size(1))
+        steps = -(-pairs // max(1, cfg.batch_size))
+        how = (f"mini-batch steps (subgraphs of {cfg.layers} hops, {cfg.fanout} neighbours)"
+               if use_minibatch(cfg, pairs) else "full-graph steps")
+        return (f"BPR: up to {cfg.epochs} epochs of {steps:,} {how} (validation every {cfg.eval_every}, stopping "
                 f"after {cfg.patience} without improvement), then the chosen epochs again on train + valid")
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:

@@ -68,6 +68,10 @@ class TrainConfig:
         pop_debias: ``graph`` (dense path): divide the scores by the items' relative popularity to a power chosen on
             validation (:mod:`graphrec.train.debias`), the one with the largest coverage@20 costing at most this
             relative loss of validation Recall@20 (``None``: no debiasing) (default: ``None``).
+        minibatch: ``lightgcn``/``hetero``: ``True`` trains on ``LinkNeighborLoader`` mini-batches (each step
+            propagates over the batch's sampled subgraph only), ``False`` on the whole graph every step, ``None``
+            mini-batches above :data:`graphrec.train.minibatch.MINIBATCH_PAIRS` training pairs (default: ``None``).
+        fanout: mini-batch training: neighbours sampled per node and hop (default: ``10``).
         als_iterations: ALS sweeps (default: ``15``).
         als_factors: ALS factors; ``None`` = chosen on validation (default: ``None``).
     """
@@ -103,6 +107,8 @@ class TrainConfig:
     filter: bool = True
     cold_boost: float | None = 0.0
     pop_debias: float | None = None
+    minibatch: bool | None = None
+    fanout: int = 10
     als_iterations: int = 15
     als_factors: int | None = None
 
@@ -127,7 +133,7 @@ class TrainConfig:
         if self.device not in ("auto", "cpu", "cuda"):
             raise ValueError(f"device must be auto, cpu or cuda, not {self.device!r}")
         for name in ("epochs", "dim", "layers", "batch_size", "negatives", "patience", "eval_every", "top_k",
-                     "als_iterations", "search_items", "select_items", "valid_users"):
+                     "als_iterations", "search_items", "select_items", "valid_users", "fanout"):
             if getattr(self, name) < (0 if name == "layers" else 1):
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 <= self.dropout < 1:

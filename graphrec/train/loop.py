@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import time
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -18,6 +19,7 @@ from graphrec.nn import bpr_loss, l2_penalty
 from graphrec.train import curves
 from graphrec.train.config import TrainConfig
 from graphrec.train.metrics import evaluate_embeddings, rank_metrics
+from graphrec.train.minibatch import LinkBatches, StoresFactory, minibatch_epoch, use_minibatch
 from graphrec.train.models import BoundModel, bind
 from graphrec.train.sampling import NegativeSampler, carve_validation
 
@@ -105,7 +107,8 @@ def _embed_eval(bound: BoundModel) -> tuple[Tensor, Tensor]:
 
 
 def train_bpr(graph: RecGraph, cfg: TrainConfig, progress: bool = True, train: Tensor | None = None,
-              valid: Tensor | None = None, epochs: int | None = None) -> TrainResult:
+              valid: Tensor | None = None, epochs: int | None = None,
+              stores: StoresFactory | None = None) -> TrainResult:
     """Train the BPR model ``cfg.model`` on ``graph`` and return its embeddings, metrics and artefacts.
 
     With ``train`` given, those pairs are the positives and the message-passing graph instead of
@@ -122,10 +125,16 @@ def train_bpr(graph: RecGraph, cfg: TrainConfig, progress: bool = True, train: T
     from the message-passing graph). On CPU a fixed ``cfg.seed`` gives identical embeddings;
     on CUDA the forward pass runs under bfloat16 autocast.
 
+    With ``cfg.minibatch`` (or above :data:`~graphrec.train.minibatch.MINIBATCH_PAIRS` training pairs when it is
+    ``None``) each step is a ``LinkNeighborLoader`` batch propagated over its sampled subgraph instead
+    (:mod:`graphrec.train.minibatch`), on the in-memory graph or on the PyG remote stores that ``stores`` builds.
+
     Args:
         graph: the graph (its ``test`` pairs are only used for the final report).
         cfg: settings.
         progress: show a tqdm bar with the loss and validation Recall@20 (default: ``True``).
+        stores: mini-batches: build the message-passing graph as PyG remote stores (e.g.
+            :meth:`graphrec.loaders.remote.RemoteBackend.stores_for`) (default: a ``HeteroData`` in memory).
 
     Returns:
         A :class:`TrainResult`.
@@ -161,7 +170,8 @@ def train_bpr(graph: RecGraph, cfg: TrainConfig, progress: bool = True, train: T
     out_dir = cfg.out_dir
     ckpt_path = out_dir / f"{cfg.model}-best.pt" if out_dir is not None else None
     if bound.trainable:
-        _train(bound, graph, train, valid, cfg, ks, device, gen, progress, result, ckpt_path)
+        step = _epoch_fn(bound, graph, train, cfg, device, gen, stores)
+        _train(bound, step, train, valid, cfg, ks, progress, result, ckpt_path)
     u, i = _embed_eval(bound)
     result.metrics["valid"] = rank_metrics(u, i, valid, [train], ks, cfg.eval_batch_size) if valid.numel() else {}
     result.metrics["test"] = (
@@ -177,15 +187,24 @@ def train_bpr(graph: RecGraph, cfg: TrainConfig, progress: bool = True, train: T
     return result
 
 
+def _epoch_fn(bound: BoundModel, graph: RecGraph, train: Tensor, cfg: TrainConfig, device: torch.device,
+              gen: torch.Generator, stores: StoresFactory | None) -> Callable[[], float]:
+    """One epoch of the full-graph loop or of the mini-batch one (:func:`use_minibatch`): returns its mean loss."""
+    opt = torch.optim.Adam(bound.module.parameters(), lr=cfg.lr)
+    sampler = NegativeSampler(torch.cat([graph.train.long().cpu(), train], 1), graph.num_items)
+    if use_minibatch(cfg, train.size(1)):
+        batches = LinkBatches(bound, train, cfg, stores)
+        return lambda: minibatch_epoch(bound, opt, batches, sampler, cfg, device)
+    return lambda: _epoch(bound, opt, sampler, train, cfg, device, gen)
+
+
 def _train(
     bound: BoundModel,
-    graph: RecGraph,
+    step: Callable[[], float],
     train: Tensor,
     valid: Tensor,
     cfg: TrainConfig,
     ks: tuple[int, ...],
-    device: torch.device,
-    gen: torch.Generator,
     progress: bool,
     result: TrainResult,
     ckpt_path: Path | None,
@@ -193,14 +212,12 @@ def _train(
     """Epochs of BPR with a validation check every ``eval_every`` epochs; the best state is restored at the end
     (the last one without validation pairs)."""
     module = bound.module
-    opt = torch.optim.Adam(module.parameters(), lr=cfg.lr)
-    sampler = NegativeSampler(torch.cat([graph.train.long().cpu(), train], 1), graph.num_items)
     best = _Best(state=copy.deepcopy(module.state_dict()))
     epoch_times: list[float] = []
     bar = tqdm(range(1, cfg.epochs + 1), desc=cfg.model, disable=not progress, unit="epoch")
     for epoch in bar:
         t0 = time.perf_counter()
-        loss = _epoch(bound, opt, sampler, train, cfg, device, gen)
+        loss = step()
         epoch_times.append(time.perf_counter() - t0)
         row: dict[str, float] = {"epoch": epoch, "loss": loss, "seconds": epoch_times[-1]}
         if not valid.numel():

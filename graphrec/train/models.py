@@ -6,20 +6,36 @@ from abc import ABC, abstractmethod
 
 import torch
 from torch import Tensor
+from torch_geometric.data import HeteroData
 
 from graphrec.loaders.types import RecGraph
 from graphrec.nn import HeteroRec, LightGCNRec, Popularity
+from graphrec.nn.sparse import Adjacency
 from graphrec.train.config import TrainConfig
+from graphrec.types import EdgeType
 
-CF_REL = "__interacts__"
-"""Relationship name of the merged training-interaction channel of ``hetero``."""
+CF_REL = "graphrec_interacts"
+"""Relationship name of the merged training-interaction channel (single underscores: PyG warns on `__`)."""
 
 
 class BoundModel(ABC):
-    """A model with its graph inputs, on one device; :meth:`embed` gives the score factors."""
+    """A model with its graph inputs, on one device; :meth:`embed` gives the score factors.
+
+    A model that trains by mini-batches (:mod:`graphrec.train.minibatch`) also says which edges it propagates
+    over (:attr:`edges`, :attr:`num_nodes`, :attr:`cf_types`, :meth:`features`) and embeds a sampled subgraph
+    (:meth:`embed_batch`, :meth:`ego_batch`).
+    """
 
     module: torch.nn.Module
     trainable: bool = True
+    user_type: str = "User"
+    item_type: str = "Item"
+    edges: dict[EdgeType, Tensor]
+    """The message-passing edges, ``[2, E]`` (source, destination) per edge type (CPU)."""
+    num_nodes: dict[str, int]
+    """Nodes per node type."""
+    cf_types: list[EdgeType]
+    """The interaction edge types (user→item first), normalised at full size; the others are side channels."""
 
     @abstractmethod
     def __init__(self, graph: RecGraph, train: Tensor, cfg: TrainConfig, device: torch.device) -> None:
@@ -37,6 +53,25 @@ class BoundModel(ABC):
         """Embeddings of other node types (e.g. ``"Entity"``), when the model learns them."""
         return {}
 
+    def features(self) -> dict[str, Tensor]:
+        """Node features the model reads, per node type (mini-batches carry their rows as ``x``)."""
+        return {}
+
+    def embed_batch(self, batch: HeteroData, adj: dict[EdgeType, Adjacency]) -> dict[str, Tensor]:
+        """Final embeddings of a sampled subgraph's nodes per node type (rows in ``batch[t].n_id`` order), with
+        ``adj`` its normalised matrices (:func:`graphrec.train.minibatch.batch_adjacency`)."""
+        raise NotImplementedError(f"{type(self).__name__} does not train by mini-batches")
+
+    def ego_batch(self, batch: HeteroData, users: Tensor, items: Tensor) -> list[Tensor]:
+        """:meth:`ego` of a batch's ``users`` and ``items`` (local indices in ``batch``)."""
+        return self.ego(batch[self.user_type].n_id[users], batch[self.item_type].n_id[items])
+
+
+def cf_edges(graph: RecGraph, train: Tensor) -> dict[EdgeType, Tensor]:
+    """The merged training-interaction channel, both directions (user→item first)."""
+    ut, it = graph.user_type, graph.item_type
+    return {(ut, CF_REL, it): train, (it, "rev_" + CF_REL, ut): train.flip(0)}
+
 
 class PopularityModel(BoundModel):
     trainable = False
@@ -52,6 +87,10 @@ class LightGCNModel(BoundModel):
     def __init__(self, graph: RecGraph, train: Tensor, cfg: TrainConfig, device: torch.device) -> None:
         self.module = LightGCNRec(graph.num_users, graph.num_items, cfg.dim, cfg.layers).to(device)
         self.adj = LightGCNRec.adjacency(train, graph.num_users, graph.num_items).to(device)
+        self.user_type, self.item_type = graph.user_type, graph.item_type
+        self.edges = cf_edges(graph, train)
+        self.cf_types = list(self.edges)
+        self.num_nodes = {self.user_type: graph.num_users, self.item_type: graph.num_items}
 
     def embed(self) -> tuple[Tensor, Tensor]:
         return self.module(self.adj)  # type: ignore[no-any-return]
@@ -60,6 +99,13 @@ class LightGCNModel(BoundModel):
         assert isinstance(self.module, LightGCNRec)
         u, i = self.module.ego(users, items)
         return [u, i]
+
+    def embed_batch(self, batch: HeteroData, adj: dict[EdgeType, Adjacency]) -> dict[str, Tensor]:
+        assert isinstance(self.module, LightGCNRec)
+        ut, it = self.user_type, self.item_type
+        to_item, to_user = (adj.get(et) for et in self.cf_types)
+        u, i = self.module.subgraph(batch[ut].n_id, batch[it].n_id, to_user, to_item)
+        return {ut: u, it: i}
 
 
 class HeteroModel(BoundModel):
@@ -71,8 +117,8 @@ class HeteroModel(BoundModel):
         self.user_type, self.item_type = ut, it
         num_nodes = {t: int(data[t].num_nodes or 0) for t in data.node_types}
         num_nodes[ut], num_nodes[it] = graph.num_users, graph.num_items
-        cf = [(ut, CF_REL, it), (it, "rev_" + CF_REL, ut)]
-        edges: dict[tuple[str, str, str], Tensor] = {cf[0]: train, cf[1]: train.flip(0)}
+        edges = cf_edges(graph, train)
+        cf = list(edges)
         for et in graph.kg_edge_types:
             ei = data[et].edge_index
             if ei.numel():
@@ -96,6 +142,7 @@ class HeteroModel(BoundModel):
         ).to(device)
         self.adj = {et: a.to(device) for et, a in HeteroRec.adjacency(edges, num_nodes, cf).items()}
         self._out: dict[str, Tensor] = {}
+        self.edges, self.num_nodes, self.cf_types = edges, num_nodes, cf
 
     def embed(self) -> tuple[Tensor, Tensor]:
         self._out = self.module(self.adj, self.x)
@@ -112,6 +159,29 @@ class HeteroModel(BoundModel):
 
     def extra(self) -> dict[str, Tensor]:
         return {t: v for t, v in self._out.items() if t not in (self.user_type, self.item_type)}
+
+    def features(self) -> dict[str, Tensor]:
+        return {t: x.cpu() for t, x in self.x.items()}
+
+    def _batch_x(self, batch: HeteroData) -> dict[str, Tensor]:
+        assert isinstance(self.module, HeteroRec)
+        return {t: batch[t].x.float() for t in self.module.proj if t in batch.node_types and "x" in batch[t]}
+
+    def embed_batch(self, batch: HeteroData, adj: dict[EdgeType, Adjacency]) -> dict[str, Tensor]:
+        assert isinstance(self.module, HeteroRec)
+        n_id = {t: batch[t].n_id for t in batch.node_types if "n_id" in batch[t]}
+        h = self.module.ego(self._batch_x(batch), n_id)
+        return self.module.propagate(h, {et: a for et, a in adj.items() if et in self.module.edge_types})
+
+    def ego_batch(self, batch: HeteroData, users: Tensor, items: Tensor) -> list[Tensor]:
+        assert isinstance(self.module, HeteroRec)
+        ut, it = self.user_type, self.item_type
+        emb, proj = self.module.emb, self.module.proj
+        rows = [emb[ut][batch[ut].n_id[users]], emb[it][batch[it].n_id[items]]]
+        x = self._batch_x(batch)
+        if it in x:
+            rows.append(proj[it](x[it][items]))
+        return rows
 
 
 def bind(graph: RecGraph, train: Tensor, cfg: TrainConfig, device: torch.device) -> BoundModel:

@@ -66,8 +66,8 @@ def test_evaluate_says_what_each_model_will_do(communities: Driver, neo4j_settin
                           "ease: starting on 16 users × 12 items, 64 training pairs; dense path (0.0 GiB; each λ "
                           "trial one O(items³) solve); up to 4 selection trials (4 λ)"]
     assert starts[3] == ("lightgcn: starting on 16 users × 12 items, 64 training pairs; BPR: up to 2 epochs of 1 "
-                         "steps (validation every 5, stopping after 5 without improvement), then the chosen epochs "
-                         "again on train + valid")
+                         "full-graph steps (validation every 5, stopping after 5 without improvement), then the "
+                         "chosen epochs again on train + valid")
     assert starts[2] == ("graph: starting on 16 users × 12 items, 64 training pairs; dense path (0.0 GiB; each λ trial "
                          "one O(items³) solve); up to 66 selection trials (5 λ, 8 side-channel weights, 9 filter, on "
                          "each of 3 validation carves)")

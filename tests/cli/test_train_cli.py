@@ -139,6 +139,21 @@ def test_train_a_bpr_model(communities: Driver, neo4j_settings: Settings, tmp_pa
     assert "does not read" not in res.stderr   # --epochs and --dim are lightgcn's own settings
 
 
+def test_train_minibatch_is_recorded_in_the_run(communities: Driver, neo4j_settings: Settings) -> None:
+    res = _run(neo4j_settings, "-q", "train", "--model", "lightgcn", "--minibatch", "--fanout", "4", "--epochs", "2",
+               "--dim", "8", "--batch-size", "16", "--interactions", "RATED", "--json", "--threads", "1")
+    assert res.exit_code == 0, res.output
+    run_id = json.loads(res.stdout)["publish"]["run_id"]
+    rec = communities.execute_query("MATCH (r:ModelRun {id: $id}) RETURN r.params AS p", id=run_id).records[0]
+    params = json.loads(rec["p"])
+    assert (params["minibatch"], params["fanout"], params["batch_size"]) == (True, 4, 16)
+    assert "does not read" not in res.stderr
+    full = _run(neo4j_settings, "-q", "train", "--model", "ease", "--full-graph", "--no-publish", "--json")
+    assert full.exit_code == 0 and "warning: ease does not read --minibatch: ignored" in full.stderr
+    bad = _run(neo4j_settings, "train", "--model", "lightgcn", "--fanout", "0")
+    assert bad.exit_code == 2 and "--fanout" in bad.output and "Traceback" not in bad.output
+
+
 def test_train_says_which_given_settings_the_model_does_not_read(communities: Driver,
                                                                  neo4j_settings: Settings) -> None:
     res = _run(neo4j_settings, "-q", "train", "--model", "popularity", "--epochs", "3", "--lam", "5",
