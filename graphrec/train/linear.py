@@ -568,8 +568,9 @@ class GraphRecommender(_ItemItem):
         if not self.cfg.filter:
             return 0, 0.0, best_m
         best: Best[tuple[int, float], dict[str, float]] = Best((0, 0.0), best_m, selection_score(best_m))
+        full_left, full_right = self._lowrank_for(stacked, max(FILTER_RANKS))
         for k in FILTER_RANKS:
-            left, right = self._lowrank_for(stacked, k)
+            left, right = full_left[:, :k], full_right[:, :k]
 
             def trial(cand: tuple[int, float], left: Tensor = left, right: Tensor = right) -> dict[str, float]:
                 m = self._metrics(self._operator(b, left, right, cand[1], inp), inp, train, valid)
@@ -583,6 +584,12 @@ class GraphRecommender(_ItemItem):
         return best.candidate[0], best.candidate[1], best.result
 
     def _lowrank_for(self, stacked: sp.csr_matrix, k: int) -> tuple[Tensor, Tensor]:
+        """The filter's factors of rank ``k``: the first ``k`` of one randomised SVD at the largest of
+        :data:`FILTER_RANKS` (or ``k`` if larger), so every rank the selection tries, and the refit, share it."""
+        left, right = self._lowpass(stacked, max(k, *FILTER_RANKS))
+        return left[:, :k].contiguous(), right[:, :k].contiguous()
+
+    def _lowpass(self, stacked: sp.csr_matrix, k: int) -> tuple[Tensor, Tensor]:
         du = np.asarray(stacked.sum(1)).ravel()
         di = np.asarray(stacked.sum(0)).ravel().clip(min=1.0)
         ru = 1.0 / np.sqrt(np.where(du > 0, du, 1.0))
