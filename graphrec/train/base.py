@@ -115,6 +115,14 @@ class Recommender(ABC):
     def __init__(self, cfg: TrainConfig, device: torch.device) -> None:
         self.cfg = cfg
         self.device = device
+        self._budget: int | None = None
+
+    def budget(self) -> int:
+        """The memory bound in bytes (:func:`memory_budget`), read once per model instance, i.e. per fit: the
+        memory available moves while a fit runs, and the selection and the refit must take the same path."""
+        if self._budget is None:
+            self._budget = memory_budget(self.cfg)
+        return self._budget
 
     def head_selection(self, num_items: int) -> bool:
         """Whether :func:`~graphrec.train.fit` should let this model choose on the head of a catalogue of
@@ -125,7 +133,7 @@ class Recommender(ABC):
     def score_batch(self, num_items: int) -> int:
         """Users scored at once in full ranking: ``eval_batch_size``, fewer where ``[users, items]`` float32
         scores (with a few temporaries of that size) would not fit a quarter of the memory bound."""
-        fit_users = memory_budget(self.cfg) // (16 * 4 * max(1, num_items))
+        fit_users = self.budget() // (16 * 4 * max(1, num_items))
         return int(max(16, min(self.cfg.eval_batch_size, fit_users)))
 
     @classmethod

@@ -36,7 +36,7 @@ from graphrec.errors import CapacityError
 from graphrec.loaders.types import RecGraph
 from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ease_weights, ideal_lowpass, woodbury
 from graphrec.nn.scalable import neighbourhood_solve, randomized_svd
-from graphrec.train.base import Fitted, Recommender, Selection, TopK, memory_budget
+from graphrec.train.base import Fitted, Recommender, Selection, TopK
 from graphrec.train.budget import budget_line
 from graphrec.train.cold import (
     CARVE_SEED_STEP,
@@ -127,7 +127,7 @@ class _ItemItem(Recommender):
         """
         if self.cfg.neighbours:
             return "sparse"
-        need, budget = ease_bytes(num_items, 4), memory_budget(self.cfg)
+        need, budget = ease_bytes(num_items, 4), self.budget()
         if need <= budget:
             return "dense"
         if self.auto_sparse:
@@ -149,7 +149,7 @@ class _ItemItem(Recommender):
         if self.cfg.neighbours:
             return max(1, min(self.cfg.neighbours, num_items - 1))
         m = 256 if num_items <= 20_000 else 128 if num_items <= 200_000 else 64
-        fit_m = memory_budget(self.cfg) // (4 * 24 * max(1, num_items))
+        fit_m = self.budget() // (4 * 24 * max(1, num_items))
         return int(max(1, min(max(8, min(m, fit_m)), num_items - 1)))
 
     def solve_width(self, items: int, catalogue: int) -> int:
@@ -161,7 +161,7 @@ class _ItemItem(Recommender):
         return m + (LATENT_RANK if m < items - 1 else 0)
 
     def _solve_batch(self, m: int) -> int:
-        return int(max(8, min(512, memory_budget(self.cfg) // (8 * 16 * m * m))))
+        return int(max(8, min(512, self.budget() // (8 * 16 * m * m))))
 
     def _inputs(self, graph: RecGraph, pairs: Tensor, side: SideInfo | None,
                 weights: dict[str, float]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -413,7 +413,7 @@ class GraphRecommender(_ItemItem):
     def _select_bagged(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         n = self._bagged(graph)
         if progress:
-            print(f"  {self._budget(graph, n)}", file=sys.stderr, flush=True)
+            print(f"  {self._budget_line(graph, n)}", file=sys.stderr, flush=True)
         first = self._select_once(graph, train, valid, progress)
         if n == 1:
             return first
@@ -429,7 +429,7 @@ class GraphRecommender(_ItemItem):
         return Selection(params=params, valid=first.valid,
                          info={**first.info, "members_valid": [m.valid for m in members]})
 
-    def _budget(self, graph: RecGraph, carves: int) -> str:
+    def _budget_line(self, graph: RecGraph, carves: int) -> str:
         """The selection's budget line: solves (an upper bound where the sparse search may stop early) and
         trials without a solve (Woodbury updates, the filter), times ``carves``."""
         side, n = side_info(graph), graph.num_items

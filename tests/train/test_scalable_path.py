@@ -133,3 +133,13 @@ def test_a_large_sparse_catalogue_chooses_on_its_head_with_the_catalogues_path()
     assert art.params["chosen"]["path"] == "sparse" and art.info["refit"]["path"] == "sparse"
     assert art.top_items is not None and art.top_items.size(0) == graph.num_users
     assert art.metrics["test"]["recall@10"] > 0.5
+
+
+def test_selection_and_refit_take_the_same_path_while_memory_moves(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the memory available falls during the fit (another process starts): the path read at selection holds
+    import graphrec.train.base as base
+
+    readings = iter([1 << 40] + [1 << 10] * 1000)
+    monkeypatch.setattr(base, "available_memory", lambda: next(readings))
+    art = fit(_dense_taste_graph(), replace(FAST, lam=20.0, filter=False, side=()), progress=False)
+    assert art.params["chosen"]["path"] == art.info["refit"]["path"] == "dense"
