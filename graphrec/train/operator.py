@@ -152,17 +152,19 @@ class Operator:
 
 
 def _top_per_row(rows: Tensor, cols: Tensor, vals: Tensor, b: int, k: int) -> tuple[Tensor, Tensor]:
-    """Top-``k`` of each row of sparse ``(rows, cols, vals)`` sorted by row: ``([b, k] cols (-1 pads), scores)``."""
-    counts = torch.bincount(rows, minlength=b)
-    width = max(k, int(counts.max()) if counts.numel() else 0)
-    starts = torch.cumsum(counts, 0) - counts
-    slot = torch.arange(rows.numel()) - starts[rows]
-    dense = torch.full((b, width), float("-inf"))
-    ids = torch.full((b, width), -1, dtype=torch.long)
-    dense[rows, slot] = vals
-    ids[rows, slot] = cols
-    best, at = torch.topk(dense, k, dim=1)
-    items = torch.where(torch.isinf(best), torch.full_like(at, -1), ids.gather(1, at))
+    """Top-``k`` of each row of sparse ``(rows, cols, vals)``: ``([b, k] cols (-1 pads), scores)``, by one sort of
+    the entries (best first within each row, ties to the lower item), never a ``[b, widest row]`` matrix."""
+    order = np.lexsort((cols.numpy(), -vals.numpy(), rows.numpy()))
+    r = rows.numpy()[order]
+    starts = np.searchsorted(r, np.arange(b))
+    rank = np.arange(r.size) - starts[r]
+    keep = order[rank < k]
+    slot = torch.from_numpy(rank[rank < k])
+    items = torch.full((b, k), -1, dtype=torch.long)
+    best = torch.full((b, k), float("-inf"))
+    kt = torch.from_numpy(keep)
+    items[rows[kt], slot] = cols[kt]
+    best[rows[kt], slot] = vals[kt]
     return items, best
 
 

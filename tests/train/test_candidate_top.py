@@ -19,7 +19,10 @@ from tests.train.test_scalable_path import TINY_GB, _dense_taste_graph
 def _operator(n: int = 40, seed: int = 0) -> tuple[Operator, sp.csr_matrix, tuple[torch.Tensor, torch.Tensor]]:
     rng = np.random.default_rng(seed)
     b = sp.random(n, n, density=0.08, random_state=seed, format="csr", dtype=np.float32)
-    rows = sp.random(6, n, density=0.1, random_state=seed + 1, format="csr", dtype=np.float32)
+    rows = sp.random(6, n, density=0.1, random_state=seed + 1, format="csr", dtype=np.float32).tolil()
+    for u in range(6):                      # every user has an item: no row of all-tied zero scores
+        rows[u, (7 * u) % n] = 1.0
+    rows = rows.tocsr()
     rows.data[:] = 1.0
     left = torch.from_numpy(rng.standard_normal((n, 3)).astype(np.float32))
     right = torch.from_numpy(rng.standard_normal((n, 3)).astype(np.float32))
