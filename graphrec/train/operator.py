@@ -152,9 +152,10 @@ class Operator:
 
 
 def _top_per_row(rows: Tensor, cols: Tensor, vals: Tensor, b: int, k: int) -> tuple[Tensor, Tensor]:
-    """Top-``k`` of each row of sparse ``(rows, cols, vals)``: ``([b, k] cols (-1 pads), scores)``, by one sort of
-    the entries (best first within each row, ties to the lower item), never a ``[b, widest row]`` matrix."""
-    order = np.lexsort((cols.numpy(), -vals.numpy(), rows.numpy()))
+    """Top-``k`` of each row of sparse ``(rows, cols, vals)``, given sorted by row then column: ``([b, k] cols
+    (-1 pads), scores)``, by one stable sort of the entries (best first within each row, ties to the lower
+    column), never a ``[b, widest row]`` matrix."""
+    order = np.lexsort((-vals.numpy(), rows.numpy()))      # stable: ties keep the ascending item order
     r = rows.numpy()[order]
     starts = np.searchsorted(r, np.arange(b))
     rank = np.arange(r.size) - starts[r]
