@@ -92,9 +92,11 @@ DenseBest = Best[dict[str, float], tuple[dict[str, float], Tensor]]
 SIDE_CHANNELS = ("behaviours", "entities", "text")
 LATENT_RANK = 64
 """Global latent features each item regresses on beside its neighbourhood on the sparse path."""
-DENSE_TOPK_FLOPS = 2e12
-"""Above ``users · items · (rank + 1)`` of this, the sparse path's write-back top-K scores candidates only (at
-100k items and 300k users scoring every item took 328 s of a 1,346 s fit; at 1M × 2M it would take hours)."""
+DENSE_TOPK_FLOPS = 1e13
+"""Above ``users · items · (rank + 1)`` of this, the sparse path's write-back top-K scores candidates only. A
+candidate costs a gather of its factor rows, ~25× a dense multiply-add here, and at 100k items a user reaches
+~3,000: scoring every item of 300k users × 100k items (3.9e12) took 328 s, the candidates ~5 s per 1,000 users
+(~25 min); at 1M items × 2M users (2.6e14) scoring every item would take hours."""
 POPULAR_CANDIDATES = 256
 """The most popular items every user gets as candidates beside the items their neighbourhoods reach."""
 ITEM_ITEM_PARAMS: tuple[str, ...] = ("dim", "lam", "neighbours", "search_items", "select_items")

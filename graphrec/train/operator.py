@@ -108,20 +108,17 @@ class Operator:
         """
         if isinstance(self.b, Tensor):
             raise ValueError("top_among: the operator's B is dense; score every item instead")
-        n = int(rows.shape[1])
+        n, b = int(rows.shape[1]), int(rows.shape[0])
         reach = (rows @ self.b).tocsr()
-        reach.sum_duplicates()
-        b = int(rows.shape[0])
-        r_reach = np.repeat(np.arange(b, dtype=np.int64), np.diff(reach.indptr))
-        keys_reach = r_reach * n + reach.indices.astype(np.int64)
+        reach.sum_duplicates()                       # each row's items once, ascending
+        keys_reach = np.repeat(np.arange(b, dtype=np.int64), np.diff(reach.indptr)) * n + reach.indices
         extra_keys = (np.arange(b, dtype=np.int64)[:, None] * n + extra.astype(np.int64)[None, :]).ravel()
-        keys = np.union1d(keys_reach, extra_keys)
-        seen_keys = seen[0].long().numpy() * n + seen[1].long().numpy()
-        keys = keys[~np.isin(keys, seen_keys)]
+        keys = np.concatenate([keys_reach, extra_keys[~_member(extra_keys, keys_reach)]])
+        val_np = np.zeros(keys.size, dtype=np.float32)
+        val_np[:keys_reach.size] = reach.data
+        unseen = ~_member(keys, np.sort(seen[0].long().numpy() * n + seen[1].long().numpy()))
+        keys, val = keys[unseen], torch.from_numpy(val_np[unseen])
         r, c = keys // n, keys % n
-        at = np.searchsorted(keys_reach, keys).clip(max=max(keys_reach.size - 1, 0))
-        hit = keys_reach[at] == keys if keys_reach.size else np.zeros(keys.size, dtype=bool)
-        val = torch.from_numpy(np.where(hit, reach.data[at] if reach.nnz else 0.0, 0.0).astype(np.float32))
         val.mul_(self.b_scale)
         rt, ct = torch.from_numpy(r), torch.from_numpy(c)
         x = to_torch(rows)
@@ -151,11 +148,19 @@ class Operator:
         return out
 
 
+def _member(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is in the ascending array ``sorted_set`` (a binary search each; no hashing)."""
+    if not sorted_set.size:
+        return np.zeros(keys.size, dtype=bool)
+    at = np.searchsorted(sorted_set, keys).clip(max=sorted_set.size - 1)
+    return np.asarray(sorted_set[at] == keys)
+
+
 def _top_per_row(rows: Tensor, cols: Tensor, vals: Tensor, b: int, k: int) -> tuple[Tensor, Tensor]:
-    """Top-``k`` of each row of sparse ``(rows, cols, vals)``, given sorted by row then column: ``([b, k] cols
-    (-1 pads), scores)``, by one stable sort of the entries (best first within each row, ties to the lower
-    column), never a ``[b, widest row]`` matrix."""
-    order = np.lexsort((-vals.numpy(), rows.numpy()))      # stable: ties keep the ascending item order
+    """Top-``k`` of each row of sparse ``(rows, cols, vals)`` (in any order of rows): ``([b, k] cols (-1 pads),
+    scores)``, by one stable sort of the entries (best first within each row, ties in the given order), never a
+    ``[b, widest row]`` matrix."""
+    order = np.lexsort((-vals.numpy(), rows.numpy()))
     r = rows.numpy()[order]
     starts = np.searchsorted(r, np.arange(b))
     rank = np.arange(r.size) - starts[r]
