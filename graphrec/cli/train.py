@@ -6,10 +6,13 @@ Neo4j → :func:`graphrec.loaders.load_graph` → :func:`graphrec.train.fit` (an
 
 from __future__ import annotations
 
+import contextlib
 import json
+import signal
 import statistics
+import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -388,9 +391,10 @@ def evaluate(app: AppContext, /, models: str, ablate: bool, repeats: int, protoc
         plan += [(label, _registry().DEFAULT_MODEL, over) for label, over in ablations().items()]
     rows: list[dict[str, Any]] = []
     try:
-        for label, name, over in plan:
-            row = _evaluate_one(app, graph, label, name, over, hyper, seed, repeats, ks, as_json)
-            rows.append({**row, "protocol": protocol, "seed": seed})
+        with _interrupts():
+            for label, name, over in plan:
+                row = _evaluate_one(app, graph, label, name, over, hyper, seed, repeats, ks, as_json)
+                rows.append({**row, "protocol": protocol, "seed": seed})
     except KeyboardInterrupt:       # keep what finished: the partial table, then the interrupt's exit code
         click.echo(f"interrupted: {len(rows)} of {len(plan)} model(s) finished", err=True)
         _print_rows(rows, as_json, header)
@@ -431,6 +435,29 @@ def _print_rows(rows: list[dict[str, Any]], as_json: bool, header: str) -> None:
     click.echo(table(lines))
 
 
+_INTERRUPTED = threading.Event()
+"""Set by ``evaluate``'s SIGINT handler: Python prints and drops a KeyboardInterrupt raised inside a ``__del__``
+(the driver's finalisers run at any time), so each run also checks this before it starts."""
+
+
+@contextlib.contextmanager
+def _interrupts() -> Iterator[None]:
+    """SIGINT records itself in :data:`_INTERRUPTED` and raises KeyboardInterrupt (where signals can be set)."""
+    def on_sigint(signum: int, frame: Any) -> None:
+        _INTERRUPTED.set()
+        raise KeyboardInterrupt
+
+    _INTERRUPTED.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _evaluate_one(app: AppContext, graph: Any, label: str, name: str, over: dict[str, Any], hyper: dict[str, Any],
                   seed: int, repeats: int, ks: tuple[int, ...], as_json: bool) -> dict[str, Any]:
     """One row of ``evaluate``: the model fitted ``repeats`` times (seeds ``seed + r``), or why it was skipped."""
@@ -451,6 +478,8 @@ def _evaluate_one(app: AppContext, graph: Any, label: str, name: str, over: dict
             runs.append(_gds_metrics(app, graph, hyper, seed + r, ks))
             epochs.append(0)
             continue
+        if _INTERRUPTED.is_set():   # a Ctrl-C that landed in a finaliser was swallowed there: stop here
+            raise KeyboardInterrupt
         cfg = _config(app, name, ks, None, seed=seed + r, **{**hyper, **over})
         try:
             artefact = fit(graph, cfg, progress=not app.quiet and not as_json, holdout=True)

@@ -80,9 +80,10 @@ def test_evaluate_says_what_each_model_will_do(communities: Driver, neo4j_settin
 
 
 def test_ctrl_c_prints_the_finished_rows_and_exits_130(communities: Driver, neo4j_settings: Settings) -> None:
-    # popularity finishes at once; 30 runs of lightgcn take seconds: SIGINT lands while it trains
+    # popularity finishes at once; 300 runs of lightgcn take half a minute: SIGINT lands while it trains (a
+    # SIGINT that lands in a finaliser stops the next run)
     cmd = [sys.executable, "-c", "from graphrec.cli.main import main; main()", *_base(neo4j_settings), "evaluate",
-           "--models", "popularity,lightgcn", "--repeats", "30", "--epochs", "200", "--interactions", "RATED",
+           "--models", "popularity,lightgcn", "--repeats", "300", "--epochs", "200", "--interactions", "RATED",
            "--json", "--threads", "1"]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
