@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import scipy.sparse as sp
-
 from graphrec.errors import CapacityError
 from graphrec.nn.linear import ease_bytes
 from graphrec.train.budget import solve_seconds
@@ -31,7 +29,7 @@ def item_item_work(model: _ItemItem, num_items: int) -> str:
         how += f", chosen on the {model.cfg.search_items:,} most-interacted items, then refit on all"
     # λ candidates depend on the size of the catalogue it selects on only (and on ``lam``)
     sel_items = min(num_items, model.cfg.search_items) if head else num_items
-    lambdas = len(model._lambdas(sp.csr_matrix((1, sel_items)), sel_items))
+    lambdas = len(model._lambda_steps(sel_items))
     width = model.solve_width(sel_items, num_items)
     return (f"{how}; {model.trials(num_items, lambdas)}; one solve ≈ "
             f"{solve_seconds(path, sel_items, width):.1f} s here")
