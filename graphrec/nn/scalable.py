@@ -210,7 +210,8 @@ class Latent:
 
 
 def neighbourhood_solve(ng: NeighbourGram, weights: Sequence[float], lam: float, factor: Tensor | None = None,
-                        latent: Latent | None = None, batch: int = 256) -> tuple[sp.csr_matrix, Tensor | None]:
+                        latent: Latent | None = None, batch: int = 256,
+                        columns: Tensor | None = None) -> tuple[sp.csr_matrix, Tensor | None]:
     """EASE restricted to each item's neighbourhood, plus (with ``latent``) ``k`` global features.
 
     Column ``j`` regresses item ``j`` on its neighbours ``N`` and on the users' latent features with item ``j``'s
@@ -228,24 +229,30 @@ def neighbourhood_solve(ng: NeighbourGram, weights: Sequence[float], lam: float,
         factor: ``[n, f]`` dense low-rank channels (already weighted): ``FFᵀ`` is added to the Gram matrix.
         latent: global features, or ``None`` for the neighbourhoods alone.
         batch: items solved at once (default: 256).
+        columns: solve only these items' columns (each exactly as in the full solve: a column's system does
+            not depend on the others), e.g. a sample to choose λ on; default: every item.
 
     Returns:
-        ``(B, C)``: ``B`` a sparse ``[n, n]`` CSR matrix (``score = x B``, zero diagonal), ``C`` the ``[n, k]``
-        latent weights (``None`` without ``latent``).
+        ``(B, C)``: ``B`` a sparse ``[n, c]`` CSR matrix over the ``c`` solved columns (``score = x B``, zero
+        diagonal when every column is solved), ``C`` the ``[c, k]`` latent weights (``None`` without
+        ``latent``).
     """
     if lam <= 0:
         raise ValueError(f"lam must be positive, got {lam}")
     vals, diag = ng.weighted(weights)
     n, m = ng.nbr.shape
     k = 0 if latent is None else int(latent.v.size(1))
-    out = torch.zeros(n, m + k, dtype=torch.float32)
+    cols = torch.arange(n) if columns is None else columns.long().cpu()
+    c = int(cols.numel())
+    out = torch.zeros(c, m + k, dtype=torch.float32)
     f_pad = None if factor is None else torch.cat([factor.float(), factor.new_zeros(1, factor.size(1)).float()])
     d_pad = torch.cat([diag, diag.new_zeros(1)])
     d_full = d_pad + f_pad.pow(2).sum(1) if f_pad is not None else d_pad       # G_jj with the factor's share
-    direct = n * (m + k) ** 3 / 3 <= DIRECT_FLOPS
+    direct = c * (m + k) ** 3 / 3 <= DIRECT_FLOPS
     bound_pad = torch.cat([_dropped_bound(ng, weights), vals.new_zeros(1)])
-    for s in range(0, n, batch):
-        items = torch.arange(s, min(s + batch, n))
+    for s in range(0, c, batch):
+        at = torch.arange(s, min(s + batch, c))
+        items = cols[at]
         nb = ng.nbr[items]                                               # [b, m]
         a = _gather_block(ng.nbr, vals, nb)
         a.diagonal(dim1=1, dim2=2).copy_(d_pad[nb])
@@ -258,11 +265,12 @@ def neighbourhood_solve(ng: NeighbourGram, weights: Sequence[float], lam: float,
         if latent is not None:
             a, rhs = _with_latent(a, rhs, latent, nb, items, d_full[items])
         a.diagonal(dim1=1, dim2=2).add_(lam)
-        out[items] = (_robust_solve(a, rhs, lam) if direct else _cg_solve(a, rhs, CG_STEPS)).squeeze(2)
-    keep = ng.nbr < n
-    cols = torch.arange(n).unsqueeze(1).expand(n, m)[keep].numpy()
-    rows = ng.nbr[keep].numpy()
-    b = sp.csr_matrix((out[:, :m][keep].numpy(), (rows, cols)), shape=(n, n))
+        out[at] = (_robust_solve(a, rhs, lam) if direct else _cg_solve(a, rhs, CG_STEPS)).squeeze(2)
+    nbr = ng.nbr[cols]
+    keep = nbr < n
+    at_col = torch.arange(c).unsqueeze(1).expand(c, m)[keep].numpy()
+    rows = nbr[keep].numpy()
+    b = sp.csr_matrix((out[:, :m][keep].numpy(), (rows, at_col)), shape=(n, c))
     b.eliminate_zeros()
     return b, (out[:, m:].contiguous() if latent is not None else None)
 

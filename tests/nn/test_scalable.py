@@ -111,3 +111,16 @@ def test_randomized_svd_through_products_only() -> None:
     u, s, v = randomized_svd(lambda o: m @ o, lambda o: m.T @ o, 80, 6, seed=1)
     assert torch.allclose(u @ torch.diag(s) @ v.T, m, atol=1e-3)
     assert torch.allclose(s, torch.linalg.svdvals(m)[:6], rtol=1e-4)
+
+
+def test_solving_some_columns_gives_exactly_those_columns_of_the_full_solve() -> None:
+    x = _rows(300, 60, 0.1, 7)
+    ng = neighbour_gram([x], m=8)
+    v = torch.linalg.qr(torch.randn(60, 4, generator=torch.Generator().manual_seed(8)))[0].float().contiguous()
+    latent = Latent(v, torch.from_numpy(np.asarray(x.T @ (x @ v.numpy()), dtype=np.float32)))
+    full_b, full_c = neighbourhood_solve(ng, [1.0], 3.0, latent=latent, batch=16)
+    cols = torch.tensor([2, 5, 17, 40, 59])
+    some_b, some_c = neighbourhood_solve(ng, [1.0], 3.0, latent=latent, batch=2, columns=cols)
+    assert some_b.shape == (60, 5) and some_c is not None and full_c is not None
+    np.testing.assert_allclose(some_b.toarray(), full_b.toarray()[:, cols.numpy()], atol=1e-6)
+    np.testing.assert_allclose(some_c.numpy(), full_c[cols].numpy(), atol=1e-6)
