@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from graphrec.errors import CapacityError
 from graphrec.nn.linear import ease_bytes
 from graphrec.train.budget import solve_seconds
+from graphrec.train.colsample import sample_size
 
 if TYPE_CHECKING:
     from graphrec.train.linear import _ItemItem
@@ -25,11 +26,15 @@ def item_item_work(model: _ItemItem, num_items: int) -> str:
     else:
         how = f"dense path ({ease_bytes(num_items, 4) / (1 << 30):.1f} GiB; each λ trial one O(items³) solve)"
     head = model.head_selection(num_items)
+    sel_items = num_items
     if head:
         how += f", chosen on the {model.cfg.search_items:,} most-interacted items, then refit on all"
+        sel_items = min(num_items, model.cfg.search_items)
+    elif path == "sparse" and num_items > model.cfg.select_items:
+        sel_items = sample_size(num_items, model.cfg.search_items)
+        how += f", chosen on ≈{sel_items:,} items' columns and the validation items', then refit on all"
     # λ candidates depend on the size of the catalogue it selects on only (and on ``lam``)
-    sel_items = min(num_items, model.cfg.search_items) if head else num_items
-    lambdas = len(model._lambda_steps(sel_items))
+    lambdas = len(model._lambda_steps(num_items if not head else sel_items))
     width = model.solve_width(sel_items, num_items)
     return (f"{how}; {model.trials(num_items, lambdas)}; one solve ≈ "
             f"{solve_seconds(path, sel_items, width):.1f} s here")

@@ -50,6 +50,7 @@ from graphrec.train.cold import (
     pseudo_cold,
     zero_degree,
 )
+from graphrec.train.colsample import ColumnSample
 from graphrec.train.content import entity_vectors
 from graphrec.train.debias import choose_beta, debias
 from graphrec.train.estimate import item_item_work
@@ -138,11 +139,18 @@ class _ItemItem(Recommender):
                             f"({num_items:,} items); --neighbours N gives {self.name} a sparse solve")
 
     def head_selection(self, num_items: int) -> bool:
-        """Above ``select_items`` items either path chooses on the head (a head view keeps the path and the
-        neighbourhood size of the catalogue it was cut from: :meth:`path` and :meth:`neighbours` of
-        ``graph.head_of``)."""
-        self.path(num_items)          # a model that cannot fit the catalogue says so before choosing
-        return num_items > self.cfg.select_items
+        """Above ``select_items`` items the dense path chooses on the head (a head view keeps the path of the
+        catalogue it was cut from: :meth:`path` of ``graph.head_of``); the sparse path chooses on a sample of the
+        whole catalogue's columns instead (:meth:`column_sample`, :mod:`graphrec.train.colsample`)."""
+        path = self.path(num_items)          # a model that cannot fit the catalogue says so before choosing
+        return num_items > self.cfg.select_items and path == "dense"
+
+    def column_sample(self, graph: RecGraph, train: Tensor, valid: Tensor) -> ColumnSample | None:
+        """The columns a sparse-path selection above ``select_items`` items solves (``None``: every column)."""
+        n = graph.num_items
+        if graph.head_of or n <= self.cfg.select_items or self.path(n) != "sparse":
+            return None
+        return ColumnSample.build(train, valid, n, self.cfg.search_items)
 
     def neighbours(self, num_items: int) -> int:
         """Neighbours per item on the sparse path: ``neighbours``, else by catalogue size, fewer where the
@@ -184,18 +192,24 @@ class _ItemItem(Recommender):
             g.addmm_(e, e.T, alpha=weights["text"] ** 2)
         return g
 
-    def _sparse_b(self, sin: SparseInputs, weights: dict[str, float], lam: float) -> SparseEase:
-        """The sparse path's solve at ``weights`` and ``λ``: neighbourhoods plus :data:`LATENT_RANK` features."""
+    def _sparse_b(self, sin: SparseInputs, weights: dict[str, float], lam: float,
+                  cols: ColumnSample | None = None) -> SparseEase:
+        """The sparse path's solve at ``weights`` and ``λ``: neighbourhoods plus :data:`LATENT_RANK` features
+        (only the columns of ``cols`` where given)."""
         m, n = int(sin.gram.nbr.size(1)), sin.gram.num_items
         latent = sin.latent(weights, LATENT_RANK, self.cfg.seed) if m < n - 1 else None   # all neighbours: EASE
         width = m + (int(latent.v.size(1)) if latent is not None else 0)
         b, c = neighbourhood_solve(sin.gram, sin.weights(weights), lam, sin.factor(weights), latent,
-                                   batch=self._solve_batch(width))
+                                   batch=self._solve_batch(width), columns=None if cols is None else cols.cols)
         return SparseEase(b, latent.v if latent is not None else None, c)
 
-    def _metrics(self, op: Operator, inp: sp.csr_matrix, train: Tensor, valid: Tensor) -> dict[str, float]:
+    def _metrics(self, op: Operator, inp: sp.csr_matrix, train: Tensor, valid: Tensor,
+                 cols: ColumnSample | None = None) -> dict[str, float]:
+        """Validation metrics of ``op``: ranking every item, or estimated from the columns of ``cols``."""
         def score(users: Tensor) -> Tensor:
             return op.apply(inp[users.long().cpu().numpy()])
+        if cols is not None:
+            return cols.metrics(score, inp, valid)
         return rank_scored(score, inp.shape[1], valid, [train], (20, 10), self.score_batch(inp.shape[1]))
 
     def _fitted(self, op: Operator, inp: sp.csr_matrix, info: dict[str, Any]) -> Fitted:
@@ -254,22 +268,24 @@ class EaseRecommender(_ItemItem):
     name = "ease"
     summary = "EASE (Steck 2019): closed-form item–item on the interactions alone; λ chosen on validation"
 
-    def _b(self, inp: sp.csr_matrix, catalogue: int) -> Callable[[float], Tensor | SparseEase]:
+    def _b(self, inp: sp.csr_matrix, catalogue: int,
+           cols: ColumnSample | None = None) -> Callable[[float], Tensor | SparseEase]:
         """``λ ↦ B`` on ``inp`` by the path of a ``catalogue``-item catalogue (the Gram matrix or neighbourhoods
-        built once)."""
+        built once; on the sparse path only the columns of ``cols`` where given)."""
         if self.path(catalogue) == "sparse":
             sin = SparseInputs.build(inp, None, self.neighbours(catalogue))
-            return lambda lam: self._sparse_b(sin, {}, lam)
+            return lambda lam: self._sparse_b(sin, {}, lam, cols)
         g = self._gram(inp, None, {})
         return lambda lam: ease(g.clone().to(self.device), lam).cpu()
 
     def select(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         inp = interactions(train, graph.num_users, graph.num_items)
-        solve = self._b(inp, _catalogue(graph))
+        cols = self.column_sample(graph, train, valid)
+        solve = self._b(inp, _catalogue(graph), cols)
         rows: list[dict[str, float]] = []
 
         def trial(lam: float) -> dict[str, float]:
-            m = self._metrics(Operator.of(solve(lam)), inp, train, valid)
+            m = self._metrics(Operator.of(solve(lam)), inp, train, valid, cols)
             rows.append({"lam": lam, "valid_recall@20": m["recall@20"]})
             return m
 
@@ -414,9 +430,14 @@ class GraphRecommender(_ItemItem):
 
     def _select_bagged(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
         n = self._bagged(graph)
+        cols = self.column_sample(graph, train, valid)
         if progress:
-            print(f"  {self._budget_line(graph, n)}", file=sys.stderr, flush=True)
-        first = self._select_once(graph, train, valid, progress)
+            if cols is not None:
+                print(f"  {self.name}: choosing on {int(cols.cols.numel()):,} of {graph.num_items:,} items' columns "
+                      f"(every {1 / cols.share:.0f}th by popularity, and the validation items)", file=sys.stderr,
+                      flush=True)
+            print(f"  {self._budget_line(graph, n, cols)}", file=sys.stderr, flush=True)
+        first = self._select_once(graph, train, valid, progress, cols)
         if n == 1:
             return first
         # a single 10% carve's noise decides between near-equal settings that test differently; averaging
@@ -431,10 +452,12 @@ class GraphRecommender(_ItemItem):
         return Selection(params=params, valid=first.valid,
                          info={**first.info, "members_valid": [m.valid for m in members]})
 
-    def _budget_line(self, graph: RecGraph, carves: int) -> str:
-        """The selection's budget line: solves (an upper bound where the sparse search may stop early) and
-        trials without a solve (Woodbury updates, the filter), times ``carves``."""
-        side, n = side_info(graph), graph.num_items
+    def _budget_line(self, graph: RecGraph, carves: int, cols: ColumnSample | None) -> str:
+        """The selection's budget line: solves (an upper bound where the sparse search may stop early; of the
+        columns of ``cols`` where given) and trials without a solve (Woodbury updates, the filter), times
+        ``carves``."""
+        side = side_info(graph)
+        n = graph.num_items if cols is None else int(cols.cols.numel())
         path = self.path(_catalogue(graph))
         channels = self._channels(side)
         per = [len(SIDE_WEIGHTS[ch]) for ch in channels]
@@ -445,31 +468,35 @@ class GraphRecommender(_ItemItem):
             cheap = [self._rank(side, ch) <= n // 4 for ch in channels]
             solves = sum(p for p, c in zip(per, cheap, strict=True) if not c)
             others = sum(p for p, c in zip(per, cheap, strict=True) if c)
-        solves += len(self._lambda_steps(n))
+        solves += len(self._lambda_steps(graph.num_items))
         others += len(FILTER_RANKS) * (len(FILTER_BLENDS) - 1) if self.cfg.filter else 0
         return budget_line(self.name, path, n, width, solves * carves, others * carves)
 
-    def _select_once(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool) -> Selection:
-        """One greedy search: λ on the interactions alone, each side channel's weight, the filter."""
+    def _select_once(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool,
+                     cols: ColumnSample | None = None) -> Selection:
+        """One greedy search: λ on the interactions alone, each side channel's weight, the filter (on the columns
+        of ``cols`` where given)."""
         side = side_info(graph)
         inp = interactions(train, graph.num_users, graph.num_items)
         path = self.path(_catalogue(graph))
         rows: list[dict[str, Any]] = []
 
         def scored(b: Tensor | SparseEase, entry: dict[str, Any]) -> dict[str, float]:
-            m = self._metrics(self._operator(b, None, None, 0.0, inp), inp, train, valid)
+            m = self._metrics(self._operator(b, None, None, 0.0, inp), inp, train, valid, cols)
             rows.append({**entry, "valid_recall@20": m["recall@20"], "valid_ndcg@20": m["ndcg@20"]})
             return m
 
         lams = self._lambdas(inp, graph.num_items)
         b: Tensor | SparseEase
         if path == "sparse":
-            lam, weights, b, best_m = self._search_sparse(graph, side, inp, lams, scored, progress)
+            lam, weights, b, best_m = self._search_sparse(graph, side, inp, lams, scored, progress, cols)
         else:
             lam, weights, b, best_m = self._search_dense(graph, side, train, inp, lams, scored, progress)
         _, stacked = self._inputs(graph, train, side, weights)
-        rank, blend, best_m = self._select_filter(b, stacked, inp, train, valid, best_m, rows, progress)
+        rank, blend, best_m = self._select_filter(b, stacked, inp, (train, valid, cols), best_m, rows, progress)
         params = {"lam": lam, "weights": weights, "filter_rank": rank, "blend": blend, "path": path}
+        if cols is not None:
+            params["columns"] = int(cols.cols.numel())
         return Selection(params=params, valid=best_m, info={"search": rows, "side": side.describe()})
 
     def _weight_candidates(self, ch: str, before: dict[str, float]) -> list[dict[str, float]]:
@@ -524,13 +551,15 @@ class GraphRecommender(_ItemItem):
         return search(cands, trial, _criterion, best=incumbent, label=f"graph {ch}", progress=progress)
 
     def _search_sparse(self, graph: RecGraph, side: SideInfo, inp: sp.csr_matrix, lams: list[float], scored: Scored,
-                       progress: bool) -> tuple[float, dict[str, float], SparseEase, dict[str, float]]:
-        """The same greedy search on the sparse path: the neighbourhoods are built once, each trial solves."""
+                       progress: bool,
+                       cols: ColumnSample | None) -> tuple[float, dict[str, float], SparseEase, dict[str, float]]:
+        """The same greedy search on the sparse path: the neighbourhoods are built once, each trial solves (the
+        columns of ``cols`` where given)."""
         sin = SparseInputs.build(inp, side, self.neighbours(_catalogue(graph)))
 
         def trial(cand: tuple[float, dict[str, float]]) -> tuple[dict[str, float], SparseEase]:
             lam, w = cand
-            b = self._sparse_b(sin, w, lam)
+            b = self._sparse_b(sin, w, lam, cols)
             return scored(b, {"lam": lam, **{f"w_{k}": v for k, v in w.items()}}), b
 
         start: list[tuple[float, dict[str, float]]] = [(lam, {}) for lam in lams]
@@ -563,19 +592,23 @@ class GraphRecommender(_ItemItem):
         assert m is not None
         return torch.from_numpy(np.asarray((m.T * weight).toarray(), dtype=np.float32))
 
-    def _select_filter(self, b: Tensor | SparseEase, stacked: sp.csr_matrix, inp: sp.csr_matrix, train: Tensor,
-                       valid: Tensor, best_m: dict[str, float], rows: list[dict[str, Any]],
-                       progress: bool) -> tuple[int, float, dict[str, float]]:
-        """The low-pass filter's rank and blend (``(0, 0.0)``: no filter) and the best validation metrics."""
+    def _select_filter(self, b: Tensor | SparseEase, stacked: sp.csr_matrix, inp: sp.csr_matrix,
+                       split: tuple[Tensor, Tensor, ColumnSample | None], best_m: dict[str, float],
+                       rows: list[dict[str, Any]], progress: bool) -> tuple[int, float, dict[str, float]]:
+        """The low-pass filter's rank and blend (``(0, 0.0)``: no filter) and the best validation metrics, on
+        ``(train, valid, columns)``."""
         if not self.cfg.filter:
             return 0, 0.0, best_m
+        train, valid, cols = split
         best: Best[tuple[int, float], dict[str, float]] = Best((0, 0.0), best_m, selection_score(best_m))
         full_left, full_right = self._lowrank_for(stacked, max(FILTER_RANKS))
+        if cols is not None:
+            full_right = full_right[cols.cols]
         for k in FILTER_RANKS:
             left, right = full_left[:, :k], full_right[:, :k]
 
             def trial(cand: tuple[int, float], left: Tensor = left, right: Tensor = right) -> dict[str, float]:
-                m = self._metrics(self._operator(b, left, right, cand[1], inp), inp, train, valid)
+                m = self._metrics(self._operator(b, left, right, cand[1], inp), inp, train, valid, cols)
                 rows.append({"filter_rank": cand[0], "blend": cand[1], "valid_recall@20": m["recall@20"],
                              "valid_ndcg@20": m["ndcg@20"]})
                 return m

@@ -125,12 +125,14 @@ def test_the_sparse_path_never_allocates_items_squared() -> None:
         fit(graph, replace(cfg, memory_gb=None), progress=False)
 
 
-def test_a_large_sparse_catalogue_chooses_on_its_head_with_the_catalogues_path() -> None:
+def test_a_large_sparse_catalogue_chooses_on_a_sample_of_its_own_columns() -> None:
     graph = tiny_graph()
-    cfg = replace(FAST, memory_gb=TINY_GB, select_items=20, search_items=12)
+    cfg = replace(FAST, memory_gb=TINY_GB, select_items=20, search_items=3)
     art = fit(graph, cfg, progress=False)
-    assert art.info["selection"]["items"] == 12                  # chosen on the 12 most-interacted items
-    assert art.params["chosen"]["path"] == "sparse" and art.info["refit"]["path"] == "sparse"
+    assert "items" not in art.info["selection"]                  # no head view: the whole catalogue's columns
+    chosen = art.params["chosen"]
+    assert graph.num_items // 10 <= chosen["columns"] < graph.num_items
+    assert chosen["path"] == "sparse" and art.info["refit"]["path"] == "sparse"
     assert art.top_items is not None and art.top_items.size(0) == graph.num_users
     assert art.metrics["test"]["recall@10"] > 0.5
 
