@@ -51,17 +51,31 @@ def child(size_index: int, model: str, test_users: int, threads: int, memory_gb:
             "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2)}
 
 
-def _run_child(i: int, model: str, args: argparse.Namespace) -> dict[str, Any]:
+def _start_child(i: int, model: str, args: argparse.Namespace) -> tuple[subprocess.Popen[str], float]:
     cmd = [sys.executable, "-m", "benchmarks.scale_bench", "--child", f"{i}:{model}",
            "--test-users", str(args.test_users), "--threads", str(args.threads)]
     if args.memory_gb:
         cmd += ["--memory-gb", str(args.memory_gb)]
-    load = os.getloadavg()[0]
-    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True), os.getloadavg()[0]
+
+
+def _finish_child(proc: subprocess.Popen[str], load: float) -> dict[str, Any]:
+    out, _ = proc.communicate()
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args)
     row: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     row["load"] = f"{load:.1f}→{os.getloadavg()[0]:.1f}"
     print(json.dumps(row), file=sys.stderr, flush=True)
     return row
+
+
+def _run_size(i: int, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Every model on size ``i``: one after the other, or (``--parallel``) side by side, a process each."""
+    models = args.models.split(",")
+    if not args.parallel:
+        return [_finish_child(*_start_child(i, m, args)) for m in models]
+    started = [_start_child(i, m, args) for m in models]
+    return [_finish_child(proc, load) for proc, load in started]
 
 
 def _slopes(rows: list[dict[str, Any]], model: str) -> str:
@@ -81,8 +95,8 @@ def section(rows: list[dict[str, Any]], args: argparse.Namespace) -> str:
              f"`{' '.join(['python -m benchmarks.scale_bench', *sys.argv[1:]])}`: the seeded topic graph of "
              "`benchmarks/topics.py` (structure: topics and sub-topics, power-law popularity and activity, 15% "
              "noise, a KG correlated with the topics; no text), each model fitted with default settings in its own "
-             f"process, scored on the test pairs of {args.test_users:,} sampled users. One seed per size (a fit "
-             "is the cost being measured).", "",
+             f"process{' side by side (`--parallel`)' if args.parallel else ''}, scored on the test pairs of "
+             f"{args.test_users:,} sampled users. One seed per size (a fit is the cost being measured).", "",
              "*fit s* is the training (selection + refit); *top-K s* the write-back top-K for every user that "
              "only a model whose vectors approximate its scores needs (ALS's are exact: its top-K is the vector "
              "index's), exact over every item or over candidates (`Fitted.top`); *all s* adds scoring the test "
@@ -107,19 +121,22 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=0)
     ap.add_argument("--memory-gb", type=float, default=None)
     ap.add_argument("--child", default="", help=argparse.SUPPRESS)
+    ap.add_argument("--parallel", action="store_true",
+                    help="fit a size's models side by side (a process each, same load) instead of in turn")
+    ap.add_argument("--section", default="scale", help="the BENCHMARKS.md section to rewrite (default: scale)")
     ap.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
     args = ap.parse_args(argv)
     if args.child:
         i, model = args.child.split(":")
         print(json.dumps(child(int(i), model, args.test_users, args.threads, args.memory_gb)))
         return
-    rows = [_run_child(int(i), m, args) for i in args.sizes.split(",") for m in args.models.split(",")]
+    rows = [row for i in args.sizes.split(",") for row in _run_size(int(i), args)]
     text = section(rows, args)
     print(text)
     if not args.no_write:
         from benchmarks.report import write_section
 
-        write_section("scale", text)
+        write_section(args.section, text)
 
 
 if __name__ == "__main__":
