@@ -13,6 +13,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import click
 
 from graphrec.cli.context import AppContext, count_bar, pass_app, progress_bars, table
 from graphrec.cli.estimate import GDS
-from graphrec.errors import CapacityError, ConfigError, NotFoundError, UsageError, clip
+from graphrec.errors import CapacityError, ConfigError, GraphRecError, NotFoundError, UsageError, clip
 
 SPLITS = ("auto", "stored", "temporal", "random")
 
@@ -247,11 +248,14 @@ def _metric_values(metrics: Mapping[str, float], ks: tuple[int, ...]) -> dict[st
               help="Also save the artefact here (publish it later with `graphrec publish PATH`).")
 @click.option("--out-dir", type=click.Path(path_type=Path), show_default="<home>/runs",
               help="Checkpoints and curves of BPR models.")
+@click.option("--workers", type=click.IntRange(min=1), callback=lambda c, p, v: check_workers(v),
+              help="Fit under torch.distributed with N processes (gloo on CPU, NCCL on CUDA), started here; under "
+                   "torchrun the group it sets up (its WORLD_SIZE).  [default: 1, or torchrun's WORLD_SIZE]")
 @allow_unfinished_option
 @pass_app
 def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Path | None, split_mode: str,
           ks_text: str, as_json: bool, interactions: str, holdout: bool, save_path: Path | None,
-          allow_unfinished: bool, **hyper: Any) -> None:
+          allow_unfinished: bool, workers: int | None, **hyper: Any) -> None:
     """Train a model on the graph in Neo4j and publish its recommendations back.
 
     Hyper-parameters are chosen on a validation carve, then the model is refit on every interaction
@@ -259,40 +263,160 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
 
     Example: graphrec train --model graph
     """
-    from graphrec.train import fit
-
     ks = _ks(ks_text)
     cfg = _config(app, model, ks, out_dir or app.settings.home / "runs", **hyper)
     _warn_unread(model, hyper)
-    _check_finished(app, "train", allow_unfinished)
-    graph = _load(app, split_mode, cfg.seed, interactions)
-    try:
-        artefact = fit(graph, cfg, progress=not app.quiet, holdout=holdout)
-    except ValueError as e:
-        raise ConfigError(str(e)) from e
-    report: dict[str, Any] = {
-        "model": model, "train_pairs": artefact.train_pairs, "holdout": holdout,
-        "chosen": artefact.info["selection"].get("params", {}), "seconds": artefact.info["seconds"],
-        "selected_on_items": artefact.info["selection"].get("items", artefact.item_emb.size(0)),
-        "path": artefact.info["refit"].get("path"), "top_k": artefact.info["refit"].get("top_k"),
-        "metrics": artefact.metrics,
-    }
-    if save_path is not None:
-        report["saved"] = str(artefact.save(save_path))
-    if publish:
-        report["publish"] = _publish(app, artefact, top_k)
+    job = TrainJob(cfg, split_mode, interactions, holdout, top_k, publish, save_path, allow_unfinished,
+                   hyper.get("threads"))
+    report = _spawned(app, job, workers) if workers and workers > 1 and not _launched() else run_train(app, job)
+    if report is None:    # a rank other than 0 under torchrun: rank 0 reports
+        return
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
         return
-    app.echo(f"{model}: learnt from {artefact.train_pairs:,} interactions in {artefact.info['seconds']['total']:.1f}s; "
+    app.echo(f"{model}: learnt from {report['train_pairs']:,} interactions in {report['seconds']['total']:.1f}s; "
              f"chosen on validation: {json.dumps(report['chosen'], default=str)}")
-    rows = [_metric_row(f"{model} ({split})", m, ks) for split, m in artefact.metrics.items() if m]
+    rows = [_metric_row(f"{model} ({split})", m, ks) for split, m in report["metrics"].items() if m]
     if rows:
         click.echo(table(rows))
     if save_path is not None:
         app.echo(f"artefact saved: {report['saved']}")
     if publish:
         _echo_publish(app, report["publish"])
+
+
+def _launched() -> int:
+    from graphrec.train.distributed import launched
+
+    return launched()
+
+
+def check_workers(value: int | None) -> int | None:
+    """``--workers``: at most the cores here when graphrec starts the processes itself; under torchrun, its
+    WORLD_SIZE.
+
+    Raises:
+        click.BadParameter: either bound broken (exit 2, one line).
+    """
+    if value is None:
+        return None
+    from graphrec.train.threads import available_cores
+
+    world, cores = _launched(), available_cores()
+    if world and value != world:
+        raise click.BadParameter(f"{value} differs from torchrun's WORLD_SIZE {world}", param_hint="'--workers'")
+    if not world and value > cores:
+        raise click.BadParameter(f"{value} local processes > the {cores} cores here (torchrun --nnodes spreads "
+                                 f"them over machines)", param_hint="'--workers'")
+    return value
+
+
+@dataclass
+class TrainJob:
+    """What ``train`` does once its flags are read: the same in every worker process."""
+
+    cfg: Any
+    split_mode: str
+    interactions: str
+    holdout: bool
+    top_k: int
+    publish: bool
+    save_path: Path | None
+    allow_unfinished: bool
+    threads: int | None
+
+
+def run_train(app: AppContext, job: TrainJob) -> dict[str, Any] | None:
+    """Load, fit, save and publish; in a process group (torchrun's or :func:`_spawned`'s) rank 0 streams the graph
+    from Neo4j and hands it to the others, every rank fits (:mod:`graphrec.train.distributed`), rank 0 saves,
+    publishes and returns the report (the others ``None``)."""
+    from dataclasses import replace
+
+    from graphrec.train import distributed, fit, resolve_device
+
+    cfg = job.cfg
+    with distributed.group(resolve_device(cfg.device).type == "cuda"):
+        lead = distributed.rank() == 0
+        graph = distributed.broadcast(_lead_load(app, job) if lead else None)
+        if isinstance(graph, GraphRecError):
+            raise graph
+        try:
+            artefact = fit(graph, cfg if lead else replace(cfg, out_dir=None), progress=lead and not app.quiet,
+                           holdout=job.holdout)
+        except ValueError as e:
+            raise ConfigError(str(e)) from e
+        if not lead:
+            return None
+        report: dict[str, Any] = {
+            "model": cfg.model, "train_pairs": artefact.train_pairs, "holdout": job.holdout,
+            "chosen": artefact.info["selection"].get("params", {}), "seconds": artefact.info["seconds"],
+            "selected_on_items": artefact.info["selection"].get("items", artefact.item_emb.size(0)),
+            "path": artefact.info["refit"].get("path"), "top_k": artefact.info["refit"].get("top_k"),
+            "metrics": artefact.metrics, "workers": distributed.world(),
+        }
+        if job.save_path is not None:
+            report["saved"] = str(artefact.save(job.save_path))
+        if job.publish:
+            report["publish"] = _publish(app, artefact, job.top_k)
+        return report
+
+
+def _lead_load(app: AppContext, job: TrainJob) -> Any:
+    """Rank 0's graph, or the error that stopped it (handed to the other ranks, who raise it too)."""
+    try:
+        _check_finished(app, "train", job.allow_unfinished)
+        return _load(app, job.split_mode, job.cfg.seed, job.interactions)
+    except GraphRecError as e:
+        if not _launched():
+            raise
+        return _error(str(e), e.exit_code)
+
+
+def _error(message: str, exit_code: int) -> GraphRecError:
+    """A worker's error, raised again here with its message and exit code."""
+    e = GraphRecError(message)
+    e.exit_code = exit_code
+    return e
+
+
+def _spawned(app: AppContext, job: TrainJob, workers: int) -> dict[str, Any]:
+    """``run_train`` in ``workers`` local processes (:func:`graphrec.train.distributed.spawn`); rank 0's report, or
+    the error a rank stopped on, raised here."""
+    import pickle
+    import tempfile
+
+    from graphrec.train.distributed import spawn
+    from graphrec.train.threads import available_cores
+
+    threads = job.threads if job.threads is not None else app.settings.threads
+    job = TrainJob(**{**vars(job), "threads": threads or max(1, available_cores() // workers)})
+    with tempfile.TemporaryDirectory(prefix="graphrec-workers-") as tmp:
+        out = Path(tmp) / "rank0.pickle"
+        spawn(workers, rank_main, AppContext(settings=app.settings, quiet=app.quiet), job, out)
+        result: dict[str, Any] = pickle.loads(out.read_bytes())
+    if "error" in result:
+        raise _error(result["error"], result["exit_code"])
+    return dict(result["report"])
+
+
+def rank_main(app: AppContext, job: TrainJob, out: Path) -> None:
+    """One process of :func:`_spawned`: ``run_train`` inside a click context of its own (the session closes with
+    it); rank 0 writes its report, or the error it stopped on, to ``out``."""
+    import os
+    import pickle
+
+    from graphrec.train.threads import set_threads
+
+    set_threads(job.threads)
+    lead = os.environ.get("RANK") == "0"
+    app = AppContext(settings=app.settings, quiet=app.quiet or not lead)
+    try:
+        with click.Context(train, obj=app):
+            result: dict[str, Any] = {"report": run_train(app, job)}
+    except GraphRecError as e:
+        result = {"error": str(e), "exit_code": e.exit_code}
+    if lead:
+        out.write_bytes(pickle.dumps(result))
 
 
 def _warn_unread(model: str, hyper: dict[str, Any]) -> None:

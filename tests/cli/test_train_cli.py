@@ -227,3 +227,29 @@ def test_evaluate_by_activity_and_bad_protocols(communities: Driver, neo4j_setti
     assert bad.exit_code == 2 and "'cold' is not one of 'warm', 'cold-items', 'cold-users'" in bad.output
     both = _run(neo4j_settings, "evaluate", "--protocol", "cold-users", "--by-activity")
     assert both.exit_code == 2 and "--by-activity: only with --protocol warm" in both.output
+
+
+def test_train_with_two_workers_matches_one(communities: Driver, neo4j_settings: Settings) -> None:
+    args = ("-q", "train", "--interactions", "RATED", "--holdout", "--json", "--threads", "1")
+    one = _run(neo4j_settings, *args, "--no-publish")
+    two = _run(neo4j_settings, *args, "--workers", "2")
+    assert one.exit_code == 0, one.output
+    assert two.exit_code == 0, two.output
+    a, b = json.loads(one.stdout), json.loads(two.stdout)
+    assert (a["workers"], b["workers"]) == (1, 2)
+    assert b["chosen"] == a["chosen"] and b["train_pairs"] == a["train_pairs"] == 64
+    assert b["metrics"]["test"]["recall@20"] == pytest.approx(a["metrics"]["test"]["recall@20"], abs=1e-6)
+    assert b["metrics"]["test"]["ndcg@10"] == pytest.approx(a["metrics"]["test"]["ndcg@10"], abs=1e-6)
+    # rank 0 published, once
+    runs = json.loads(_run(neo4j_settings, "runs", "list", "--json").stdout)
+    assert [r["id"] for r in runs] == [b["publish"]["run_id"]] and b["publish"]["recommended"] > 0
+
+
+@pytest.mark.parametrize(("value", "says"), [("0", "0 is not in the range x>=1"), ("-2", "-2 is not in the range"),
+                                             ("two", "'two' is not a valid integer"),
+                                             ("4096", "4096 local processes > the")])
+def test_bad_workers_are_refused_in_one_line(value: str, says: str, neo4j_settings: Settings) -> None:
+    res = _run(neo4j_settings, "train", "--workers", value)
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "--workers" in lines[0] and says in lines[0], res.output
