@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from graphrec.cli.context import AppContext, count_bar, pass_app, progress_bars, table
+from graphrec.cli.context import AppContext, count_bar, error_line, pass_app, progress_bars, table
 from graphrec.cli.estimate import GDS
 from graphrec.errors import CapacityError, ConfigError, GraphRecError, NotFoundError, UsageError, clip
 
@@ -189,7 +189,8 @@ def _config(app: AppContext, model: str, ks: tuple[int, ...], out_dir: Path | No
         raise ConfigError(str(e)) from e
 
 
-def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "", pair_ts: bool = False) -> Any:
+def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "", pair_ts: bool = False,
+          shard: Any = None) -> Any:
     from graphrec.loaders import discover_spec, load_graph_with_stats
 
     names = [n.strip() for n in interactions.split(",") if n.strip()]
@@ -197,9 +198,10 @@ def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "", p
         spec = discover_spec(app.driver(), interactions=names or None, mapping=app.mapping())
     except NotFoundError as e:   # discover_spec raises it only for an unknown interactions name
         raise UsageError(f"--{e}") from e
-    with count_bar(app.quiet, "stream-out", sum(spec.edge_counts.values()), "rel") as progress:
+    total = sum(spec.edge_counts.values()) if shard is None else None   # a shard streams its block only
+    with count_bar(app.quiet, "stream-out", total, "rel") as progress:
         graph, stats = load_graph_with_stats(app.driver(), spec, split=split_mode, seed=seed,  # type: ignore[arg-type]
-                                             progress=progress, pair_ts=pair_ts)
+                                             progress=progress, pair_ts=pair_ts, shard=shard)
     if not app.quiet:   # on stderr, so that --json output stays parseable
         click.echo(f"graph: {stats.nodes} · {stats.total_edges:,} relationships streamed in {stats.seconds:.1f}s "
                    f"({stats.edges_per_s:,.0f}/s) · split {stats.split_mode}: {graph.train.size(1):,} train, "
@@ -327,9 +329,9 @@ class TrainJob:
 
 
 def run_train(app: AppContext, job: TrainJob) -> dict[str, Any] | None:
-    """Load, fit, save and publish; in a process group (torchrun's or :func:`_spawned`'s) rank 0 streams the graph
-    from Neo4j and hands it to the others, every rank fits (:mod:`graphrec.train.distributed`), rank 0 saves,
-    publishes and returns the report (the others ``None``)."""
+    """Load, fit, save and publish; in a process group (torchrun's or :func:`_spawned`'s) each rank streams its block
+    of the graph from Neo4j and the blocks are exchanged (:class:`graphrec.loaders.build.Shard`), every rank fits
+    (:mod:`graphrec.train.distributed`), rank 0 saves, publishes and returns the report (the others ``None``)."""
     from dataclasses import replace
 
     from graphrec.train import distributed, fit, resolve_device
@@ -337,9 +339,9 @@ def run_train(app: AppContext, job: TrainJob) -> dict[str, Any] | None:
     cfg = job.cfg
     with distributed.group(resolve_device(cfg.device).type == "cuda"):
         lead = distributed.rank() == 0
-        graph = distributed.broadcast(_lead_load(app, job) if lead else None)
-        if isinstance(graph, GraphRecError):
-            raise graph
+        app.quiet = app.quiet or not lead
+        _check_finished(app, "train", job.allow_unfinished)
+        graph = _load(app, job.split_mode, cfg.seed, job.interactions, shard=_shard())
         try:
             artefact = fit(graph, cfg if lead else replace(cfg, out_dir=None), progress=lead and not app.quiet,
                            holdout=job.holdout)
@@ -361,15 +363,14 @@ def run_train(app: AppContext, job: TrainJob) -> dict[str, Any] | None:
         return report
 
 
-def _lead_load(app: AppContext, job: TrainJob) -> Any:
-    """Rank 0's graph, or the error that stopped it (handed to the other ranks, who raise it too)."""
-    try:
-        _check_finished(app, "train", job.allow_unfinished)
-        return _load(app, job.split_mode, job.cfg.seed, job.interactions)
-    except GraphRecError as e:
-        if not _launched():
-            raise
-        return _error(str(e), e.exit_code)
+def _shard() -> Any:
+    """In a process group, each rank's part of the stream-out (``graphrec.loaders.build.Shard``); else ``None``."""
+    from graphrec.loaders.build import Shard
+    from graphrec.train import distributed
+
+    if not distributed.active():
+        return None
+    return Shard(distributed.rank(), distributed.world(), distributed.broadcast, distributed.gather)
 
 
 def _error(message: str, exit_code: int) -> GraphRecError:
@@ -385,6 +386,8 @@ def _spawned(app: AppContext, job: TrainJob, workers: int) -> dict[str, Any]:
     import pickle
     import tempfile
 
+    from torch.multiprocessing.spawn import ProcessExitedException
+
     from graphrec.train.distributed import spawn
     from graphrec.train.threads import available_cores
 
@@ -392,7 +395,12 @@ def _spawned(app: AppContext, job: TrainJob, workers: int) -> dict[str, Any]:
     job = TrainJob(**{**vars(job), "threads": threads or max(1, available_cores() // workers)})
     with tempfile.TemporaryDirectory(prefix="graphrec-workers-") as tmp:
         out = Path(tmp) / "rank0.pickle"
-        spawn(workers, rank_main, AppContext(settings=app.settings, quiet=app.quiet), job, out)
+        try:
+            spawn(workers, rank_main, AppContext(settings=app.settings, quiet=app.quiet), job, out)
+        except ProcessExitedException as e:
+            if not out.exists():
+                raise _error(f"worker {e.error_index} of {workers} stopped (exit code {e.exit_code}): see its "
+                             "error above", 1) from None
         result: dict[str, Any] = pickle.loads(out.read_bytes())
     if "error" in result:
         raise _error(result["error"], result["exit_code"])
@@ -414,6 +422,9 @@ def rank_main(app: AppContext, job: TrainJob, out: Path) -> None:
         with click.Context(train, obj=app):
             result: dict[str, Any] = {"report": run_train(app, job)}
     except GraphRecError as e:
+        if not lead:    # stop: the other ranks may be waiting on this one
+            click.echo(error_line(f"worker {os.environ.get('RANK')}: {e}"), err=True)
+            raise SystemExit(e.exit_code) from None
         result = {"error": str(e), "exit_code": e.exit_code}
     if lead:
         out.write_bytes(pickle.dumps(result))

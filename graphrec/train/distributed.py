@@ -2,8 +2,8 @@
 
 A process group comes from the environment that ``torchrun`` sets (``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK``,
 ``MASTER_ADDR``, ``MASTER_PORT``), or from :func:`spawn`, which starts ``N`` local processes with
-``torch.multiprocessing`` and sets the same variables. Every rank runs the same fit on the same graph (rank 0
-streams it from Neo4j and broadcasts it: :func:`broadcast`); what is split between the ranks:
+``torch.multiprocessing`` and sets the same variables. Every rank runs the same fit on the same graph; what is split
+between the ranks:
 
 * item–item models (``graph``, ``ease``), dense path: the stacked Gram matrix ``XᵀX`` — each rank sums the rows
   of its share (:func:`gram`), the parts are added by ``all_reduce``; every rank then solves the same system and
@@ -90,6 +90,15 @@ def broadcast(obj: T | None) -> T:
     box: list[Any] = [obj if rank() == 0 else None]
     dist.broadcast_object_list(box, src=0, device=_device())
     return box[0]  # type: ignore[no-any-return]
+
+
+def gather(obj: T) -> list[T]:
+    """Every rank's ``obj`` (pickled), in rank order, on every rank."""
+    if not active():
+        return [obj]
+    out: list[Any] = [None] * world()
+    dist.all_gather_object(out, obj)
+    return out
 
 
 def agree(obj: T) -> T:
