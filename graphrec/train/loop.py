@@ -230,7 +230,7 @@ def _train(
             row.update(_validate(bound, train, valid, cfg, ks, epoch, best, result, ckpt_path))
         result.history.append(row)
         bar.set_postfix(loss=f"{row['loss']:.4f}", recall20=f"{max(best.score, 0.0):.4f}")
-        if best.bad >= cfg.patience:
+        if distributed.agree(best.bad >= cfg.patience):   # rank 0's call: every rank steps (DDP) as often
             break
     result.epochs = len(result.history)
     result.seconds_per_epoch = sum(epoch_times) / max(len(epoch_times), 1)

@@ -26,6 +26,9 @@ BPR = TrainConfig(model="lightgcn", epochs=30, dim=16, layers=2, lr=0.02, batch_
                   out_dir=None)
 
 
+CASES = {"full": BPR, "minibatch": replace(BPR, minibatch=True, fanout=5), "hetero": replace(BPR, model="hetero")}
+
+
 def _matrix() -> sp.csr_matrix:
     rng = np.random.default_rng(0)
     return sp.random(37, 11, density=0.3, format="csr", dtype=np.float32, random_state=rng) * 0.37
@@ -42,7 +45,7 @@ def _cases() -> dict[str, Any]:
     for model in ("ease", "graph"):
         a = fit(tiny_graph(valid=True), replace(TrainConfig(out_dir=None), model=model), progress=False)
         out[model] = (a.info["selection"]["params"], a.metrics["test"])
-    for name, cfg in (("full", BPR), ("minibatch", replace(BPR, minibatch=True, fanout=5))):
+    for name, cfg in CASES.items():
         res = train_bpr(tiny_graph(), cfg, progress=False)
         both: list[Any] = [None] * gd.world()
         dist.all_gather_object(both, res.user_emb)   # different pairs per rank: equal only if gradients are shared
@@ -93,10 +96,9 @@ def test_two_workers_choose_and_score_as_one(model: str, two_ranks: dict[str, An
         assert test[k] == pytest.approx(one.metrics["test"][k], abs=1e-6)
 
 
-@pytest.mark.parametrize("name", ["full", "minibatch"])
-def test_ddp_lightgcn_learns_like_one_process(name: str, two_ranks: dict[str, Any]) -> None:
-    cfg = BPR if name == "full" else replace(BPR, minibatch=True, fanout=5)
-    one = train_bpr(tiny_graph(), cfg, progress=False)
+@pytest.mark.parametrize("name", list(CASES))
+def test_ddp_gnns_learn_like_one_process(name: str, two_ranks: dict[str, Any]) -> None:
+    one = train_bpr(tiny_graph(), CASES[name], progress=False)
     losses, test, ranks_agree = two_ranks[name]
     assert ranks_agree                                     # DDP: one model on both ranks
     assert len(losses) == len(one.history) == BPR.epochs
