@@ -253,3 +253,12 @@ def test_bad_workers_are_refused_in_one_line(value: str, says: str, neo4j_settin
     assert res.exit_code == 2, res.output
     lines = res.output.strip().splitlines()
     assert len(lines) == 1 and "--workers" in lines[0] and says in lines[0], res.output
+
+
+def test_workers_must_match_torchrun(neo4j_settings: Settings) -> None:
+    env = {"RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"}
+    res = CliRunner().invoke(cli, ["--uri", neo4j_settings.uri, "train", "--workers", "3"], env=env)
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == [
+        "graphrec: error: graphrec train: Invalid value for '--workers': 3 differs from torchrun's WORLD_SIZE 2 "
+        "(see 'graphrec train --help')"]
