@@ -270,7 +270,8 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
     _warn_unread(model, hyper)
     job = TrainJob(cfg, split_mode, interactions, holdout, top_k, publish, save_path, allow_unfinished,
                    hyper.get("threads"))
-    report = _spawned(app, job, workers) if workers and workers > 1 and not _launched() else run_train(app, job)
+    spawning = bool(workers and workers > 1 and not _launched())
+    report = _spawned(app, job, workers or 1) if spawning else run_train(app, job)
     if report is None:    # a rank other than 0 under torchrun: rank 0 reports
         return
     if as_json:
@@ -334,10 +335,10 @@ def run_train(app: AppContext, job: TrainJob) -> dict[str, Any] | None:
     (:mod:`graphrec.train.distributed`), rank 0 saves, publishes and returns the report (the others ``None``)."""
     from dataclasses import replace
 
-    from graphrec.train import distributed, fit, resolve_device
+    from graphrec.train import distributed, fit
 
     cfg = job.cfg
-    with distributed.group(resolve_device(cfg.device).type == "cuda"):
+    with distributed.group(_cuda(cfg)):
         lead = distributed.rank() == 0
         app.quiet = app.quiet or not lead
         _check_finished(app, "train", job.allow_unfinished)
@@ -373,6 +374,36 @@ def _shard() -> Any:
     return Shard(distributed.rank(), distributed.world(), distributed.broadcast, distributed.gather)
 
 
+def _cuda(cfg: Any) -> bool:
+    """Whether ``cfg`` trains on CUDA (its device resolved).
+
+    Raises:
+        ConfigError: ``--device cuda`` where torch sees no GPU.
+    """
+    from graphrec.train import resolve_device
+
+    try:
+        return resolve_device(cfg.device).type == "cuda"
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
+
+
+def torch_gpus() -> int:
+    """CUDA devices torch sees here."""
+    import torch
+
+    return int(torch.cuda.device_count())
+
+
+def local_gpus_problem(workers: int, cuda: bool, gpus: int) -> str | None:
+    """Why ``workers`` local ranks cannot train on ``gpus`` GPUs (NCCL puts each rank on a GPU of its own), or
+    ``None``."""
+    if cuda and workers > gpus:
+        return (f"{workers} local processes need {workers} GPUs under NCCL (one each), this machine has {gpus}; "
+                "--device cpu trains them on gloo")
+    return None
+
+
 def _error(message: str, exit_code: int) -> GraphRecError:
     """A worker's error, raised again here with its message and exit code."""
     e = GraphRecError(message)
@@ -391,6 +422,9 @@ def _spawned(app: AppContext, job: TrainJob, workers: int) -> dict[str, Any]:
     from graphrec.train.distributed import spawn
     from graphrec.train.threads import available_cores
 
+    problem = local_gpus_problem(workers, _cuda(job.cfg), torch_gpus())
+    if problem:
+        raise UsageError(f"--workers: {problem}")
     threads = job.threads if job.threads is not None else app.settings.threads
     job = TrainJob(**{**vars(job), "threads": threads or max(1, available_cores() // workers)})
     with tempfile.TemporaryDirectory(prefix="graphrec-workers-") as tmp:

@@ -262,3 +262,20 @@ def test_workers_must_match_torchrun(neo4j_settings: Settings) -> None:
     assert res.output.strip().splitlines() == [
         "graphrec: error: graphrec train: Invalid value for '--workers': 3 differs from torchrun's WORLD_SIZE 2 "
         "(see 'graphrec train --help')"]
+
+
+def test_local_workers_need_a_gpu_each_on_cuda() -> None:
+    from graphrec.cli.train import local_gpus_problem
+
+    assert local_gpus_problem(2, cuda=False, gpus=0) is None and local_gpus_problem(2, cuda=True, gpus=2) is None
+    problem = local_gpus_problem(4, cuda=True, gpus=1)
+    assert problem is not None and problem.startswith("4 local processes need 4 GPUs under NCCL")
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a GPU is here")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_cuda_without_a_gpu_is_one_line(workers: str, communities: Driver, neo4j_settings: Settings) -> None:
+    res = _run(neo4j_settings, "-q", "train", "--device", "cuda", "--workers", workers, "--no-publish")
+    assert res.exit_code == 1
+    assert res.output.strip().splitlines() == [
+        "graphrec: error: device 'cuda' requested but torch sees no CUDA GPU; use --device cpu or auto"]
