@@ -19,7 +19,7 @@ from typing import Any
 
 import click
 
-from graphrec.cli.context import AppContext, count_bar, error_line, pass_app, progress_bars, table
+from graphrec.cli.context import AppContext, count_bar, pass_app, progress_bars, table
 from graphrec.cli.estimate import GDS
 from graphrec.errors import CapacityError, ConfigError, GraphRecError, NotFoundError, UsageError, clip
 
@@ -413,8 +413,7 @@ def _error(message: str, exit_code: int) -> GraphRecError:
 
 def _spawned(app: AppContext, job: TrainJob, workers: int) -> dict[str, Any]:
     """``run_train`` in ``workers`` local processes (:func:`graphrec.train.distributed.spawn`); rank 0's report, or
-    the error a rank stopped on, raised here."""
-    import pickle
+    the error a rank stopped on (rank 0's first), raised here as one line."""
     import tempfile
 
     from torch.multiprocessing.spawn import ProcessExitedException
@@ -428,40 +427,50 @@ def _spawned(app: AppContext, job: TrainJob, workers: int) -> dict[str, Any]:
     threads = job.threads if job.threads is not None else app.settings.threads
     job = TrainJob(**{**vars(job), "threads": threads or max(1, available_cores() // workers)})
     with tempfile.TemporaryDirectory(prefix="graphrec-workers-") as tmp:
-        out = Path(tmp) / "rank0.pickle"
+        failed = 0
         try:
-            spawn(workers, rank_main, AppContext(settings=app.settings, quiet=app.quiet), job, out)
+            spawn(workers, rank_main, AppContext(settings=app.settings, quiet=app.quiet), job, Path(tmp))
         except ProcessExitedException as e:
-            if not out.exists():
-                raise _error(f"worker {e.error_index} of {workers} stopped (exit code {e.exit_code}): see its "
-                             "error above", 1) from None
-        result: dict[str, Any] = pickle.loads(out.read_bytes())
+            failed = e.error_index
+        result = _rank_result(Path(tmp), 0) or _rank_result(Path(tmp), failed)
+    if result is None:
+        raise _error(f"worker {failed} of {workers} stopped without a word", 1)
     if "error" in result:
         raise _error(result["error"], result["exit_code"])
     return dict(result["report"])
 
 
-def rank_main(app: AppContext, job: TrainJob, out: Path) -> None:
+def _rank_result(folder: Path, rank: int) -> dict[str, Any] | None:
+    """What rank ``rank`` of :func:`_spawned` left in ``folder`` (its report or its error), if anything."""
+    import pickle
+
+    path = folder / f"rank{rank}.pickle"
+    return dict(pickle.loads(path.read_bytes())) if path.exists() else None
+
+
+def rank_main(app: AppContext, job: TrainJob, folder: Path) -> None:
     """One process of :func:`_spawned`: ``run_train`` inside a click context of its own (the session closes with
-    it); rank 0 writes its report, or the error it stopped on, to ``out``."""
+    it). Rank 0 leaves its report or its error in ``folder``; another rank that fails leaves its error there and
+    exits with its code, so that the spawn stops the ranks that may be waiting on it."""
     import os
     import pickle
 
     from graphrec.train.threads import set_threads
 
     set_threads(job.threads)
-    lead = os.environ.get("RANK") == "0"
-    app = AppContext(settings=app.settings, quiet=app.quiet or not lead)
+    rank = int(os.environ.get("RANK", "0"))
+    app = AppContext(settings=app.settings, quiet=app.quiet or rank > 0)
     try:
         with click.Context(train, obj=app):
             result: dict[str, Any] = {"report": run_train(app, job)}
     except GraphRecError as e:
-        if not lead:    # stop: the other ranks may be waiting on this one
-            click.echo(error_line(f"worker {os.environ.get('RANK')}: {e}"), err=True)
+        where = f"worker {rank}: " if rank else ""
+        (folder / f"rank{rank}.pickle").write_bytes(pickle.dumps({"error": where + str(e), "exit_code": e.exit_code}))
+        if rank:
             raise SystemExit(e.exit_code) from None
-        result = {"error": str(e), "exit_code": e.exit_code}
-    if lead:
-        out.write_bytes(pickle.dumps(result))
+        return
+    if rank == 0:
+        (folder / "rank0.pickle").write_bytes(pickle.dumps(result))
 
 
 def _warn_unread(model: str, hyper: dict[str, Any]) -> None:

@@ -18,6 +18,7 @@ Outside a group (one process) every function here is the identity or the plain s
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections.abc import Callable, Iterator
@@ -218,4 +219,10 @@ def spawn(n: int, fn: Callable[..., Any], *args: Any) -> None:
     """
     from torch.multiprocessing.spawn import spawn as mp_spawn
 
-    mp_spawn(_entry, args=(n, free_port(), fn, args), nprocs=n, join=True)  # type: ignore[no-untyped-call]
+    log = logging.getLogger("torch.multiprocessing.spawn")   # "Terminating process …" when a rank fails: the
+    level = log.level                                        # caller reports the failure in its own words
+    log.setLevel(logging.ERROR)
+    try:
+        mp_spawn(_entry, args=(n, free_port(), fn, args), nprocs=n, join=True)  # type: ignore[no-untyped-call]
+    finally:
+        log.setLevel(level)

@@ -279,3 +279,11 @@ def test_cuda_without_a_gpu_is_one_line(workers: str, communities: Driver, neo4j
     assert res.exit_code == 1
     assert res.output.strip().splitlines() == [
         "graphrec: error: device 'cuda' requested but torch sees no CUDA GPU; use --device cpu or auto"]
+
+
+def test_an_error_in_the_workers_is_one_line(communities: Driver, neo4j_settings: Settings) -> None:
+    # every rank meets it; the first to fail stops the others, and one line says it
+    res = _run(neo4j_settings, "-q", "train", "--interactions", "PURCHASED", "--workers", "2", "--no-publish")
+    assert res.exit_code == 2, res.output
+    assert res.output.strip().splitlines() == [
+        "graphrec: error: --interactions: PURCHASED is not a behaviour in the database (behaviours: RATED, TAGGED)"]
