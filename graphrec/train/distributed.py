@@ -109,15 +109,15 @@ def agree(obj: T) -> T:
 
 def gram(stacked: sp.csr_matrix) -> Tensor:
     """``stackedᵀ stacked`` as a dense float32 tensor; in a group each rank sums the rows of its share (contiguous
-    blocks of rows, in float64) and the parts are added by ``all_reduce``."""
+    blocks of rows) and the parts are added by ``all_reduce``, in float32 like one process (one ``n²`` buffer, as
+    the memory bound counts; counts of 0/1 interactions stay exact)."""
     if not active():
         return torch.from_numpy((stacked.T @ stacked).toarray().astype(np.float32))
     rows = stacked.shape[0]
-    a, b = rows * rank() // world(), rows * (rank() + 1) // world()
-    part = stacked[a:b].astype(np.float64)
-    g = torch.from_numpy((part.T @ part).toarray()).to(_device())
+    part = stacked[rows * rank() // world(): rows * (rank() + 1) // world()]
+    g = torch.from_numpy((part.T @ part).toarray().astype(np.float32, copy=False)).to(_device())
     dist.all_reduce(g, op=dist.ReduceOp.SUM)
-    return g.float().cpu()
+    return g.cpu()
 
 
 def shard(perm: Tensor) -> Tensor:
