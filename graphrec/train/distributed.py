@@ -5,6 +5,9 @@ A process group comes from the environment that ``torchrun`` sets (``RANK``, ``W
 ``torch.multiprocessing`` and sets the same variables. Every rank runs the same fit on the same graph; what is split
 between the ranks:
 
+* the stream-out from Neo4j: each rank streams a block of every relationship type's source pages and the blocks
+  are exchanged (the CLI hands :func:`broadcast` and :func:`gather` to ``graphrec.loaders.build.Shard``), so every
+  rank holds the whole graph, as one process would have loaded it;
 * item–item models (``graph``, ``ease``), dense path: the stacked Gram matrix ``XᵀX`` — each rank sums the rows
   of its share (:func:`gram`), the parts are added by ``all_reduce``; every rank then solves the same system and
   makes the same choice (and :func:`agree` hands every rank rank 0's choice, should floating point ever differ);
