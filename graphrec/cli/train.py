@@ -13,6 +13,7 @@ import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ import click
 
 from graphrec.cli.context import AppContext, count_bar, pass_app, progress_bars, table
 from graphrec.cli.estimate import GDS
-from graphrec.errors import CapacityError, ConfigError, NotFoundError, UsageError, clip
+from graphrec.errors import CapacityError, ConfigError, GraphRecError, NotFoundError, UsageError, clip
 
 SPLITS = ("auto", "stored", "temporal", "random")
 
@@ -188,7 +189,8 @@ def _config(app: AppContext, model: str, ks: tuple[int, ...], out_dir: Path | No
         raise ConfigError(str(e)) from e
 
 
-def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "", pair_ts: bool = False) -> Any:
+def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "", pair_ts: bool = False,
+          shard: Any = None) -> Any:
     from graphrec.loaders import discover_spec, load_graph_with_stats
 
     names = [n.strip() for n in interactions.split(",") if n.strip()]
@@ -196,9 +198,10 @@ def _load(app: AppContext, split_mode: str, seed: int, interactions: str = "", p
         spec = discover_spec(app.driver(), interactions=names or None, mapping=app.mapping())
     except NotFoundError as e:   # discover_spec raises it only for an unknown interactions name
         raise UsageError(f"--{e}") from e
-    with count_bar(app.quiet, "stream-out", sum(spec.edge_counts.values()), "rel") as progress:
+    total = sum(spec.edge_counts.values()) if shard is None else None   # a shard streams its block only
+    with count_bar(app.quiet, "stream-out", total, "rel") as progress:
         graph, stats = load_graph_with_stats(app.driver(), spec, split=split_mode, seed=seed,  # type: ignore[arg-type]
-                                             progress=progress, pair_ts=pair_ts)
+                                             progress=progress, pair_ts=pair_ts, shard=shard)
     if not app.quiet:   # on stderr, so that --json output stays parseable
         click.echo(f"graph: {stats.nodes} · {stats.total_edges:,} relationships streamed in {stats.seconds:.1f}s "
                    f"({stats.edges_per_s:,.0f}/s) · split {stats.split_mode}: {graph.train.size(1):,} train, "
@@ -247,11 +250,14 @@ def _metric_values(metrics: Mapping[str, float], ks: tuple[int, ...]) -> dict[st
               help="Also save the artefact here (publish it later with `graphrec publish PATH`).")
 @click.option("--out-dir", type=click.Path(path_type=Path), show_default="<home>/runs",
               help="Checkpoints and curves of BPR models.")
+@click.option("--workers", type=click.IntRange(min=1), callback=lambda c, p, v: check_workers(v),
+              help="Fit under torch.distributed with N processes (gloo on CPU, NCCL on CUDA), started here; under "
+                   "torchrun the group it sets up (its WORLD_SIZE).  [default: 1, or torchrun's WORLD_SIZE]")
 @allow_unfinished_option
 @pass_app
 def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Path | None, split_mode: str,
           ks_text: str, as_json: bool, interactions: str, holdout: bool, save_path: Path | None,
-          allow_unfinished: bool, **hyper: Any) -> None:
+          allow_unfinished: bool, workers: int | None, **hyper: Any) -> None:
     """Train a model on the graph in Neo4j and publish its recommendations back.
 
     Hyper-parameters are chosen on a validation carve, then the model is refit on every interaction
@@ -259,40 +265,212 @@ def train(app: AppContext, /, model: str, top_k: int, publish: bool, out_dir: Pa
 
     Example: graphrec train --model graph
     """
-    from graphrec.train import fit
-
     ks = _ks(ks_text)
     cfg = _config(app, model, ks, out_dir or app.settings.home / "runs", **hyper)
     _warn_unread(model, hyper)
-    _check_finished(app, "train", allow_unfinished)
-    graph = _load(app, split_mode, cfg.seed, interactions)
-    try:
-        artefact = fit(graph, cfg, progress=not app.quiet, holdout=holdout)
-    except ValueError as e:
-        raise ConfigError(str(e)) from e
-    report: dict[str, Any] = {
-        "model": model, "train_pairs": artefact.train_pairs, "holdout": holdout,
-        "chosen": artefact.info["selection"].get("params", {}), "seconds": artefact.info["seconds"],
-        "selected_on_items": artefact.info["selection"].get("items", artefact.item_emb.size(0)),
-        "path": artefact.info["refit"].get("path"), "top_k": artefact.info["refit"].get("top_k"),
-        "metrics": artefact.metrics,
-    }
-    if save_path is not None:
-        report["saved"] = str(artefact.save(save_path))
-    if publish:
-        report["publish"] = _publish(app, artefact, top_k)
+    job = TrainJob(cfg, split_mode, interactions, holdout, top_k, publish, save_path, allow_unfinished,
+                   hyper.get("threads"))
+    spawning = bool(workers and workers > 1 and not _launched())
+    report = _spawned(app, job, workers or 1) if spawning else run_train(app, job)
+    if report is None:    # a rank other than 0 under torchrun: rank 0 reports
+        return
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
         return
-    app.echo(f"{model}: learnt from {artefact.train_pairs:,} interactions in {artefact.info['seconds']['total']:.1f}s; "
+    app.echo(f"{model}: learnt from {report['train_pairs']:,} interactions in {report['seconds']['total']:.1f}s; "
              f"chosen on validation: {json.dumps(report['chosen'], default=str)}")
-    rows = [_metric_row(f"{model} ({split})", m, ks) for split, m in artefact.metrics.items() if m]
+    rows = [_metric_row(f"{model} ({split})", m, ks) for split, m in report["metrics"].items() if m]
     if rows:
         click.echo(table(rows))
     if save_path is not None:
         app.echo(f"artefact saved: {report['saved']}")
     if publish:
         _echo_publish(app, report["publish"])
+
+
+def _launched() -> int:
+    from graphrec.train.distributed import launched
+
+    return launched()
+
+
+def check_workers(value: int | None) -> int | None:
+    """``--workers``: at most the cores here when graphrec starts the processes itself; under torchrun, its
+    WORLD_SIZE.
+
+    Raises:
+        click.BadParameter: either bound broken (exit 2, one line).
+    """
+    if value is None:
+        return None
+    from graphrec.train.threads import available_cores
+
+    world, cores = _launched(), available_cores()
+    if world and value != world:
+        raise click.BadParameter(f"{value} differs from torchrun's WORLD_SIZE {world}", param_hint="'--workers'")
+    if not world and value > cores:
+        raise click.BadParameter(f"{value} local processes > the {cores} cores here (torchrun --nnodes spreads "
+                                 f"them over machines)", param_hint="'--workers'")
+    return value
+
+
+@dataclass
+class TrainJob:
+    """What ``train`` does once its flags are read: the same in every worker process."""
+
+    cfg: Any
+    split_mode: str
+    interactions: str
+    holdout: bool
+    top_k: int
+    publish: bool
+    save_path: Path | None
+    allow_unfinished: bool
+    threads: int | None
+
+
+def run_train(app: AppContext, job: TrainJob) -> dict[str, Any] | None:
+    """Load, fit, save and publish; in a process group (torchrun's or :func:`_spawned`'s) each rank streams its block
+    of the graph from Neo4j and the blocks are exchanged (:class:`graphrec.loaders.build.Shard`), every rank fits
+    (:mod:`graphrec.train.distributed`), rank 0 saves, publishes and returns the report (the others ``None``)."""
+    from dataclasses import replace
+
+    from graphrec.train import distributed, fit
+
+    cfg = job.cfg
+    with distributed.group(_cuda(cfg)):
+        lead = distributed.rank() == 0
+        app.quiet = app.quiet or not lead
+        _check_finished(app, "train", job.allow_unfinished)
+        graph = _load(app, job.split_mode, cfg.seed, job.interactions, shard=_shard())
+        try:
+            artefact = fit(graph, cfg if lead else replace(cfg, out_dir=None), progress=lead and not app.quiet,
+                           holdout=job.holdout)
+        except ValueError as e:
+            raise ConfigError(str(e)) from e
+        if not lead:
+            return None
+        report: dict[str, Any] = {
+            "model": cfg.model, "train_pairs": artefact.train_pairs, "holdout": job.holdout,
+            "chosen": artefact.info["selection"].get("params", {}), "seconds": artefact.info["seconds"],
+            "selected_on_items": artefact.info["selection"].get("items", artefact.item_emb.size(0)),
+            "path": artefact.info["refit"].get("path"), "top_k": artefact.info["refit"].get("top_k"),
+            "metrics": artefact.metrics, "workers": distributed.world(),
+        }
+        if job.save_path is not None:
+            report["saved"] = str(artefact.save(job.save_path))
+        if job.publish:
+            report["publish"] = _publish(app, artefact, job.top_k)
+        return report
+
+
+def _shard() -> Any:
+    """In a process group, each rank's part of the stream-out (``graphrec.loaders.build.Shard``); else ``None``."""
+    from graphrec.loaders.build import Shard
+    from graphrec.train import distributed
+
+    if not distributed.active():
+        return None
+    return Shard(distributed.rank(), distributed.world(), distributed.broadcast, distributed.gather)
+
+
+def _cuda(cfg: Any) -> bool:
+    """Whether ``cfg`` trains on CUDA (its device resolved).
+
+    Raises:
+        ConfigError: ``--device cuda`` where torch sees no GPU.
+    """
+    from graphrec.train import resolve_device
+
+    try:
+        return resolve_device(cfg.device).type == "cuda"
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
+
+
+def torch_gpus() -> int:
+    """CUDA devices torch sees here."""
+    import torch
+
+    return int(torch.cuda.device_count())
+
+
+def local_gpus_problem(workers: int, cuda: bool, gpus: int) -> str | None:
+    """Why ``workers`` local ranks cannot train on ``gpus`` GPUs (NCCL puts each rank on a GPU of its own), or
+    ``None``."""
+    if cuda and workers > gpus:
+        return (f"{workers} local processes need {workers} GPUs under NCCL (one each), this machine has {gpus}; "
+                "--device cpu trains them on gloo")
+    return None
+
+
+def _error(message: str, exit_code: int) -> GraphRecError:
+    """A worker's error, raised again here with its message and exit code."""
+    e = GraphRecError(message)
+    e.exit_code = exit_code
+    return e
+
+
+def _spawned(app: AppContext, job: TrainJob, workers: int) -> dict[str, Any]:
+    """``run_train`` in ``workers`` local processes (:func:`graphrec.train.distributed.spawn`); rank 0's report, or
+    the error a rank stopped on (rank 0's first), raised here as one line."""
+    import tempfile
+
+    from torch.multiprocessing.spawn import ProcessExitedException
+
+    from graphrec.train.distributed import spawn
+    from graphrec.train.threads import available_cores
+
+    problem = local_gpus_problem(workers, _cuda(job.cfg), torch_gpus())
+    if problem:
+        raise UsageError(f"--workers: {problem}")
+    threads = job.threads if job.threads is not None else app.settings.threads
+    job = TrainJob(**{**vars(job), "threads": threads or max(1, available_cores() // workers)})
+    with tempfile.TemporaryDirectory(prefix="graphrec-workers-") as tmp:
+        failed = 0
+        try:
+            spawn(workers, rank_main, AppContext(settings=app.settings, quiet=app.quiet), job, Path(tmp))
+        except ProcessExitedException as e:
+            failed = e.error_index
+        result = _rank_result(Path(tmp), 0) or _rank_result(Path(tmp), failed)
+    if result is None:
+        raise _error(f"worker {failed} of {workers} stopped without a word", 1)
+    if "error" in result:
+        raise _error(result["error"], result["exit_code"])
+    return dict(result["report"])
+
+
+def _rank_result(folder: Path, rank: int) -> dict[str, Any] | None:
+    """What rank ``rank`` of :func:`_spawned` left in ``folder`` (its report or its error), if anything."""
+    import pickle
+
+    path = folder / f"rank{rank}.pickle"
+    return dict(pickle.loads(path.read_bytes())) if path.exists() else None
+
+
+def rank_main(app: AppContext, job: TrainJob, folder: Path) -> None:
+    """One process of :func:`_spawned`: ``run_train`` inside a click context of its own (the session closes with
+    it). Rank 0 leaves its report or its error in ``folder``; another rank that fails leaves its error there and
+    exits with its code, so that the spawn stops the ranks that may be waiting on it."""
+    import os
+    import pickle
+
+    from graphrec.train.threads import set_threads
+
+    set_threads(job.threads)
+    rank = int(os.environ.get("RANK", "0"))
+    app = AppContext(settings=app.settings, quiet=app.quiet or rank > 0)
+    try:
+        with click.Context(train, obj=app):
+            result: dict[str, Any] = {"report": run_train(app, job)}
+    except GraphRecError as e:
+        where = f"worker {rank}: " if rank else ""
+        (folder / f"rank{rank}.pickle").write_bytes(pickle.dumps({"error": where + str(e), "exit_code": e.exit_code}))
+        if rank:
+            raise SystemExit(e.exit_code) from None
+        return
+    if rank == 0:
+        (folder / "rank0.pickle").write_bytes(pickle.dumps(result))
 
 
 def _warn_unread(model: str, hyper: dict[str, Any]) -> None:

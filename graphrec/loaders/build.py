@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import torch
@@ -14,10 +15,10 @@ from torch import Tensor
 from torch_geometric.data import HeteroData
 
 from graphrec.db import read, render
-from graphrec.errors import NotFoundError
+from graphrec.errors import DatabaseError, GraphRecError, NotFoundError
 from graphrec.loaders.spec import GraphSpec, discover_spec
 from graphrec.loaders.split import SplitMode, split_interactions
-from graphrec.loaders.stream import EdgeColumns, NodeColumns, stream_edges, stream_nodes
+from graphrec.loaders.stream import EdgeColumns, NodeColumns, concat_edges, stream_edges, stream_nodes
 from graphrec.loaders.types import RecGraph
 from graphrec.types import EdgeType, NodeType
 
@@ -51,6 +52,56 @@ class LoadStats:
     def edges_per_s(self) -> float:
         """Relationships streamed per second of edge streaming."""
         return self.total_edges / self.stream_seconds if self.stream_seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
+class Shard:
+    """This process's part of a load spread over ``count`` processes (e.g. the ranks of a ``torch.distributed``
+    group): process 0 streams the nodes and hands them to the others (``share``), each process streams its
+    ``index``-th contiguous block of every edge type's source pages, and the blocks are exchanged (``gather``),
+    so that every process builds the same graph as one process loading alone.
+
+    Attributes:
+        index: this process's place, ``0 … count - 1``.
+        count: processes sharing the load.
+        share: ``share(value)``: process 0's ``value`` on every process (the others pass ``None``).
+        gather: ``gather(value)``: every process's ``value``, in ``index`` order, on every process.
+    """
+
+    index: int
+    count: int
+    share: Callable[[Any], Any]
+    gather: Callable[[Any], list[Any]]
+
+
+def _attempt(work: Callable[[], Any]) -> Any:
+    """``work()``, or the :class:`GraphRecError` it raised as a one-line message (to hand to the other processes
+    of a :class:`Shard`, who would otherwise wait for this one)."""
+    try:
+        return work()
+    except GraphRecError as e:
+        return _Failed(str(e), e)
+
+
+@dataclass
+class _Failed:
+    """A process's failure: its message travels to the others, the error itself stays (it may not pickle)."""
+
+    message: str
+    error: GraphRecError | None = None
+
+    def __reduce__(self) -> tuple[type[_Failed], tuple[str]]:
+        return _Failed, (self.message,)
+
+
+def _checked(values: list[Any], shard: Shard) -> None:
+    """Raise the first failure among the processes' ``values``: its own error on the process that met it, a
+    :class:`DatabaseError` naming that process on the others."""
+    for i, v in enumerate(values):
+        if isinstance(v, _Failed):
+            if i == shard.index and v.error is not None:
+                raise v.error
+            raise DatabaseError(f"load process {i} of {shard.count}: {v.message}")
 
 
 def _key(et: EdgeType) -> str:
@@ -154,26 +205,58 @@ def load_graph_with_stats(
     progress: Callable[[int], None] | None = None,
     workers: int = 4,
     pair_ts: bool = False,
+    shard: Shard | None = None,
 ) -> tuple[RecGraph, LoadStats]:
     """Like :func:`load_graph`, and also return the :class:`LoadStats` of the load; ``pair_ts`` streams the
-    behaviours' timestamps whatever the split and keeps each pair's first in ``RecGraph.pair_ts``."""
+    behaviours' timestamps whatever the split and keeps each pair's first in ``RecGraph.pair_ts``; ``shard``
+    spreads the stream-out over processes that each call this (:class:`Shard`: the same graph on each)."""
     t0 = time.perf_counter()
     spec = spec or discover_spec(driver)
     if not spec.behaviours:
         raise NotFoundError(f"no behaviour relationships from {spec.user} to {spec.item} in the database "
                             "(load a dataset first: `graphrec load …`)")
     stats = LoadStats()
-    data = HeteroData()
-    ids = _load_nodes(driver, spec, data, stats, page_nodes)
+    data, ids = _nodes(driver, spec, stats, page_nodes, shard)
     t1 = time.perf_counter()
     with_ts = pair_ts or _needs_ts(driver, spec, split)
-    streamed = _load_edges(driver, spec, ids, stats, with_ts, page_edges, progress, workers)
+    streamed = _edges(driver, spec, ids, stats, with_ts, page_edges, progress, workers, shard)
     stats.stream_seconds = time.perf_counter() - t1
     graph = _split_graph(spec, data, ids, streamed, stats, split, valid_frac, test_frac, seed)
     if pair_ts:
         graph.pair_ts = _pair_ts(spec, streamed, len(ids[spec.item]))
     stats.seconds = time.perf_counter() - t0
     return graph, stats
+
+
+def _nodes(driver: Driver, spec: GraphSpec, stats: LoadStats, page_nodes: int,
+           shard: Shard | None) -> tuple[HeteroData, dict[NodeType, list[str]]]:
+    """The node types into a new ``HeteroData`` and their ids (with a ``shard``: streamed by process 0, shared)."""
+    def work() -> tuple[HeteroData, dict[NodeType, list[str]], dict[NodeType, int]]:
+        data = HeteroData()
+        ids = _load_nodes(driver, spec, data, stats, page_nodes)
+        return data, ids, stats.nodes
+    if shard is None:
+        data, ids, _ = work()
+        return data, ids
+    got = shard.share(_attempt(work) if shard.index == 0 else None)
+    _checked([got], shard)
+    data, ids, stats.nodes = got
+    return data, ids
+
+
+def _edges(driver: Driver, spec: GraphSpec, ids: dict[NodeType, list[str]], stats: LoadStats, with_ts: bool,
+           page_edges: int, progress: Callable[[int], None] | None, workers: int,
+           shard: Shard | None) -> dict[EdgeType, EdgeColumns]:
+    """Every edge type's columns (with a ``shard``: this process's block, then every process's, concatenated)."""
+    def work(block: tuple[int, int] = (0, 1)) -> dict[EdgeType, EdgeColumns]:
+        return _load_edges(driver, spec, ids, stats, with_ts, page_edges, progress, workers, block)
+    if shard is None:
+        return work()
+    parts = shard.gather(_attempt(lambda: work((shard.index, shard.count))))
+    _checked(parts, shard)
+    streamed = {et: concat_edges([p[et] for p in parts]) for et in parts[0]}
+    stats.edges = {_key(et): len(c.src) for et, c in streamed.items()}
+    return streamed
 
 
 def _load_nodes(driver: Driver, spec: GraphSpec, data: HeteroData, stats: LoadStats,
@@ -194,8 +277,9 @@ def _load_nodes(driver: Driver, spec: GraphSpec, data: HeteroData, stats: LoadSt
 
 def _load_edges(driver: Driver, spec: GraphSpec, ids: dict[NodeType, list[str]], stats: LoadStats, with_ts: bool,
                 page_edges: int, progress: Callable[[int], None] | None,
-                workers: int) -> dict[EdgeType, EdgeColumns]:
-    """Stream every edge type of ``spec`` whose end types were loaded, as columns of node indexes."""
+                workers: int, block: tuple[int, int] = (0, 1)) -> dict[EdgeType, EdgeColumns]:
+    """Stream every edge type of ``spec`` whose end types were loaded, as columns of node indexes (``block``: that
+    block of each type's source pages, :func:`~graphrec.loaders.stream.stream_edges`)."""
     index = {t: {b: i for i, b in enumerate(v)} for t, v in ids.items()}
     streamed: dict[EdgeType, EdgeColumns] = {}
     for et in spec.edge_types:
@@ -206,7 +290,8 @@ def _load_edges(driver: Driver, spec: GraphSpec, ids: dict[NodeType, list[str]],
                                     with_ts=with_ts, workers=workers, src_index=index[et[0]],
                                     src_id=spec.id_key(et[0]), dst_id=spec.id_key(et[2]),
                                     ts_key=spec.ts_keys.get(et[1], "ts"),
-                                    weight_key=spec.weight_keys.get(et[1]) if et in spec.behaviours else None)
+                                    weight_key=spec.weight_keys.get(et[1]) if et in spec.behaviours else None,
+                                    block=block)
         stats.edges[_key(et)] = len(streamed[et].src)
     return streamed
 

@@ -159,6 +159,27 @@ def _source_pages(ids: IdMap, per_page: int) -> Iterator[tuple[int, list[str]]]:
         yield start, ids[start: start + per_page]
 
 
+def _block(pages: list[tuple[int, list[str]]], i: int, n: int) -> Iterator[tuple[int, list[str]]]:
+    """The ``i``-th of ``n`` contiguous blocks of ``pages``."""
+    return iter(pages[len(pages) * i // n: len(pages) * (i + 1) // n])
+
+
+def _no_edges(behaviour: bool, with_weight: bool) -> EdgeColumns:
+    """Empty columns, shaped as :func:`stream_edges` returns them."""
+    empty = np.empty(0, dtype=np.int64)
+    return EdgeColumns(src=empty, dst=empty.copy(), split=np.empty(0, dtype=np.int8) if behaviour else None,
+                       ts=empty.copy() if behaviour else None,
+                       weight=np.empty(0, dtype=np.float64) if with_weight else None)
+
+
+def concat_edges(parts: Sequence[EdgeColumns]) -> EdgeColumns:
+    """``parts`` (blocks of one edge type, in block order) as one set of columns."""
+    def cat(name: str) -> Any:
+        cols = [getattr(p, name) for p in parts]
+        return None if cols[0] is None else np.concatenate(cols)
+    return EdgeColumns(src=cat("src"), dst=cat("dst"), split=cat("split"), ts=cat("ts"), weight=cat("weight"))
+
+
 def _map(index: dict[str, int], ids: list[str], where: str) -> list[int]:
     try:
         return [index[t] for t in ids]
@@ -196,7 +217,7 @@ def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index:
                  behaviour: bool = False, expected: int | None = None, page_edges: int = 50_000,
                  progress: Progress | None = None, with_ts: bool = True, workers: int = 4,
                  src_index: dict[str, int] | None = None, src_id: str = "id", dst_id: str = "id",
-                 ts_key: str = "ts", weight_key: str | None = None) -> EdgeColumns:
+                 ts_key: str = "ts", weight_key: str | None = None, block: tuple[int, int] = (0, 1)) -> EdgeColumns:
     """Stream the relationships of ``edge_type`` as index columns.
 
     Source nodes are sent in pages sized so that a page holds about ``page_edges`` relationships
@@ -223,11 +244,18 @@ def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index:
         dst_id: the target type's id property (default: ``id``).
         ts_key: the behaviour's timestamp property (default: ``ts``).
         weight_key: the behaviour's weight property, read into ``weight`` (default: none).
+        block: ``(i, n)``: stream only the ``i``-th of ``n`` contiguous blocks of the source pages (the whole
+            relationship-type scan for ``i = 0``, nothing for the others), so that ``n`` processes together
+            stream every relationship once, and their columns concatenated in block order are the whole
+            load's (default: ``(0, 1)``: everything).
 
     Raises:
         DatabaseError: a relationship whose target is not in ``dst_index``.
     """
+    i, n = block
     if src_index is not None and expected is not None and expected <= page_edges:
+        if i:
+            return _no_edges(behaviour, behaviour and weight_key is not None)
         cols = scan_edges(driver, edge_type, src_index, dst_index, behaviour, with_ts, src_id, dst_id, ts_key,
                           weight_key)
         if progress:
@@ -250,7 +278,7 @@ def stream_edges(driver: Driver, edge_type: EdgeType, src_ids: IdMap, dst_index:
 
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="graphrec-loader") as pool:
         window: deque[tuple[int, Future[Record]]] = deque()
-        pages = _source_pages(src_ids, per_page)
+        pages = _block(list(_source_pages(src_ids, per_page)), i, n)
         while True:
             while len(window) < max(1, workers):
                 nxt = next(pages, None)

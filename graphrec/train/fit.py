@@ -25,6 +25,7 @@ from torch import Tensor
 from graphrec.artefact import Artefact
 from graphrec.loaders.types import RecGraph
 from graphrec.ranking import top_unseen
+from graphrec.train import distributed
 from graphrec.train.base import Fitted, Recommender, Scorer, Selection, TopK
 from graphrec.train.config import TrainConfig
 from graphrec.train.head import head_view
@@ -155,7 +156,7 @@ def _select(graph: RecGraph, recommender: Recommender, report: FitReport, progre
         sel_graph, sel_train, sel_valid = head_view(graph, sel_train, sel_valid, cfg.search_items)
         report.selection["items"] = sel_graph.num_items
     _say(progress, f"{cfg.model}: selection on {sel_graph.num_items:,} items, {sel_valid.size(1):,} validation pairs…")
-    chosen = recommender.select(sel_graph, sel_train, sel_valid, progress)
+    chosen = distributed.agree(recommender.select(sel_graph, sel_train, sel_valid, progress))   # rank 0's
     report.seconds["select"] = time.perf_counter() - t0
     return chosen
 

@@ -36,6 +36,7 @@ from graphrec.errors import CapacityError
 from graphrec.loaders.types import RecGraph
 from graphrec.nn.linear import ease, ease_bytes, ease_inverse, ease_weights, ideal_lowpass, woodbury
 from graphrec.nn.scalable import neighbourhood_solve, randomized_svd
+from graphrec.train import distributed
 from graphrec.train.base import Fitted, Recommender, Selection, TopK
 from graphrec.train.budget import budget_line
 from graphrec.train.cold import (
@@ -186,7 +187,7 @@ class _ItemItem(Recommender):
 
     def _gram(self, stacked: sp.csr_matrix, side: SideInfo | None, weights: dict[str, float]) -> Tensor:
         """The dense stacked Gram matrix (the dense path only)."""
-        g = torch.from_numpy((stacked.T @ stacked).toarray().astype(np.float32))
+        g = distributed.gram(stacked)   # XᵀX; in a process group summed over the ranks' rows
         if side is not None and side.text is not None and weights.get("text", 0) > 0:
             e = side.text
             g.addmm_(e, e.T, alpha=weights["text"] ** 2)

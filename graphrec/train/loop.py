@@ -16,8 +16,9 @@ from tqdm.auto import tqdm
 
 from graphrec.loaders.types import RecGraph
 from graphrec.nn import bpr_loss, l2_penalty
-from graphrec.train import curves
+from graphrec.train import curves, distributed
 from graphrec.train.config import TrainConfig
+from graphrec.train.distributed import Step
 from graphrec.train.metrics import evaluate_embeddings, rank_metrics
 from graphrec.train.minibatch import LinkBatches, StoresFactory, minibatch_epoch, use_minibatch
 from graphrec.train.models import BoundModel, bind
@@ -192,10 +193,12 @@ def _epoch_fn(bound: BoundModel, graph: RecGraph, train: Tensor, cfg: TrainConfi
     """One epoch of the full-graph loop or of the mini-batch one (:func:`use_minibatch`): returns its mean loss."""
     opt = torch.optim.Adam(bound.module.parameters(), lr=cfg.lr)
     sampler = NegativeSampler(torch.cat([graph.train.long().cpu(), train], 1), graph.num_items)
+    step = distributed.replicate(bound.module, device)   # DDP in a process group
     if use_minibatch(cfg, train.size(1)):
         batches = LinkBatches(bound, train, cfg, stores)
-        return lambda: minibatch_epoch(bound, opt, batches, sampler, cfg, device)
-    return lambda: _epoch(bound, opt, sampler, train, cfg, device, gen)
+        return lambda: minibatch_epoch(bound, opt, batches, sampler, cfg, device, step)
+    order = distributed.order_generator(gen, cfg.seed)
+    return lambda: _epoch(bound, opt, sampler, train, cfg, device, (gen, order), step)
 
 
 def _train(
@@ -227,7 +230,7 @@ def _train(
             row.update(_validate(bound, train, valid, cfg, ks, epoch, best, result, ckpt_path))
         result.history.append(row)
         bar.set_postfix(loss=f"{row['loss']:.4f}", recall20=f"{max(best.score, 0.0):.4f}")
-        if best.bad >= cfg.patience:
+        if distributed.agree(best.bad >= cfg.patience):   # rank 0's call: every rank steps (DDP) as often
             break
     result.epochs = len(result.history)
     result.seconds_per_epoch = sum(epoch_times) / max(len(epoch_times), 1)
@@ -244,30 +247,40 @@ class _Best:
 
 
 def _epoch(bound: BoundModel, opt: torch.optim.Optimizer, sampler: NegativeSampler, train: Tensor,
-           cfg: TrainConfig, device: torch.device, gen: torch.Generator) -> float:
-    """One pass over the shuffled training pairs; the mean BPR loss (+ L2) per pair."""
-    n = train.size(1)
-    perm = torch.randperm(n, generator=gen)
+           cfg: TrainConfig, device: torch.device, gens: tuple[torch.Generator, torch.Generator], step: Step) -> float:
+    """One pass over the shuffled training pairs (in a process group: this rank's share, ``batch_size / ranks`` a
+    step); the mean BPR loss (+ L2) per pair. ``gens``: the negatives' generator and the order's."""
+    gen, order = gens
+    perm = distributed.shard(torch.randperm(train.size(1), generator=order))
+    n, size = perm.numel(), distributed.local_batch(cfg.batch_size)
     total = torch.zeros((), device=device)   # summed on the device: no host sync per step
-    for s in range(0, n, cfg.batch_size):
-        idx = perm[s : s + cfg.batch_size]
+    for s in range(0, n, size):
+        idx = perm[s : s + size]
         users, pos = train[0, idx], train[1, idx]
         neg = sampler.sample(users, cfg.negatives, gen)
         users, pos, neg = users.to(device), pos.to(device), neg.to(device)
-        with _autocast(device):
-            u_all, i_all = bound.embed()
-            u = u_all[users]
-            pos_s = (u * i_all[pos]).sum(-1).float()
-            neg_s = (u.unsqueeze(1) * i_all[neg]).sum(-1).float()
-        loss = bpr_loss(pos_s, neg_s)
-        ego = bound.ego(users, torch.cat([pos, neg.flatten()]))
-        if ego and cfg.weight_decay:
-            loss = loss + cfg.weight_decay * l2_penalty(*ego)
+        def loss_fn(users: Tensor = users, pos: Tensor = pos, neg: Tensor = neg) -> Tensor:
+            return _bpr(bound, users, pos, neg, cfg, device)
+        loss = step(loss_fn)
         opt.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
         total += loss.detach() * idx.numel()
-    return float(total) / n
+    return distributed.mean(float(total) / n)
+
+
+def _bpr(bound: BoundModel, users: Tensor, pos: Tensor, neg: Tensor, cfg: TrainConfig, device: torch.device) -> Tensor:
+    """BPR (+ L2 on the layer-0 rows) of one full-graph step's pairs."""
+    with _autocast(device):
+        u_all, i_all = bound.embed()
+        u = u_all[users]
+        pos_s = (u * i_all[pos]).sum(-1).float()
+        neg_s = (u.unsqueeze(1) * i_all[neg]).sum(-1).float()
+    loss = bpr_loss(pos_s, neg_s)
+    ego = bound.ego(users, torch.cat([pos, neg.flatten()]))
+    if ego and cfg.weight_decay:
+        loss = loss + cfg.weight_decay * l2_penalty(*ego)
+    return loss
 
 
 def _validate(bound: BoundModel, train: Tensor, valid: Tensor, cfg: TrainConfig, ks: tuple[int, ...], epoch: int,

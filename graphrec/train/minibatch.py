@@ -34,7 +34,9 @@ from torch_geometric.sampler import NegativeSampling
 from graphrec.loaders.sampler import TorchNeighborSampler
 from graphrec.nn import bpr_loss, l2_penalty
 from graphrec.nn.sparse import Adjacency, normalized_pair, unique_edges
+from graphrec.train import distributed
 from graphrec.train.config import TrainConfig
+from graphrec.train.distributed import Step
 from graphrec.train.models import BoundModel
 from graphrec.train.sampling import NegativeSampler
 from graphrec.types import EdgeType, NodeType
@@ -94,11 +96,17 @@ class LinkBatches:
                                        else memory_source(bound))
         fan = [cfg.fanout] * max(cfg.layers, 1)
         sampler = TorchNeighborSampler(source, num_neighbors=fan)
+        self.seeds = distributed.seed_sampler(train.size(1), cfg.seed)   # a process group: this rank's share
+        self.epoch = 0
         self.loader = LinkNeighborLoader(source, num_neighbors=fan, edge_label_index=(self.cf, train.long().cpu()),
-                                         batch_size=cfg.batch_size, shuffle=True, neighbor_sampler=sampler,
+                                         batch_size=distributed.local_batch(cfg.batch_size),
+                                         shuffle=self.seeds is None, sampler=self.seeds, neighbor_sampler=sampler,
                                          neg_sampling=NegativeSampling("triplet", amount=cfg.negatives))
 
     def __iter__(self) -> Any:
+        if self.seeds is not None:
+            self.seeds.set_epoch(self.epoch)
+        self.epoch += 1
         return iter(self.loader)
 
 
@@ -146,15 +154,18 @@ def batch_loss(bound: BoundModel, batch: HeteroData, batches: LinkBatches, posit
 
 
 def minibatch_epoch(bound: BoundModel, opt: torch.optim.Optimizer, batches: LinkBatches, positives: NegativeSampler,
-                    cfg: TrainConfig, device: torch.device) -> float:
-    """One pass over the seed pairs in ``LinkNeighborLoader`` batches; the mean loss per pair."""
+                    cfg: TrainConfig, device: torch.device, step: Step | None = None) -> float:
+    """One pass over the seed pairs in ``LinkNeighborLoader`` batches; the mean loss per pair. ``step`` runs each
+    batch's loss (:func:`graphrec.train.distributed.replicate`: DDP in a process group; default: directly)."""
     total, n = torch.zeros((), device=device), 0
     for batch in batches:
-        loss = batch_loss(bound, batch, batches, positives, cfg, device)
+        def loss_fn(batch: HeteroData = batch) -> Tensor:
+            return batch_loss(bound, batch, batches, positives, cfg, device)
+        loss = step(loss_fn) if step is not None else loss_fn()
         opt.zero_grad(set_to_none=True)
         loss.backward()  # type: ignore[no-untyped-call]
         opt.step()
         size = int(batch[bound.user_type].src_index.numel())
         total += loss.detach() * size
         n += size
-    return float(total) / max(n, 1)
+    return distributed.mean(float(total) / max(n, 1))

@@ -227,3 +227,63 @@ def test_evaluate_by_activity_and_bad_protocols(communities: Driver, neo4j_setti
     assert bad.exit_code == 2 and "'cold' is not one of 'warm', 'cold-items', 'cold-users'" in bad.output
     both = _run(neo4j_settings, "evaluate", "--protocol", "cold-users", "--by-activity")
     assert both.exit_code == 2 and "--by-activity: only with --protocol warm" in both.output
+
+
+def test_train_with_two_workers_matches_one(communities: Driver, neo4j_settings: Settings) -> None:
+    args = ("-q", "train", "--interactions", "RATED", "--holdout", "--json", "--threads", "1")
+    one = _run(neo4j_settings, *args, "--no-publish")
+    two = _run(neo4j_settings, *args, "--workers", "2")
+    assert one.exit_code == 0, one.output
+    assert two.exit_code == 0, two.output
+    a, b = json.loads(one.stdout), json.loads(two.stdout)
+    assert (a["workers"], b["workers"]) == (1, 2)
+    assert b["chosen"] == a["chosen"] and b["train_pairs"] == a["train_pairs"] == 64
+    assert b["metrics"]["test"]["recall@20"] == pytest.approx(a["metrics"]["test"]["recall@20"], abs=1e-6)
+    assert b["metrics"]["test"]["ndcg@10"] == pytest.approx(a["metrics"]["test"]["ndcg@10"], abs=1e-6)
+    # rank 0 published, once
+    runs = json.loads(_run(neo4j_settings, "runs", "list", "--json").stdout)
+    assert [r["id"] for r in runs] == [b["publish"]["run_id"]] and b["publish"]["recommended"] > 0
+
+
+@pytest.mark.parametrize(("value", "says"), [("0", "0 is not in the range x>=1"), ("-2", "-2 is not in the range"),
+                                             ("two", "'two' is not a valid integer"),
+                                             ("4096", "4096 local processes > the")])
+def test_bad_workers_are_refused_in_one_line(value: str, says: str, neo4j_settings: Settings) -> None:
+    res = _run(neo4j_settings, "train", "--workers", value)
+    assert res.exit_code == 2, res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "--workers" in lines[0] and says in lines[0], res.output
+
+
+def test_workers_must_match_torchrun(neo4j_settings: Settings) -> None:
+    env = {"RANK": "0", "WORLD_SIZE": "2", "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": "1"}
+    res = CliRunner().invoke(cli, ["--uri", neo4j_settings.uri, "train", "--workers", "3"], env=env)
+    assert res.exit_code == 2
+    assert res.output.strip().splitlines() == [
+        "graphrec: error: graphrec train: Invalid value for '--workers': 3 differs from torchrun's WORLD_SIZE 2 "
+        "(see 'graphrec train --help')"]
+
+
+def test_local_workers_need_a_gpu_each_on_cuda() -> None:
+    from graphrec.cli.train import local_gpus_problem
+
+    assert local_gpus_problem(2, cuda=False, gpus=0) is None and local_gpus_problem(2, cuda=True, gpus=2) is None
+    problem = local_gpus_problem(4, cuda=True, gpus=1)
+    assert problem is not None and problem.startswith("4 local processes need 4 GPUs under NCCL")
+
+
+@pytest.mark.skipif(__import__("torch").cuda.is_available(), reason="a GPU is here")
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_cuda_without_a_gpu_is_one_line(workers: str, communities: Driver, neo4j_settings: Settings) -> None:
+    res = _run(neo4j_settings, "-q", "train", "--device", "cuda", "--workers", workers, "--no-publish")
+    assert res.exit_code == 1
+    assert res.output.strip().splitlines() == [
+        "graphrec: error: device 'cuda' requested but torch sees no CUDA GPU; use --device cpu or auto"]
+
+
+def test_an_error_in_the_workers_is_one_line(communities: Driver, neo4j_settings: Settings) -> None:
+    # every rank meets it; the first to fail stops the others, and one line says it
+    res = _run(neo4j_settings, "-q", "train", "--interactions", "PURCHASED", "--workers", "2", "--no-publish")
+    assert res.exit_code == 2, res.output
+    assert res.output.strip().splitlines() == [
+        "graphrec: error: --interactions: PURCHASED is not a behaviour in the database (behaviours: RATED, TAGGED)"]

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
 import pytest
 import torch
 from neo4j import Driver
 
 from graphrec.errors import DatabaseError, NotFoundError
 from graphrec.loaders import GraphSpec, discover_spec, load_graph, load_graph_with_stats
+from graphrec.loaders.build import Shard
+from graphrec.loaders.stream import concat_edges, stream_edges
 from graphrec.loaders.types import RecGraph
 from tests.loaders.conftest import RATED, run_script
 
@@ -157,3 +164,58 @@ def test_interactions_keep_other_behaviours_as_side_relations(tiny: Driver) -> N
     # one unknown name among known ones is an error too, not silently dropped
     with pytest.raises(NotFoundError, match=r"BOUGHT is not a behaviour .*RATED"):
         discover_spec(tiny, interactions=["RATED", "BOUGHT"])
+
+
+class _Exchange:
+    """``Shard.share``/``gather`` between threads of this process (what a torch.distributed group does between
+    processes)."""
+
+    def __init__(self, n: int) -> None:
+        self.n, self.slots, self.barrier = n, [None] * n, threading.Barrier(n, timeout=60)
+
+    def shard(self, i: int) -> Shard:
+        def gather(value: Any) -> list[Any]:
+            self.slots[i] = value
+            self.barrier.wait()
+            out = list(self.slots)
+            self.barrier.wait()
+            return out
+        return Shard(i, self.n, lambda v: gather(v)[0], gather)
+
+
+def _sharded(driver: Driver, n: int, **kw: Any) -> list[Any]:
+    ex = _Exchange(n)
+    with ThreadPoolExecutor(n) as pool:
+        futures = [pool.submit(load_graph_with_stats, driver, shard=ex.shard(i), **kw) for i in range(n)]
+        return [f.exception() or f.result() for f in futures]
+
+
+@pytest.mark.parametrize("n", [2, 3])
+def test_a_sharded_load_builds_the_same_graph_everywhere(tiny: Driver, n: int) -> None:
+    # page_edges 3: RATED (9 from 4 users) is paged, so each process streams a block of its own
+    rated = ("User", "RATED", "Item")
+    users, items = {f"u{k}": k - 1 for k in range(1, 5)}, {f"i{k}": k - 1 for k in range(1, 6)}
+    blocks = [stream_edges(tiny, rated, list(users), items, behaviour=True, expected=9, page_edges=3,
+                           src_index=users, block=(i, n)) for i in range(n)]
+    whole_cols = stream_edges(tiny, rated, list(users), items, behaviour=True, expected=9, page_edges=3,
+                              src_index=users)
+    assert sum(len(b.src) > 0 for b in blocks) >= 2 and sum(len(b.src) for b in blocks) == 9
+    joined = concat_edges(blocks)
+    assert np.array_equal(joined.src, whole_cols.src) and np.array_equal(joined.dst, whole_cols.dst)
+    whole, stats = load_graph_with_stats(tiny, page_nodes=2, page_edges=3, split="random", seed=3)
+    for graph, st in _sharded(tiny, n, page_nodes=2, page_edges=3, split="random", seed=3):
+        assert graph.ids == whole.ids and st.edges == stats.edges and st.nodes == stats.nodes
+        for part in ("train", "valid", "test"):
+            assert torch.equal(getattr(graph, part), getattr(whole, part))
+        for et in whole.data.edge_types:
+            assert torch.equal(graph.data[et].edge_index, whole.data[et].edge_index)
+
+
+def test_a_failure_in_one_load_process_stops_them_all(tiny: Driver) -> None:
+    # process 0 streams the nodes: their bad text embeddings stop it, and the others hear why
+    tiny.execute_query("MATCH (i:Item {id: 'i1'}) SET i.text_embedding = [1.0, 2.0]")
+    tiny.execute_query("MATCH (i:Item {id: 'i2'}) SET i.text_embedding = [1.0, 2.0, 3.0]")
+    first, second = _sharded(tiny, 2)
+    assert isinstance(first, DatabaseError) and "different lengths" in str(first)
+    assert isinstance(second, DatabaseError) and str(second).startswith("load process 0 of 2: ")
+    assert "different lengths" in str(second)
