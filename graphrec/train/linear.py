@@ -45,6 +45,7 @@ from graphrec.train.cold import (
     boost_columns,
     choose_blend,
     choose_boost,
+    cold_columns,
     cold_ratio,
     content_columns,
     pseudo_cold,
@@ -404,7 +405,7 @@ class GraphRecommender(_ItemItem):
         sims = self._cold_sims(graph, zero)
         if sims is not None:
             out = choose_blend(op, inp, carve, sims, self.score_batch(n), progress)
-            sim = sims(*out["cold_sim"])
+            sim = cold_columns(op, sims, zero, out["cold_sim"])
             if out["cold_blend"] and sim is not None:
                 blend_columns(op, inp, zero, sim, out["cold_blend"])
         return {**out, **choose_boost(op, inp, carve, self.cfg.cold_boost, self.score_batch(n), progress)}
@@ -656,7 +657,7 @@ class GraphRecommender(_ItemItem):
         m, alpha = float(p.get("cold_boost") or 0.0), float(p.get("cold_blend") or 0.0)
         cold = zero_degree(pairs, n)
         sims = self._cold_sims(graph, cold) if alpha and cold.numel() else None
-        sim = sims(*(p.get("cold_sim") or (1.0, 0))) if sims is not None else None
+        sim = cold_columns(op, sims, cold, p.get("cold_sim") or (1.0, 0)) if sims is not None else None
         if sim is not None:
             blend_columns(op, inp, cold, sim, alpha)
             out["cold_blend"] = alpha
