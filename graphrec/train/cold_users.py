@@ -4,9 +4,10 @@ The item–item scores of a user with three items are three columns of ``B`` (an
 items): a few neighbourhoods decide the whole ranking. On ml-100k's ``cold-users`` protocol (seed 2020) that
 ranked below plain popularity (Recall@20 0.1133 against 0.1236, NDCG@20 0.3342 against 0.4437), while a blend of
 the two beat both on Recall. So a user with ``n`` training interactions is scored
-``s_u / max(s_u) + w(n) · d / max(d)`` — their own scores over their best, plus the items' training degree ``d`` over
-the largest — with ``w(n) = w · clip((5 - n) / 2, 0, 1)``: the full weight up to :data:`FULL_UPTO` interactions,
-half at 4, none from :data:`NONE_FROM` on, so every other user's scores are exactly the model's own.
+``s_u / max(s_u) + w · d / max(d)`` — their own scores over their best, plus the items' training degree ``d`` over
+the largest — where ``n`` is at most :data:`BLEND_UPTO` (3, the protocol's cold users); every other user's scores
+are exactly the model's own (a taper to 0 at 5 interactions was tried first: it touched one user of ml-100k u1,
+which has a user with 4 training pairs).
 
 ``w`` is chosen on a *pseudo-cold-user* carve of the selection pairs, built like the protocol itself
 (:func:`graphrec.train.protocols.cold_users_split`): a seeded share of the users with more than three training
@@ -14,7 +15,7 @@ pairs keep their earliest three (by first timestamp where the graph has them), t
 validation pairs are the positives, and ``w`` (:data:`USER_BLENDS`, 0 = none) is the one with the best Recall@20 +
 NDCG@20 on them — as :mod:`graphrec.train.cold` chooses the cold items' blend on a pseudo-cold-item carve
 (DropoutNet's idea, Volkovs et al., NeurIPS 2017). The carve is skipped, and ``w`` is 0, where no user of the
-selection has fewer than :data:`NONE_FROM` pairs: such a fit is exactly the model without the blend.
+selection has at most :data:`BLEND_UPTO` pairs: such a fit is exactly the model without the blend.
 """
 
 from __future__ import annotations
@@ -34,10 +35,8 @@ from graphrec.train.operator import Operator
 from graphrec.train.protocols import COLD_SHARE, COLD_USER_KEEP, cold_users_split
 from graphrec.train.search import search
 
-FULL_UPTO = COLD_USER_KEEP
-"""Users with at most this many training interactions get the whole chosen weight."""
-NONE_FROM = 5
-"""Users with at least this many training interactions get no popularity at all."""
+BLEND_UPTO = COLD_USER_KEEP
+"""Users with at most this many training interactions get the chosen weight; the others none."""
 USER_BLENDS = (0.25, 0.5, 1.0, 2.0, 4.0)
 """Weights ``w`` tried after 0, ascending (the search stops at the first that does not improve)."""
 CARVE_SEED_STEP = 15_013
@@ -45,10 +44,8 @@ CARVE_SEED_STEP = 15_013
 
 
 def history_weights(counts: Tensor, w: float) -> Tensor:
-    """``w(n)`` per user from their training interactions ``counts``: ``w`` up to :data:`FULL_UPTO`, tapering
-    linearly to 0 at :data:`NONE_FROM`."""
-    span = NONE_FROM - FULL_UPTO
-    return w * ((NONE_FROM - counts.float()) / span).clamp(0.0, 1.0)
+    """The weight per user from their training interactions ``counts``: ``w`` up to :data:`BLEND_UPTO`, else 0."""
+    return torch.where(counts <= BLEND_UPTO, w, 0.0).float()
 
 
 def blend_popularity(scores: Tensor, weights: Tensor, pop: Tensor) -> Tensor:
@@ -85,9 +82,9 @@ def blended_scorer(scorer: Scorer, inp: sp.csr_matrix, w: float) -> Scorer:
 
 
 def needs_blend(pairs: Tensor, num_users: int) -> bool:
-    """Whether some user has fewer than :data:`NONE_FROM` pairs in ``pairs`` (but at least one)."""
+    """Whether some user has at most :data:`BLEND_UPTO` pairs in ``pairs`` (but at least one)."""
     counts = torch.bincount(pairs[0].long().cpu(), minlength=num_users)
-    return bool(((counts > 0) & (counts < NONE_FROM)).any())
+    return bool(((counts > 0) & (counts <= BLEND_UPTO)).any())
 
 
 @dataclass
@@ -95,7 +92,7 @@ class UserCarve:
     """The pseudo-cold-user carve of the selection pairs.
 
     Attributes:
-        train: the selection's training pairs with the carved users cut to their earliest :data:`FULL_UPTO`.
+        train: the selection's training pairs with the carved users cut to their earliest :data:`BLEND_UPTO`.
         valid: the carved users' other training pairs and their validation pairs.
     """
 
@@ -105,8 +102,8 @@ class UserCarve:
 
 def pseudo_cold_users(train: Tensor, valid: Tensor, seed: int, ts: Tensor | None = None) -> UserCarve:
     """A seeded :data:`~graphrec.train.protocols.COLD_SHARE` of the users of ``train`` with more than
-    :data:`FULL_UPTO` pairs cut to their earliest (``ts``: each ``train`` pair's first timestamp, -1 unknown)."""
-    rest, held, users = cold_users_split(train, seed, ts, COLD_SHARE, FULL_UPTO)
+    :data:`BLEND_UPTO` pairs cut to their earliest (``ts``: each ``train`` pair's first timestamp, -1 unknown)."""
+    rest, held, users = cold_users_split(train, seed, ts, COLD_SHARE, BLEND_UPTO)
     valid = valid.long().cpu()
     return UserCarve(rest, torch.cat([held, valid[:, torch.isin(valid[0], users)]], 1))
 

@@ -10,8 +10,7 @@ import torch
 from graphrec.loaders.types import RecGraph
 from graphrec.train import Selection, TrainConfig, fit
 from graphrec.train.cold_users import (
-    FULL_UPTO,
-    NONE_FROM,
+    BLEND_UPTO,
     blend_popularity,
     history_weights,
     pseudo_cold_users,
@@ -25,10 +24,10 @@ from .conftest import tiny_graph
 CFG = TrainConfig(out_dir=None, lam=10.0, top_k=5, filter=False)
 
 
-def test_the_weight_is_full_up_to_three_items_half_at_four_and_none_from_five() -> None:
-    assert (FULL_UPTO, NONE_FROM) == (3, 5)
+def test_the_weight_goes_to_users_with_at_most_three_items_only() -> None:
+    assert BLEND_UPTO == 3
     w = history_weights(torch.tensor([0, 1, 3, 4, 5, 40]), 2.0)
-    assert w.tolist() == [2.0, 2.0, 2.0, 1.0, 0.0, 0.0]
+    assert w.tolist() == [2.0, 2.0, 2.0, 0.0, 0.0, 0.0]
 
 
 def test_blend_rescales_only_the_weighted_rows_and_adds_popularity() -> None:
@@ -60,6 +59,10 @@ def test_the_carve_keeps_each_carved_users_earliest_three_and_holds_the_rest() -
 
 def test_without_few_interaction_users_no_blend_is_chosen_or_applied() -> None:
     graph = tiny_graph(valid=True)           # every user: 6 train + 1 valid pairs
+    first = torch.nonzero(graph.train[0] == 0).flatten()
+    graph.train = graph.train[:, ~torch.isin(torch.arange(graph.train.size(1)), first[3:])]   # user 0: 3 + 1
+    counts = torch.bincount(torch.cat([graph.train, graph.valid], 1)[0], minlength=graph.num_users)
+    assert int(counts[counts > 0].min()) == BLEND_UPTO + 1
     art = fit(graph, CFG, progress=False)
     assert "user_blend" not in art.params["chosen"] and "user_search" not in art.info["selection"]
 
@@ -73,7 +76,7 @@ def _scores(graph: RecGraph, blend: float | None) -> tuple[torch.Tensor, dict[st
 
 def test_the_blend_moves_only_the_cold_users_scores_towards_popularity() -> None:
     graph = apply_protocol(tiny_graph(), "cold-users", 0)
-    cold = torch.bincount(graph.train[0], minlength=graph.num_users) <= FULL_UPTO
+    cold = torch.bincount(graph.train[0], minlength=graph.num_users) <= BLEND_UPTO
     assert 0 < int(cold.sum()) < graph.num_users
     plain, info = _scores(graph, None)
     mixed, info_on = _scores(graph, 1.0)
