@@ -63,8 +63,8 @@ class TrainConfig:
         cold_boost: ``graph`` (dense path), where the graph has items without a training interaction: their columns
             blend in their content similarity and their scores are scaled by a factor, both chosen on a pseudo-cold
             validation carve (:mod:`graphrec.train.cold`), the factor among those costing at most this relative loss
-            of warm validation Recall@20 (``1``: chosen by the cold pairs alone; ``None``: neither change)
-            (default: ``0.0``).
+            of warm validation Recall@20 and of NDCG@20 (``1``: chosen by the cold pairs alone; ``None``: neither
+            change) (default: ``0.005``).
         pop_debias: ``graph`` (dense path): divide the scores by the items' relative popularity to a power chosen on
             validation (:mod:`graphrec.train.debias`), the one with the largest coverage@20 costing at most this
             relative loss of validation Recall@20 (``None``: no debiasing) (default: ``None``).
@@ -105,7 +105,7 @@ class TrainConfig:
     valid_users: int = 20_000
     side: tuple[str, ...] = SIDE_CHANNELS
     filter: bool = True
-    cold_boost: float | None = 0.0
+    cold_boost: float | None = 0.005
     pop_debias: float | None = None
     minibatch: bool | None = None
     fanout: int = 10

@@ -46,11 +46,14 @@ from graphrec.train.cold import (
     boost_columns,
     choose_blend,
     choose_boost,
+    cold_columns,
     cold_ratio,
     content_columns,
     pseudo_cold,
     zero_degree,
 )
+from graphrec.train.cold_users import CARVE_SEED_STEP as USER_SEED_STEP
+from graphrec.train.cold_users import blended_scorer, choose_user_blend, needs_blend, pseudo_cold_users
 from graphrec.train.colsample import ColumnSample
 from graphrec.train.content import entity_vectors
 from graphrec.train.debias import choose_beta, debias
@@ -58,6 +61,7 @@ from graphrec.train.estimate import item_item_work
 from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
 from graphrec.train.operator import Operator, SparseEase, SparseInputs
+from graphrec.train.protocols import pair_times
 from graphrec.train.sampling import carve_validation
 from graphrec.train.search import Best, search
 
@@ -378,6 +382,10 @@ class GraphRecommender(_ItemItem):
             if key in cold:
                 chosen.params[key] = cold[key]
         chosen.info.update({k: v for k, v in cold.items() if k.endswith("_search")})
+        users = self._cold_users(graph, train, valid, chosen.params, progress)
+        if users:
+            chosen.params["user_blend"] = users["user_blend"]
+            chosen.info["user_search"] = users["user_search"]
         pop = self._pop_debias(graph, train, valid, chosen.params, progress)
         if pop:
             chosen.params["pop_beta"] = pop["pop_beta"]
@@ -414,10 +422,25 @@ class GraphRecommender(_ItemItem):
         sims = self._cold_sims(graph, zero)
         if sims is not None:
             out = choose_blend(op, inp, carve, sims, self.score_batch(n), progress)
-            sim = sims(*out["cold_sim"])
+            sim = cold_columns(op, sims, zero, out["cold_sim"])
             if out["cold_blend"] and sim is not None:
                 blend_columns(op, inp, zero, sim, out["cold_blend"])
         return {**out, **choose_boost(op, inp, carve, self.cfg.cold_boost, self.score_batch(n), progress)}
+
+    def _cold_users(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
+                    progress: bool) -> dict[str, Any]:
+        """The few-interaction users' popularity blend (:mod:`graphrec.train.cold_users`), chosen on a pseudo-cold-user
+        carve with the first member refit on it (``{}``: no user with so few pairs, or the sparse path)."""
+        n = graph.num_items
+        if not needs_blend(torch.cat([train.long().cpu(), valid.long().cpu()], 1), graph.num_users) or \
+                self.path(_catalogue(graph)) != "dense":
+            return {}
+        carve = pseudo_cold_users(train, valid, self.cfg.seed + USER_SEED_STEP, pair_times(graph, train.long().cpu()))
+        inp = interactions(carve.train, graph.num_users, n)
+        member = (p.get("members") or [p])[0]
+        op, _ = self._refit_one(graph, carve.train, side_info(graph), member, inp)
+        self._scale_items(graph, op, carve.train, inp, {k: p.get(k) for k in ("cold_blend", "cold_sim", "cold_boost")})
+        return choose_user_blend(op, inp, carve, self.score_batch(n), progress)
 
     def _cold_sims(self, graph: RecGraph, cold: Tensor) -> Similarity | None:
         """``(entity weight, k) ↦`` the content similarity of every item to each ``cold`` item by the text and
@@ -649,7 +672,12 @@ class GraphRecommender(_ItemItem):
         op = next(refits()) if len(members) == 1 else mean_operator(refits(), len(members))
         info = {**infos[0], **({"members": infos} if len(members) > 1 else {}), "side": side.describe()}
         info.update(self._scale_items(graph, op, pairs, inp, chosen.params))
-        return self._fitted(op, inp, info)
+        fitted = self._fitted(op, inp, info)
+        w = float(chosen.params.get("user_blend") or 0.0)
+        if w and not op.sparse:     # the users with a handful of items: popularity blended in
+            fitted.scorer = blended_scorer(fitted.scorer, inp, w)
+            fitted.info["user_blend"] = w
+        return fitted
 
     def _scale_items(self, graph: RecGraph, op: Operator, pairs: Tensor, inp: sp.csr_matrix,
                      p: dict[str, Any]) -> dict[str, Any]:
@@ -663,7 +691,7 @@ class GraphRecommender(_ItemItem):
         m, alpha = float(p.get("cold_boost") or 0.0), float(p.get("cold_blend") or 0.0)
         cold = zero_degree(pairs, n)
         sims = self._cold_sims(graph, cold) if alpha and cold.numel() else None
-        sim = sims(*(p.get("cold_sim") or (1.0, 0))) if sims is not None else None
+        sim = cold_columns(op, sims, cold, p.get("cold_sim") or (1.0, 0)) if sims is not None else None
         if sim is not None:
             blend_columns(op, inp, cold, sim, alpha)
             out["cold_blend"] = alpha

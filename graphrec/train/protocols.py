@@ -132,7 +132,7 @@ def _weights_of(graph: RecGraph, train: Tensor) -> Tensor | None:
     return torch.where(found, w[pos] if old.numel() else torch.zeros(new.shape), torch.full(new.shape, float("nan")))
 
 
-def _ts_of(graph: RecGraph, pairs: Tensor) -> Tensor | None:
+def pair_times(graph: RecGraph, pairs: Tensor) -> Tensor | None:
     """The first ``ts`` of each pair from ``graph.pair_ts`` (-1 where unknown), or ``None`` without them."""
     if graph.pair_ts is None:
         return None
@@ -163,7 +163,7 @@ def apply_protocol(graph: RecGraph, protocol: str, seed: int) -> RecGraph:
     if protocol == "cold-items":
         train, test, cold_items = cold_items_split(pairs, seed)
     else:
-        train, test, _ = cold_users_split(pairs, seed, _ts_of(graph, pairs))
+        train, test, _ = cold_users_split(pairs, seed, pair_times(graph, pairs))
     return replace(graph, data=_without(graph.data, graph, test), train=train, test=test,
                    valid=torch.empty(2, 0, dtype=torch.long), train_weight=_weights_of(graph, train),
                    protocol=protocol, cold_items=cold_items)
