@@ -143,7 +143,8 @@ def train_options(f: Any) -> Any:
         click.option("--cold-boost", type=click.FloatRange(0, 1),
                      help="graph: items without a training interaction get their scores scaled by a factor "
                           "chosen on a pseudo-cold validation carve, costing at most this share of warm validation "
-                          "Recall@20 and of NDCG@20 (0: none; 1: chosen by the cold items alone).  [default: 0.005]"),
+                          "Recall@20 and of NDCG@20 (0: none; 1: chosen by the cold items alone; e.g. 0.005).  "
+                          "[default: 0]"),
         click.option("--pop-debias", type=click.FloatRange(0, 1),
                      help="graph: divide the scores by the items' popularity to the power with the largest "
                           "validation coverage@20 costing at most this share of validation Recall@20 "

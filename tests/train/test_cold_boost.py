@@ -29,8 +29,8 @@ CFG = TrainConfig(out_dir=None, lam=10.0, top_k=5)
 def test_without_cold_items_the_fit_is_bit_identical_with_or_without_the_boost() -> None:
     graph = tiny_graph(valid=True)
     assert zero_degree(torch.cat([graph.train, graph.valid], 1), graph.num_items).numel() == 0
-    assert CFG.cold_boost == 0.005                                      # the default budget
-    on, off = (fit(graph, cfg, progress=False) for cfg in (CFG, replace(CFG, cold_boost=None)))
+    budgets = (replace(CFG, cold_boost=0.005), replace(CFG, cold_boost=None))
+    on, off = (fit(graph, cfg, progress=False) for cfg in budgets)
     assert "cold_boost" not in on.params["chosen"] and on.params["chosen"] == off.params["chosen"]
     assert on.metrics == off.metrics
     assert torch.equal(on.item_emb, off.item_emb) and torch.equal(on.user_emb, off.user_emb)
