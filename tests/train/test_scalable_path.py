@@ -145,3 +145,24 @@ def test_selection_and_refit_take_the_same_path_while_memory_moves(monkeypatch: 
     monkeypatch.setattr(base, "available_memory", lambda: next(readings))
     art = fit(_dense_taste_graph(), replace(FAST, lam=20.0, filter=False, side=()), progress=False)
     assert art.params["chosen"]["path"] == art.info["refit"]["path"] == "dense"
+
+
+def test_sampled_columns_judge_each_trial_with_the_filter_of_its_weights() -> None:
+    from graphrec.train.colsample import ColumnSample
+    from graphrec.train.linear import PROBE_BLEND, SAMPLED_LAMBDA_STEPS
+    from graphrec.train.matrices import side_info
+
+    graph = tiny_graph(valid=True)
+    cfg = replace(FAST, memory_gb=TINY_GB, select_items=20, search_items=3)
+    model = GraphRecommender(cfg, torch.device("cpu"))
+    side = side_info(graph)
+    cols = ColumnSample.build(graph.train, graph.valid, graph.num_items, 3)
+    assert model._probe_filter(graph, graph.train, side, None)({}) == (None, None, 0.0)   # every column: no probe
+    probe = model._probe_filter(graph, graph.train, side, cols)
+    left, right, blend = probe({})
+    assert left is not None and right is not None and blend == PROBE_BLEND
+    assert left.size(0) == graph.num_items and right.size(0) == cols.cols.numel()
+    assert probe({})[0] is left                                  # one SVD per weights
+    ent_left = probe({"entities": 2.0})[0]
+    assert ent_left is not None and not torch.allclose(ent_left.abs(), left.abs())   # the KG rows change it
+    assert model._lambda_steps(graph.num_items) == SAMPLED_LAMBDA_STEPS
