@@ -146,12 +146,11 @@ class _RelationalSpMM(torch.autograd.Function):
         xs, ws = tensors[:n_src], tensors[n_src:]
         out = torch.zeros(num_dst, ws[0].numel(), device=ws[0].device, dtype=torch.float32)
         for adj, s, w in zip(adjs, src, ws, strict=True):
-            x = xs[s] if adj.cols is None else xs[s][adj.cols]
-            y = torch.sparse.mm(adj.fwd, x)
+            y = torch.sparse.mm(adj.fwd, _take(xs[s], adj.cols)).mul_(w)
             if adj.rows is None:
-                out.addcmul_(y, w)
+                out.add_(y)
             else:
-                out.index_add_(0, adj.rows, y * w)
+                out.index_add_(0, adj.rows, y)
         ctx.adjs, ctx.src, ctx.n_src = adjs, src, n_src
         ctx.save_for_backward(*tensors)
         return out
@@ -164,18 +163,21 @@ class _RelationalSpMM(torch.autograd.Function):
         gx: list[Tensor] = [torch.zeros_like(x, dtype=torch.float32) for x in xs]
         gw: list[Tensor | None] = []
         for adj, s, w in zip(ctx.adjs, ctx.src, ws, strict=True):
-            g = grad if adj.rows is None else grad[adj.rows]
-            part = torch.sparse.mm(adj.bwd, g * w)
+            # w scales columns, so bwd @ (g * w) = (bwd @ g) * w, and dL/dw = sum(x * (bwd @ g)):
+            # one sparse product per relation serves both gradients
+            q = torch.sparse.mm(adj.bwd, _take(grad, adj.rows))
+            gw.append((q * _take(xs[s], adj.cols)).sum(0) if w.requires_grad else None)
+            q.mul_(w)
             if adj.cols is None:
-                gx[s].add_(part)
+                gx[s].add_(q)
             else:
-                gx[s].index_add_(0, adj.cols, part)
-            if w.requires_grad:
-                x = xs[s] if adj.cols is None else xs[s][adj.cols]
-                gw.append((g * torch.sparse.mm(adj.fwd, x)).sum(0))
-            else:
-                gw.append(None)
+                gx[s].index_add_(0, adj.cols, q)
         return (None, None, None, *gx, *gw)
+
+
+def _take(x: Tensor, index: Tensor | None) -> Tensor:
+    """The rows ``index`` of ``x`` (all of them for ``None``)."""
+    return x if index is None else x.index_select(0, index)
 
 
 def relational_spmm(
@@ -183,9 +185,9 @@ def relational_spmm(
 ) -> Tensor:
     r"""``sum_r (adjs[r].fwd @ xs[src[r]]) * weights[r]`` in memory independent of the number of relations.
 
-    The per-relation products are not kept for the backward pass but recomputed there (one more
-    sparse product per relation), so memory is ``O(num_dst · d)`` instead of
-    ``O(R · num_dst · d)``: a KG with tens of relations and millions of triples fits in a few GB.
+    The per-relation products are not kept for the backward pass, so memory is ``O(num_dst · d)`` instead of
+    ``O(R · num_dst · d)``: a KG with tens of relations and millions of triples fits in a few GB. The backward
+    pass costs one transposed product per relation, shared by the gradients of ``xs`` and ``weights``.
 
     Args:
         adjs: ``R`` matrices ``[num_dst, num_src_r]`` (or compact ones, see :class:`Adjacency`).
