@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -13,6 +15,16 @@ EdgeKey = tuple[str, str, str]
 
 def _key(edge_type: EdgeKey) -> str:
     return "__".join(edge_type)
+
+
+def _needed(order: list[str], types: list[str], edge_types: list[EdgeKey], num_layers: int) -> list[list[str]]:
+    """The node types (in ``order``) each layer ``1 … L`` must compute so that ``types`` get all their layers:
+    ``types`` at layer ``L``, and at each layer below ``types`` and the sources of what the layer above computes."""
+    need = [types] if num_layers > 0 else []
+    for _ in range(num_layers - 1):
+        keep = set(types) | {et[0] for et in edge_types if et[2] in need[0]}
+        need.insert(0, [t for t in order if t in keep])
+    return need
 
 
 class HeteroRec(torch.nn.Module):
@@ -141,42 +153,58 @@ class HeteroRec(torch.nn.Module):
             out[t] = h
         return out
 
-    def forward(self, adj: dict[EdgeKey, Adjacency], x_dict: dict[str, Tensor] | None = None) -> dict[str, Tensor]:
-        """Propagate and return the final embedding of every node type.
+    def forward(self, adj: dict[EdgeKey, Adjacency], x_dict: dict[str, Tensor] | None = None,
+                types: Collection[str] | None = None) -> dict[str, Tensor]:
+        """Propagate and return the final embedding of every node type (of ``types`` only, when given).
 
         Args:
             adj: the output of :meth:`adjacency` with the same ``cf_edge_types`` (edge types missing
                 from it are skipped).
             x_dict: text features per node type (``[num_nodes, in_channels]``), optional.
+            types: the node types whose output is needed (default: all); see :meth:`propagate`.
         """
-        return self.propagate(self.ego(x_dict), adj)
+        return self.propagate(self.ego(x_dict), adj, types)
 
-    def propagate(self, h: dict[str, Tensor], adj: dict[EdgeKey, Adjacency]) -> dict[str, Tensor]:
+    def propagate(self, h: dict[str, Tensor], adj: dict[EdgeKey, Adjacency],
+                  types: Collection[str] | None = None) -> dict[str, Tensor]:
         """The layers from layer-0 rows ``h`` (:meth:`ego`) over ``adj``: the mean over layers ``0 … L``.
 
         ``h`` and ``adj`` may be a sampled subgraph's (rows and matrices of its nodes only): memory follows them.
+        With ``types`` only those node types are returned, and a layer computes only the rows they depend on
+        (a training step that scores users and items skips the last layer's KG entities); the rows returned
+        are the same.
         """
-        total = dict(h)
         present = [et for et in self.edge_types if et in adj]
-        for _ in range(self.num_layers):
-            nxt: dict[str, Tensor] = {}
-            for dst in h:
-                parts = [spmm(adj[et], h[et[0]]) for et in present if et[2] == dst and et in self.cf_edge_types]
-                side = [et for et in present if et[2] == dst and et not in self.cf_edge_types]
-                if side:
-                    srcs = list(dict.fromkeys(et[0] for et in side))
-                    m = relational_spmm(
-                        [adj[et] for et in side],
-                        [h[s] for s in srcs],
-                        [srcs.index(et[0]) for et in side],
-                        [self.rel[_key(et)] for et in side],
-                        h[dst].size(0),
-                    )
-                    parts.append(F.dropout(m, self.dropout, self.training))
-                nxt[dst] = torch.stack(parts).sum(0) if parts else torch.zeros_like(h[dst])
-            h = nxt
+        h0 = h
+        out = [t for t in h0 if types is None or t in types]
+        total = {t: h0[t] for t in out}
+        need = _needed(list(h0), out, present, self.num_layers)
+        for layer in need:
+            h = {dst: self._layer(dst, h, h0[dst], adj, present) for dst in layer}
             total = {t: total[t] + h[t] for t in total}
         return {t: v / (self.num_layers + 1) for t, v in total.items()}
+
+    def _layer(self, dst: str, h: dict[str, Tensor], like: Tensor, adj: dict[EdgeKey, Adjacency],
+               present: list[EdgeKey]) -> Tensor:
+        """One layer's rows of node type ``dst`` (shaped ``like``: its layer-0 rows) from the previous layer's ``h``."""
+        parts = [spmm(adj[et], h[et[0]]) for et in present if et[2] == dst and et in self.cf_edge_types]
+        side = [et for et in present if et[2] == dst and et not in self.cf_edge_types]
+        if side:
+            srcs = list(dict.fromkeys(et[0] for et in side))
+            m = relational_spmm(
+                [adj[et] for et in side],
+                [h[s] for s in srcs],
+                [srcs.index(et[0]) for et in side],
+                [self.rel[_key(et)] for et in side],
+                like.size(0),
+            )
+            parts.append(F.dropout(m, self.dropout, self.training))
+        if not parts:
+            return torch.zeros_like(like)
+        out = parts[0]
+        for p in parts[1:]:
+            out = out + p
+        return out
 
     def __repr__(self) -> str:
         sizes = ", ".join(f"{t}={n}" for t, n in self.num_nodes.items())

@@ -145,7 +145,10 @@ class HeteroModel(BoundModel):
         self.edges, self.num_nodes, self.cf_types = edges, num_nodes, cf
 
     def embed(self) -> tuple[Tensor, Tensor]:
-        self._out = self.module(self.adj, self.x)
+        # training scores users and items only: skip the rows only other types' last layers need
+        # (:meth:`extra` is read after an evaluation-mode embed, which computes every type)
+        types = (self.user_type, self.item_type) if self.module.training else None
+        self._out = self.module(self.adj, self.x, types)
         return self._out[self.user_type], self._out[self.item_type]
 
     def ego(self, users: Tensor, items: Tensor) -> list[Tensor]:

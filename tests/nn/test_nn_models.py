@@ -242,3 +242,17 @@ def test_hetero_propagation_equals_dense_reference() -> None:
     assert grads[0].keys() == grads[1].keys() and len(grads[0]) == len(list(model.parameters())) + 3
     for k, v in grads[0].items():
         assert torch.allclose(v, grads[1][k], atol=1e-5), k
+
+
+def test_hetero_propagation_of_some_types_only() -> None:
+    """``types`` returns those types' rows unchanged, skipping the last layer's rows nothing needs."""
+    torch.manual_seed(0)
+    num_nodes, edges, cf = _hetero_inputs()
+    model = HeteroRec(num_nodes, list(edges), cf, embedding_dim=6, num_layers=3).eval()
+    adj = HeteroRec.adjacency(edges, num_nodes, cf)
+    full, part = model(adj), model(adj, types=("User", "Item"))
+    assert set(part) == {"User", "Item"}
+    assert all(torch.equal(part[t], full[t]) for t in part)
+    assert set(model(adj, types=("Entity",))) == {"Entity"}
+    zero = HeteroRec(num_nodes, list(edges), cf, embedding_dim=6, num_layers=0)
+    assert torch.equal(zero(adj, types=("User",))["User"], zero.emb["User"])
