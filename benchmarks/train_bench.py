@@ -11,6 +11,7 @@ RSS is the process's ``ru_maxrss``. The section ``train`` of BENCHMARKS.md is re
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 from dataclasses import dataclass, replace
@@ -128,21 +129,26 @@ def main(argv: list[str] | None = None) -> str:
     if args.threads:
         torch.set_num_threads(args.threads)
     shape = Shape()
+    load_start = os.getloadavg()
     t0 = time.perf_counter()
     graph = synthetic_graph(shape)
     build_s = time.perf_counter() - t0
     devices = [torch.device("cpu")] + ([torch.device("cuda")] if torch.cuda.is_available() else [])
     steps_per_epoch = -(-graph.train.size(1) // args.batch_size)
-    rows = []
+    rows, ratios = [], []
     for device in devices:
+        timed: dict[str, float] = {}
         for model in ("lightgcn", "hetero"):
             cfg = TrainConfig(model=model, batch_size=args.batch_size, out_dir=None)
             per_step, setup = time_steps(graph, cfg, args.steps, device)
+            timed[model] = per_step
             rows.append(
                 f"| {model} | {device.type} | {per_step:.3f} | {per_step * steps_per_epoch:.0f} | {setup:.1f} "
                 f"| {peak_rss_gb():.2f} |"
             )
             print(rows[-1], flush=True)
+        ratios.append(f"{device.type} {timed['hetero'] / timed['lightgcn']:.1f}×")
+    load = f"{load_start[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
     n_kg = sum(graph.data[et].edge_index.size(1) for et in graph.kg_edge_types) // 2
     body = "\n".join(
         [
@@ -161,6 +167,10 @@ def main(argv: list[str] | None = None) -> str:
             "| model | device | s / step | s / epoch (extrapolated) | setup s | peak RSS GB |",
             "|---|---|---|---|---|---|",
             *rows,
+            "",
+            f"hetero / lightgcn time per epoch (same graph, same run): {', '.join(ratios)}. "
+            f"Load average (1 min): {load}. Command: `python -m benchmarks.train_bench --steps {args.steps}"
+            f"{f' --threads {args.threads}' if args.threads else ''}`.",
         ]
     )
     if not args.no_write:
