@@ -54,16 +54,28 @@ def union_pairs(*parts: Tensor, num_items: int) -> Tensor:
     return torch.stack([keys // num_items, keys % num_items])
 
 
+TOP_PROGRESS_S = 30.0
+"""Seconds between :func:`top_scored`'s progress lines (with ``label``)."""
+
+
 def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_size: int = 1024,
-               top: TopK | None = None) -> tuple[Tensor, Tensor]:
+               top: TopK | None = None, label: str = "") -> tuple[Tensor, Tensor]:
     """Top-``k`` unseen items of every user: ``([U, k] items (-1 pads), [U, k] scores)``, exact from the scorer,
-    or from ``top`` where the model has one (:attr:`Fitted.top`)."""
+    or from ``top`` where the model has one (:attr:`Fitted.top`). With ``label``, a line on stderr every
+    :data:`TOP_PROGRESS_S` seconds: users done, share, elapsed and the time left at that pace."""
     from graphrec.train.metrics import _by_position
 
     users = torch.arange(num_users)
     pos, item, bounds = _by_position(exclude.cpu(), users)
     out_i, out_s = [], []
+    start = last = time.perf_counter()
     for s in range(0, num_users, batch_size):
+        now = time.perf_counter()
+        if label and s and now - last >= TOP_PROGRESS_S:
+            last = now
+            left = (now - start) * (num_users - s) / s
+            print(f"  {label}: {s:,} / {num_users:,} users ({100 * s / num_users:.0f}%) in {now - start:.0f} s, "
+                  f"≈ {left:.0f} s left", file=sys.stderr, flush=True)
         e = min(s + batch_size, num_users)
         a, b = int(bounds[s]), int(bounds[e])
         if top is not None:
@@ -200,7 +212,7 @@ def _top_k(graph: RecGraph, recommender: Recommender, fitted: Fitted, exclude: T
     t3 = time.perf_counter()
     _say(progress, f"{cfg.model}: top-{cfg.top_k} of {graph.num_users:,} users…")
     top = top_scored(fitted.scorer, graph.num_users, exclude, cfg.top_k, recommender.score_batch(graph.num_items),
-                     fitted.top)
+                     fitted.top, label=f"{cfg.model}: top-{cfg.top_k}" if progress else "")
     report.seconds["top_k"] = time.perf_counter() - t3
     _say(progress, f"{cfg.model}: top-{cfg.top_k} in {report.seconds['top_k']:.1f} s")
     return top

@@ -63,3 +63,19 @@ def test_fit_uses_candidates_above_the_budget(monkeypatch: pytest.MonkeyPatch) -
     seen = set(zip(art.exclude[0].tolist(), art.exclude[1].tolist(), strict=True))
     picks = [(u, int(i)) for u in range(graph.num_users) for i in art.top_items[u] if i >= 0]
     assert picks and not seen & set(picks)
+
+
+def test_a_long_top_k_reports_its_pace(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import importlib
+
+    fit_module = importlib.import_module("graphrec.train.fit")
+
+    monkeypatch.setattr(fit_module, "TOP_PROGRESS_S", 0.0)
+    scores = torch.arange(40.0).repeat(10, 1)
+    exclude = torch.tensor([[0, 3], [39, 0]])
+    items, _ = fit_module.top_scored(lambda u: scores[u], 10, exclude, 2, batch_size=4, label="m: top-2")
+    assert items[0].tolist() == [38, 37] and items[3].tolist() == [39, 38]
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert [ln.split(":")[2].split("(")[0].strip() for ln in lines] == ["4 / 10 users", "8 / 10 users"]
+    fit_module.top_scored(lambda u: scores[u], 10, exclude, 2, batch_size=4)      # no label: silent
+    assert capsys.readouterr().err == ""
