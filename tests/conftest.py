@@ -45,7 +45,8 @@ def neo4j_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Setting
     from graphrec.localdb.local import LocalNeo4j, free_port
 
     bolt, http = free_port(), free_port()
-    password = secrets.token_urlsafe(12)
+    # a leading "-" (token_urlsafe gives one 1 time in 64) once read as an option by neo4j-admin: every run covers it
+    password = "-" + secrets.token_urlsafe(12)
     server = LocalNeo4j(home=home, password=password, bolt_port=bolt, http_port=http,
                         heap="768m", pagecache="256m")
     server.start()

@@ -161,7 +161,8 @@ class LocalNeo4j:
         argfile.unlink(missing_ok=True)
         fd = os.open(argfile, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as fh:
-            fh.write(f'org.neo4j.cli.AdminTool\ndbms\nset-initial-password\n"{quoted}"\n')
+            # "--" ends the options: a password may begin with "-" (token_urlsafe does, 1 time in 64)
+            fh.write(f'org.neo4j.cli.AdminTool\ndbms\nset-initial-password\n--\n"{quoted}"\n')
         try:
             rt = ensure_jars(quiet=True)
             proc = subprocess.run(["java", "-cp", f"{rt / 'lib'}/*", f"@{argfile}"], env=env, capture_output=True,
