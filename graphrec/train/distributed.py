@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any, TypeVar
 
 import numpy as np
@@ -32,8 +33,6 @@ import scipy.sparse as sp
 import torch
 import torch.distributed as dist
 from torch import Tensor
-
-from graphrec.localdb.local import free_port
 
 T = TypeVar("T")
 Step = Callable[[Callable[[], Tensor]], Tensor]
@@ -199,6 +198,13 @@ def replicate(module: torch.nn.Module, device: torch.device) -> Step:
     # find_unused_parameters: a mini-batch may touch no node of some type (its table gets no gradient)
     ddp = DistributedDataParallel(_Call(module), device_ids=ids, find_unused_parameters=True)
     return lambda fn: ddp(fn)
+
+
+def free_port() -> int:
+    """A TCP port free on this machine now (the local group's rendezvous)."""
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 def _entry(local: int, n: int, port: int, fn: Callable[..., Any], args: tuple[Any, ...]) -> None:
