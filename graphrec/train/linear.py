@@ -541,9 +541,10 @@ class GraphRecommender(_ItemItem):
         """``weights ↦ (L, R, blend)`` of the filter a trial is judged with: on sampled columns the filter of those
         weights' stacked matrix at :data:`PROBE_RANK` and :data:`PROBE_BLEND` (one SVD per weights), else none.
 
-        On the 100k-item topic graph λ = 600 with the entity rows tested 0.1418 Recall@20 with the filter and 0.1087
-        without, λ = 203 without them 0.1079 without the filter: judged without the filter, the entity rows lost
-        (BENCHMARKS.md § scale); the filter of the stacked matrix with the KG is where they pay."""
+        On the 100k-item topic graph (full-catalogue validation Recall@20) λ = 600 with the entity rows gave 0.1418
+        with the filter at blend 0.5 and 0.1087 without it, λ = 203 without them 0.1098 either way: judged without
+        the filter the entity rows showed nothing (BENCHMARKS.md § scale-selection); the filter of the stacked
+        matrix with the KG is where they pay."""
         cache: dict[tuple[tuple[str, float], ...], tuple[Tensor, Tensor]] = {}
 
         def probe(weights: dict[str, float]) -> tuple[Tensor | None, Tensor | None, float]:
