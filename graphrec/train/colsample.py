@@ -92,20 +92,30 @@ class ColumnSample:
         return s
 
     def _batch(self, s: Tensor, truth: list[Tensor], k: int) -> tuple[float, float]:
+        """Summed Recall@k and NDCG@k of a batch's users, every positive at once. Only a positive with fewer than
+        ``k·share`` sampled distractors above it can reach the top ``k``, so each user's best ``⌈k·share⌉ +``
+        (its positives) distractor scores are all that is compared (a top-few per row, not a sort of the
+        sample: the sort was 70% of a selection's time at 25k items)."""
+        counts = torch.tensor([t.numel() for t in truth])
+        row = torch.repeat_interleave(torch.arange(len(truth)), counts)
+        at = torch.searchsorted(self.cols, torch.cat(truth))
+        ps, own = s[row, at], self.distractor[at]
+        width = int(counts.max())
+        pad = torch.full((len(truth), width), float("-inf"))
+        pad_own = torch.zeros(len(truth), width, dtype=torch.bool)
+        slot = torch.arange(ps.numel()) - torch.repeat_interleave(counts.cumsum(0) - counts, counts)
+        pad[row, slot], pad_own[row, slot] = ps, own
         dist = s[:, self.distractor]
-        sorted_d = dist.sort(dim=1).values                          # ascending per user
+        top = dist.topk(min(dist.size(1), math.ceil(k * self.share) + width), dim=1).values
+        above = (top[row] > ps.unsqueeze(1)).sum(1)
+        higher = pad[row] > ps.unsqueeze(1)                          # the user's positives above this one
+        start = (above - (higher & pad_own[row]).sum(1)).double() / self.share + higher.sum(1)
+        if top.size(1) < dist.size(1):                                # an uncounted distractor may be above
+            start = torch.where(above >= top.size(1), torch.full_like(start, float(k)), start)
         cum = _cumulative_discount(k)
-        rec = ndcg = 0.0
-        for j, items in enumerate(truth):
-            at = torch.searchsorted(self.cols, items)
-            ps = s[j, at]
-            above = sorted_d.size(1) - torch.searchsorted(sorted_d[j], ps, right=True)
-            above -= (ps.unsqueeze(1) < s[j, at][self.distractor[at]].unsqueeze(0)).sum(1)   # own positives
-            others = (ps.unsqueeze(0) > ps.unsqueeze(1)).sum(1)
-            found, gain = _block(above.double() / self.share + others, 1.0 / self.share, cum, k)
-            rec += float(found.sum()) / items.numel()
-            ndcg += float(gain.sum()) / float(cum[min(k, items.numel())])
-        return rec, ndcg
+        found, gain = _block(start, 1.0 / self.share, cum, k)
+        n = counts[row].double()
+        return float((found / n).sum()), float((gain / cum[n.clamp(max=k).long()]).sum())
 
 
 def _cumulative_discount(k: int) -> Tensor:

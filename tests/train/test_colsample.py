@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 import torch
 
@@ -83,3 +84,32 @@ def test_the_estimate_names_the_column_sample_on_the_sparse_path_only() -> None:
     assert "sparse path" in sparse and "≈10,000 items' columns" in sparse and "most-interacted" not in sparse
     dense = item_item_work(GraphRecommender(replace(cfg, memory_gb=64.0), torch.device("cpu")), 25_000)
     assert "dense path" in dense and "10,000 most-interacted" in dense
+
+
+def test_the_batched_estimate_counts_every_distractor_above_each_positive() -> None:
+    """The batch compares positives with each user's few best distractors only: it must equal counting every
+    sampled distractor above each positive, one positive at a time (ties, unscorable items and a sample
+    smaller than k included)."""
+    from graphrec.train.colsample import _block, _cumulative_discount
+
+    gen = torch.Generator().manual_seed(0)
+    for n, share, k in ((300, 0.1, 20), (300, 0.1, 5), (12, 1.0, 20)):
+        cols = torch.arange(n)
+        dis = torch.rand(n, generator=gen) < share
+        sample = ColumnSample(cols, dis, float(dis.float().mean()))
+        s = torch.randint(0, 40, (25, n), generator=gen).float()       # many ties
+        s[torch.rand(25, n, generator=gen) < 0.1] = float("-inf")
+        truth = [torch.randperm(n, generator=gen)[:int(torch.randint(1, 9, (1,), generator=gen))].sort().values
+                 for _ in range(25)]
+        cum = _cumulative_discount(k)
+        want_r = want_n = 0.0
+        for j, items in enumerate(truth):
+            for i in items.tolist():
+                others = [o for o in items.tolist() if s[j, o] > s[j, i]]
+                above = sum(1 for d in cols[dis].tolist() if s[j, d] > s[j, i] and d not in others)
+                f, g = _block(torch.tensor([above / sample.share + len(others)], dtype=torch.float64),
+                              1 / sample.share, cum, k)
+                want_r += float(f) / items.numel()
+                want_n += float(g) / float(cum[min(k, items.numel())])
+        got_r, got_n = sample._batch(s, truth, k)
+        assert got_r == pytest.approx(want_r, rel=1e-9) and got_n == pytest.approx(want_n, rel=1e-9)
