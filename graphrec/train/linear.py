@@ -512,7 +512,7 @@ class GraphRecommender(_ItemItem):
         inp = interactions(train, graph.num_users, graph.num_items)
         path = self.path(_catalogue(graph))
         rows: list[dict[str, Any]] = []
-        probe = self._probe_filter(graph, train, side, cols)
+        probe, factors = self._probe_filter(graph, train, side, cols)
 
         def scored(b: Tensor | SparseEase, entry: dict[str, Any]) -> dict[str, float]:
             left, right, blend = probe({k[2:]: v for k, v in entry.items() if k.startswith("w_")})
@@ -526,20 +526,21 @@ class GraphRecommender(_ItemItem):
             lam, weights, b, best_m = self._search_sparse(graph, side, inp, lams, scored, progress, cols)
         else:
             lam, weights, b, best_m = self._search_dense(graph, side, train, inp, lams, scored, progress)
-        _, stacked = self._inputs(graph, train, side, weights)
         start = (PROBE_RANK, PROBE_BLEND) if cols is not None and self.cfg.filter else (0, 0.0)
-        rank, blend, best_m = self._select_filter(b, stacked, inp, (train, valid, cols), (start, best_m), rows,
-                                                  progress)
+        rank, blend, best_m = self._select_filter(b, lambda: factors(weights), inp, (train, valid, cols),
+                                                  (start, best_m), rows, progress)
         params = {"lam": lam, "weights": weights, "filter_rank": rank, "blend": blend, "path": path}
         if cols is not None:
             params["columns"] = int(cols.cols.numel())
         return Selection(params=params, valid=best_m, info={"search": rows, "side": side.describe()})
 
-    def _probe_filter(self, graph: RecGraph, train: Tensor, side: SideInfo,
-                      cols: ColumnSample | None) -> Callable[[dict[str, float]], tuple[Tensor | None, Tensor | None,
-                                                                                          float]]:
-        """``weights ↦ (L, R, blend)`` of the filter a trial is judged with: on sampled columns the filter of those
-        weights' stacked matrix at :data:`PROBE_RANK` and :data:`PROBE_BLEND` (one SVD per weights), else none.
+    def _probe_filter(self, graph: RecGraph, train: Tensor, side: SideInfo, cols: ColumnSample | None) -> tuple[
+            Callable[[dict[str, float]], tuple[Tensor | None, Tensor | None, float]],
+            Callable[[dict[str, float]], tuple[Tensor, Tensor]]]:
+        """``(probe, factors)``: ``weights ↦ (L, R, blend)`` of the filter a trial is judged with — on sampled
+        columns the filter of those weights' stacked matrix at :data:`PROBE_RANK` and :data:`PROBE_BLEND`, else
+        none — and ``weights ↦`` the filter's factors at the largest of :data:`FILTER_RANKS` (``R`` on the columns
+        of ``cols`` where given): one SVD per weights, which the probe and the filter search share.
 
         On the 100k-item topic graph (full-catalogue validation Recall@20) λ = 600 with the entity rows gave 0.1418
         with the filter at blend 0.5 and 0.1087 without it, λ = 203 without them 0.1098 either way: judged without
@@ -547,16 +548,20 @@ class GraphRecommender(_ItemItem):
         matrix with the KG is where they pay."""
         cache: dict[tuple[tuple[str, float], ...], tuple[Tensor, Tensor]] = {}
 
-        def probe(weights: dict[str, float]) -> tuple[Tensor | None, Tensor | None, float]:
-            if cols is None or not self.cfg.filter:
-                return None, None, 0.0
+        def factors(weights: dict[str, float]) -> tuple[Tensor, Tensor]:
             key = tuple(sorted(weights.items()))
             if key not in cache:
                 _, stacked = self._inputs(graph, train, side, weights)
-                left, right = self._lowrank_for(stacked, PROBE_RANK)
-                cache[key] = (left, right[cols.cols])
-            return (*cache[key], PROBE_BLEND)
-        return probe
+                left, right = self._lowrank_for(stacked, max(FILTER_RANKS))
+                cache[key] = (left, right if cols is None else right[cols.cols])
+            return cache[key]
+
+        def probe(weights: dict[str, float]) -> tuple[Tensor | None, Tensor | None, float]:
+            if cols is None or not self.cfg.filter:
+                return None, None, 0.0
+            left, right = factors(weights)
+            return left[:, :PROBE_RANK], right[:, :PROBE_RANK], PROBE_BLEND
+        return probe, factors
 
     def _weight_candidates(self, ch: str, before: dict[str, float]) -> list[dict[str, float]]:
         return [{**before, ch: wv} for wv in SIDE_WEIGHTS[ch]]
@@ -651,19 +656,18 @@ class GraphRecommender(_ItemItem):
         assert m is not None
         return torch.from_numpy(np.asarray((m.T * weight).toarray(), dtype=np.float32))
 
-    def _select_filter(self, b: Tensor | SparseEase, stacked: sp.csr_matrix, inp: sp.csr_matrix,
-                       split: tuple[Tensor, Tensor, ColumnSample | None],
+    def _select_filter(self, b: Tensor | SparseEase, factors: Callable[[], tuple[Tensor, Tensor]],
+                       inp: sp.csr_matrix, split: tuple[Tensor, Tensor, ColumnSample | None],
                        start: tuple[tuple[int, float], dict[str, float]], rows: list[dict[str, Any]],
                        progress: bool) -> tuple[int, float, dict[str, float]]:
         """The low-pass filter's rank and blend (``(0, 0.0)``: no filter) and the best validation metrics, on
-        ``(train, valid, columns)``, from ``start``: the incumbent ``(rank, blend)`` and its metrics."""
+        ``(train, valid, columns)``, from ``start``: the incumbent ``(rank, blend)`` and its metrics; ``factors()``
+        gives the filter's factors at the largest rank (``R`` on the columns solved)."""
         if not self.cfg.filter:
             return 0, 0.0, start[1]
         train, valid, cols = split
         best: Best[tuple[int, float], dict[str, float]] = Best(start[0], start[1], selection_score(start[1]))
-        full_left, full_right = self._lowrank_for(stacked, max(FILTER_RANKS))
-        if cols is not None:
-            full_right = full_right[cols.cols]
+        full_left, full_right = factors()
         for k in FILTER_RANKS:
             left, right = full_left[:, :k], full_right[:, :k]
 

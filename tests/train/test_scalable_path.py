@@ -157,12 +157,13 @@ def test_sampled_columns_judge_each_trial_with_the_filter_of_its_weights() -> No
     model = GraphRecommender(cfg, torch.device("cpu"))
     side = side_info(graph)
     cols = ColumnSample.build(graph.train, graph.valid, graph.num_items, 3)
-    assert model._probe_filter(graph, graph.train, side, None)({}) == (None, None, 0.0)   # every column: no probe
-    probe = model._probe_filter(graph, graph.train, side, cols)
+    assert model._probe_filter(graph, graph.train, side, None)[0]({}) == (None, None, 0.0)   # every column: none
+    probe, factors = model._probe_filter(graph, graph.train, side, cols)
     left, right, blend = probe({})
     assert left is not None and right is not None and blend == PROBE_BLEND
     assert left.size(0) == graph.num_items and right.size(0) == cols.cols.numel()
-    assert probe({})[0] is left                                  # one SVD per weights
+    assert factors({})[0] is factors({})[0]                      # one SVD per weights, shared with the filter search
+    assert torch.equal(left, factors({})[0][:, :left.size(1)])
     ent_left = probe({"entities": 2.0})[0]
     assert ent_left is not None and not torch.allclose(ent_left.abs(), left.abs())   # the KG rows change it
     assert model._lambda_steps(graph.num_items) == SAMPLED_LAMBDA_STEPS
