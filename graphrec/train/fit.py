@@ -215,4 +215,30 @@ def _top_k(graph: RecGraph, recommender: Recommender, fitted: Fitted, exclude: T
                      fitted.top, label=f"{cfg.model}: top-{cfg.top_k}" if progress else "")
     report.seconds["top_k"] = time.perf_counter() - t3
     _say(progress, f"{cfg.model}: top-{cfg.top_k} in {report.seconds['top_k']:.1f} s")
+    if fitted.top is not None:
+        k = min(20, cfg.top_k)
+        share = top_agreement(fitted.scorer, fitted.top, graph.num_users, exclude, k, cfg.seed)
+        fitted.info[f"top_k_agreement@{k}"] = round(share, 4)
+        _say(progress, f"{cfg.model}: the candidates' top-{k} holds {100 * share:.1f}% of the exact top-{k} "
+                       f"({min(graph.num_users, AGREEMENT_USERS)} sampled users scored over every item)")
     return top
+
+
+AGREEMENT_USERS = 256
+"""Users whose exact top-K (every item scored) checks a candidate top-K (:func:`top_agreement`)."""
+
+
+def top_agreement(score: Scorer, top: TopK, num_users: int, exclude: Tensor, k: int, seed: int) -> float:
+    """Share of the exact top-``k`` (``score`` over every item) that ``top`` (a model's candidate top-K) finds,
+    averaged over :data:`AGREEMENT_USERS` seeded users: what scoring candidates only costs in recommendations."""
+    gen = torch.Generator().manual_seed(seed)
+    users = torch.randperm(num_users, generator=gen)[:AGREEMENT_USERS].sort().values
+    ex = exclude.long().cpu()
+    keep = torch.isin(ex[0], users)
+    pos, item = torch.searchsorted(users, ex[0][keep]), ex[1][keep]
+    exact = top_unseen(score(users).float().cpu(), pos, item, k)[0]
+    got = top(users, (pos, item), k)[0]
+    real = exact >= 0
+    found = ((got.unsqueeze(2) == exact.unsqueeze(1)).any(1) & real).sum(1)
+    has = real.sum(1)
+    return float((found[has > 0] / has[has > 0]).mean()) if bool((has > 0).any()) else 1.0

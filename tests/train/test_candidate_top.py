@@ -59,6 +59,8 @@ def test_fit_uses_candidates_above_the_budget(monkeypatch: pytest.MonkeyPatch) -
     cfg = replace(TrainConfig(dim=8, out_dir=None), lam=20.0, memory_gb=TINY_GB, neighbours=6, filter=False)
     art = fit(graph, cfg, progress=False)
     assert art.info["refit"]["top_k"] == "candidates"
+    share = art.info["refit"][f"top_k_agreement@{min(20, cfg.top_k)}"]       # checked against the exact top-K
+    assert 0.0 < share <= 1.0
     assert art.top_items is not None
     seen = set(zip(art.exclude[0].tolist(), art.exclude[1].tolist(), strict=True))
     picks = [(u, int(i)) for u in range(graph.num_users) for i in art.top_items[u] if i >= 0]
@@ -79,3 +81,49 @@ def test_a_long_top_k_reports_its_pace(monkeypatch: pytest.MonkeyPatch, capsys: 
     assert [ln.split(":")[2].split("(")[0].strip() for ln in lines] == ["4 / 10 users", "8 / 10 users"]
     fit_module.top_scored(lambda u: scores[u], 10, exclude, 2, batch_size=4)      # no label: silent
     assert capsys.readouterr().err == ""
+
+
+def test_reach_keeps_each_users_best_sparse_scores_then_scores_them_exactly() -> None:
+    op, rows, seen = _operator(n=60, seed=5)
+    extra = np.array([2, 9])
+    items, scores = op.top_among(rows, extra, seen, 3, reach=4)
+    full, sparse = op.apply(rows), (rows @ op.b).toarray()
+    seen_set = set(zip(seen[0].tolist(), seen[1].tolist(), strict=True))
+    pruned = 0
+    for u in range(rows.shape[0]):
+        own = sum(1 for v, _ in seen_set if v == u)     # room is kept for the user's own items, left out after
+        reached = [i for i in np.flatnonzero(sparse[u]) if i not in extra]
+        pruned += len(reached) > 4 + own
+        kept = [i for i in sorted(reached, key=lambda i: -sparse[u, i])[:4 + own] if (u, i) not in seen_set]
+        assert len(kept) >= min(4, len([i for i in reached if (u, i) not in seen_set]))
+        cand = kept + [i for i in extra.tolist() if (u, i) not in seen_set]
+        want = sorted(cand, key=lambda i: -float(full[u, i]))[:3]
+        got = [int(i) for i in items[u] if i >= 0]
+        assert got == want
+        assert torch.allclose(scores[u, :len(got)], full[u, got], atol=1e-5)
+    assert pruned                                   # the cut did bind for some user
+
+
+def test_agreement_is_the_share_of_the_exact_top_k_the_candidates_find() -> None:
+    import importlib
+
+    fit_module = importlib.import_module("graphrec.train.fit")
+    op, rows, seen = _operator(n=60, seed=7)
+    op.lows = [(left, right, 5.0) for left, right, _ in op.lows]     # items B does not reach rank high too
+    exclude = torch.stack(seen)
+
+    def score(users: torch.Tensor) -> torch.Tensor:
+        return op.apply(rows[users.numpy()])
+
+    def top_of(reach: int, extra: np.ndarray) -> fit_module.TopK:
+        def top(users: torch.Tensor, s: tuple[torch.Tensor, torch.Tensor], k: int) -> tuple[torch.Tensor, torch.Tensor]:
+            return op.top_among(rows[users.numpy()], extra, s, k, reach=reach)
+        return top
+
+    every = top_of(60, np.arange(60))
+    assert fit_module.top_agreement(score, every, rows.shape[0], exclude, 5, 0) == 1.0
+    narrow = fit_module.top_agreement(score, top_of(1, np.array([], dtype=np.int64)), rows.shape[0], exclude, 5, 0)
+    items, _ = top_of(1, np.array([], dtype=np.int64))(torch.arange(6), seen, 5)
+    exact, _ = top_unseen(op.apply(rows), seen[0], seen[1], 5)
+    want = np.mean([len(set(items[u].tolist()) & set(exact[u].tolist()) - {-1}) / 5 for u in range(6)])
+    assert narrow == pytest.approx(want) and narrow < 1.0
