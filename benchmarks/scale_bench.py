@@ -47,6 +47,7 @@ def child(size_index: int, model: str, test_users: int, threads: int, memory_gb:
             "fit_s": round(st["select"] + st["refit"], 1), "top_k_s": round(st.get("top_k", 0.0), 1),
             "total_s": round(seconds, 1), "top_k": art.info["refit"].get("top_k", "–"),
             "stages": st, "path": art.info["refit"].get("path", ""),
+            "top_k_agreement@20": art.info["refit"].get("top_k_agreement@20"),
             "chosen": art.params.get("chosen", {}), "threads": torch.get_num_threads(),
             "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2)}
 
