@@ -224,8 +224,9 @@ def _top_k(graph: RecGraph, recommender: Recommender, fitted: Fitted, exclude: T
     return top
 
 
-AGREEMENT_USERS = 256
-"""Users whose exact top-K (every item scored) checks a candidate top-K (:func:`top_agreement`)."""
+AGREEMENT_USERS, AGREEMENT_CHUNK = 256, 32
+"""Users whose exact top-K (every item scored, ``AGREEMENT_CHUNK`` at a time) checks a candidate top-K
+(:func:`top_agreement`)."""
 
 
 def top_agreement(score: Scorer, top: TopK, num_users: int, exclude: Tensor, k: int, seed: int) -> float:
@@ -234,11 +235,14 @@ def top_agreement(score: Scorer, top: TopK, num_users: int, exclude: Tensor, k: 
     gen = torch.Generator().manual_seed(seed)
     users = torch.randperm(num_users, generator=gen)[:AGREEMENT_USERS].sort().values
     ex = exclude.long().cpu()
-    keep = torch.isin(ex[0], users)
-    pos, item = torch.searchsorted(users, ex[0][keep]), ex[1][keep]
-    exact = top_unseen(score(users).float().cpu(), pos, item, k)[0]
-    got = top(users, (pos, item), k)[0]
-    real = exact >= 0
-    found = ((got.unsqueeze(2) == exact.unsqueeze(1)).any(1) & real).sum(1)
-    has = real.sum(1)
-    return float((found[has > 0] / has[has > 0]).mean()) if bool((has > 0).any()) else 1.0
+    shares: list[Tensor] = []
+    for chunk in torch.split(users, AGREEMENT_CHUNK):     # [chunk, items] scores at a time
+        keep = torch.isin(ex[0], chunk)
+        pos, item = torch.searchsorted(chunk, ex[0][keep]), ex[1][keep]
+        exact = top_unseen(score(chunk).float().cpu(), pos, item, k)[0]
+        got = top(chunk, (pos, item), k)[0]
+        real = exact >= 0
+        found, has = ((got.unsqueeze(2) == exact.unsqueeze(1)).any(1) & real).sum(1), real.sum(1)
+        shares.append(found[has > 0] / has[has > 0])
+    every = torch.cat(shares)
+    return float(every.mean()) if every.numel() else 1.0
