@@ -162,8 +162,7 @@ def main(argv: list[str] | None = None) -> str:
         "| stage | seconds |",
         "|---|---|",
         f"| stream-out (Neo4j → tensors) | {stream if stream is not None else '–'} |",
-        f"| select (on {'the ' + format(head, ',') + ' most-interacted' if head else 'all'} items) "
-        f"| {secs.get('select', 0):.0f} |",
+        f"| select ({_selected_on(head, out)}) | {secs.get('select', 0):.0f} |",
         f"| refit on every interaction | {secs.get('refit', 0):.0f} |",
         f"| top-K for RECOMMENDED ({out.get('top_k') or 'exact'}) | {secs.get('top_k', 0):.0f} |",
         f"| publish (vectors, indexes, RECOMMENDED, switch) | {out.get('publish', {}).get('seconds', 0):.0f} |",
@@ -189,3 +188,11 @@ def main(argv: list[str] | None = None) -> str:
 
 if __name__ == "__main__":
     main()
+
+
+def _selected_on(head: int | None, out: dict[str, Any]) -> str:
+    """What the selection chose on: the head, a sample of the catalogue's columns, or every item."""
+    if head:
+        return f"on the {head:,} most-interacted items"
+    cols = (out.get("chosen") or {}).get("columns")
+    return f"on {cols:,} sampled columns, ranks estimated over every item" if cols else "on all items"
