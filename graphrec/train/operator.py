@@ -36,6 +36,8 @@ def dense_row_degree(num_items: int) -> int:
 
 PAD_ENTRIES = 1 << 22
 """Bound on the entries of one padded block in :meth:`Operator.top_among` (16 MB of floats)."""
+GATHER_ENTRIES = 1 << 17
+"""Bound on the gathered factor values :meth:`Operator.top_among` multiplies at once (512 KB: in cache)."""
 REACH_CANDIDATES = 512
 """Reached items :meth:`Operator.top_among` keeps per user, by their sparse score, before paying the low-rank
 terms: at 25k items a user's ``x_u B`` reaches ~9,400 items (popular items sit on most neighbour lists), and
@@ -208,15 +210,17 @@ def _best_per_row(m: sp.csr_matrix, drop: np.ndarray, c: np.ndarray) -> tuple[Te
 
 
 def _gathered_dots(q: Tensor, right: Tensor, cols: Tensor) -> Tensor:
-    """``[b, c]`` of ``q[u] · right[cols[u, j]]`` (0 where ``cols`` is -1), a chunk of users at a time (one
-    batched product over the gathered rows: ~2.5× the element-wise gather's pace)."""
+    """``[b, c]`` of ``q[u] · right[cols[u, j]]`` (0 where ``cols`` is -1): a few users at a time, their rows of
+    ``right`` gathered into a block that stays in cache (at most :data:`GATHER_ENTRIES` floats) and multiplied in
+    one batched product (3× the pace of one large gather here)."""
     out = torch.zeros(cols.shape)
     if not cols.numel():
         return out
-    step = max(1, PAD_ENTRIES // max(1, cols.size(1) * right.size(1)))
+    step = max(1, GATHER_ENTRIES // max(1, cols.size(1) * right.size(1)))
     for a in range(0, cols.size(0), step):
-        c = cols[a:a + step]
-        out[a:a + step] = torch.bmm(right[c.clamp(min=0)], q[a:a + step].unsqueeze(2)).squeeze(2)
+        c = cols[a:a + step].clamp(min=0)
+        rows = right.index_select(0, c.reshape(-1)).view(c.size(0), c.size(1), right.size(1))
+        out[a:a + step] = torch.bmm(rows, q[a:a + step].unsqueeze(2)).squeeze(2)
     return out.masked_fill_(cols < 0, 0.0)
 
 
