@@ -103,6 +103,14 @@ def _stream_seconds(stderr: str) -> float | None:
     return float(m.group(1)) if m else None
 
 
+def _selected_on(head: int | None, out: dict[str, Any]) -> str:
+    """What the selection chose on: the head, a sample of the catalogue's columns, or every item."""
+    if head:
+        return f"on the {head:,} most-interacted items"
+    cols = (out.get("chosen") or {}).get("columns")
+    return f"on {cols:,} sampled columns, ranks estimated over every item" if cols else "on all items"
+
+
 def main(argv: list[str] | None = None) -> str:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--scale", type=float, default=1.0, help="size vs amazon-book (default 1.0)")
@@ -188,11 +196,3 @@ def main(argv: list[str] | None = None) -> str:
 
 if __name__ == "__main__":
     main()
-
-
-def _selected_on(head: int | None, out: dict[str, Any]) -> str:
-    """What the selection chose on: the head, a sample of the catalogue's columns, or every item."""
-    if head:
-        return f"on the {head:,} most-interacted items"
-    cols = (out.get("chosen") or {}).get("columns")
-    return f"on {cols:,} sampled columns, ranks estimated over every item" if cols else "on all items"
