@@ -63,9 +63,9 @@ def cold_ratio(op: Operator, inp: sp.csr_matrix, cold: Tensor) -> float:
     """``r``: the mean best unseen warm score over the mean best cold score of a sample of users (1.0 where
     either is not positive)."""
     n_users, n = inp.shape
-    sample = inp[np.arange(0, n_users, max(1, n_users // 512))]
-    s = op.apply(sample)
-    r, c = sample.nonzero()
+    idx = np.arange(0, n_users, max(1, n_users // 512))
+    s = op.score_rows(inp, idx)
+    r, c = inp[idx].nonzero()
     s[torch.from_numpy(r.astype(np.int64)), torch.from_numpy(c.astype(np.int64))] = float("-inf")
     is_cold = torch.zeros(n, dtype=torch.bool)
     is_cold[cold] = True
@@ -151,9 +151,9 @@ def blend_scale(op: Operator, inp: sp.csr_matrix, cold: Tensor, sim: Tensor) -> 
     """What puts ``x_u · sim`` on the scale of ``op``'s cold scores: the ratio of their mean best cold score on a
     user sample (1.0 where either is not positive)."""
     n_users = inp.shape[0]
-    sample = inp[np.arange(0, n_users, max(1, n_users // 512))]
-    own = _mean_best(op.apply(sample)[:, cold])
-    theirs = _mean_best(_times(sample, sim))
+    idx = np.arange(0, n_users, max(1, n_users // 512))
+    own = _mean_best(op.score_rows(inp, idx)[:, cold])
+    theirs = _mean_best(_times(inp[idx], sim))
     return own / theirs if own > 0 and theirs > 0 else 1.0
 
 
@@ -190,8 +190,9 @@ def choose_blend(op: Operator, inp: sp.csr_matrix, carve: ColdCarve, sims: Simil
         sim, scale = cache[(weight, k, power)]
 
         def score(users: Tensor) -> Tensor:
-            x = inp[users.long().cpu().numpy()]
-            s = op.apply(x)
+            idx = users.long().cpu().numpy()
+            x = inp[idx]
+            s = op.score_rows(inp, idx)
             s[:, zero] = (1 - alpha) * s[:, zero] + (alpha * scale) * _times(x, sim)
             return s
 
@@ -261,7 +262,7 @@ def choose_boost(op: Operator, inp: sp.csr_matrix, carve: ColdCarve, budget: flo
         factor = m * ratio if m else 1.0
 
         def score(users: Tensor) -> Tensor:
-            s = op.apply(inp[users.long().cpu().numpy()])
+            s = op.score_rows(inp, users.long().cpu().numpy())
             s[:, zero] *= factor
             return s
 

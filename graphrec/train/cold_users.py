@@ -115,8 +115,7 @@ def choose_user_blend(op: Operator, inp: sp.csr_matrix, carve: UserCarve, batch:
     n = int(inp.shape[1])
     rows: list[dict[str, float]] = []
 
-    def scorer(users: Tensor) -> Tensor:
-        return op.apply(inp[users.long().cpu().numpy()])
+    scorer = op.scorer(inp)
 
     def trial(w: float) -> dict[str, float]:
         m = rank_scored(blended_scorer(scorer, inp, w), n, carve.valid, [carve.train], (20,), batch)

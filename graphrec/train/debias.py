@@ -57,7 +57,7 @@ def choose_beta(op: Operator, inp: sp.csr_matrix, train: Tensor, valid: Tensor, 
         items, factors = pop_factors(train, n, beta)
 
         def score(users: Tensor) -> Tensor:
-            s = op.apply(inp[users.long().cpu().numpy()])
+            s = op.score_rows(inp, users.long().cpu().numpy())
             s[:, items] *= factors
             return s
 

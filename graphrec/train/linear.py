@@ -60,7 +60,7 @@ from graphrec.train.debias import choose_beta, debias
 from graphrec.train.estimate import item_item_work
 from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
-from graphrec.train.operator import Operator, SparseEase, SparseInputs
+from graphrec.train.operator import Operator, RowProducts, SparseEase, SparseInputs
 from graphrec.train.protocols import pair_times
 from graphrec.train.sampling import carve_validation
 from graphrec.train.search import Best, search
@@ -214,8 +214,7 @@ class _ItemItem(Recommender):
     def _metrics(self, op: Operator, inp: sp.csr_matrix, train: Tensor, valid: Tensor,
                  cols: ColumnSample | None = None) -> dict[str, float]:
         """Validation metrics of ``op``: ranking every item, or estimated from the columns of ``cols``."""
-        def score(users: Tensor) -> Tensor:
-            return op.apply(inp[users.long().cpu().numpy()])
+        score = op.scorer(inp)
         if cols is not None:
             return cols.metrics(score, inp, valid)
         return rank_scored(score, inp.shape[1], valid, [train], (20, 10), self.score_batch(inp.shape[1]))
@@ -363,16 +362,18 @@ class GraphRecommender(_ItemItem):
         return [c for c in SIDE_CHANNELS if c in self.cfg.side and present[c]]
 
     def _operator(self, b: Tensor | SparseEase, left: Tensor | None, right: Tensor | None, blend: float,
-                  inp: sp.csr_matrix) -> Operator:
+                  inp: sp.csr_matrix, products: RowProducts | None = None) -> Operator:
         """``B`` and the filter blended on one scale: each part divided by the mean row norm of its scores on
-        a sample of users."""
+        a sample of users. The operator remembers its ``x_u B`` for ``inp``'s rows (``products``: those of the
+        same ``B`` to share, as every blend of one ``B`` does)."""
         n_users = inp.shape[0]
-        sample = inp[np.arange(0, n_users, max(1, n_users // 512))]
-        sb = float(Operator.of(b).apply(sample).norm(dim=1).mean().clamp(min=1e-12))
+        idx = np.arange(0, n_users, max(1, n_users // 512))
+        part = Operator.of(b).remember(inp, products)
+        sb = float(part.score_rows(inp, idx).norm(dim=1).mean().clamp(min=1e-12))
         if left is None or right is None or blend <= 0:
-            return Operator.of(b, 1.0 / sb)
-        sf = float(((to_torch(sample) @ left) @ right.T).norm(dim=1).mean().clamp(min=1e-12))
-        op = Operator.of(b, (1 - blend) / sb)
+            return Operator.of(b, 1.0 / sb).remember(inp, part.products)
+        sf = float(((to_torch(inp[idx]) @ left) @ right.T).norm(dim=1).mean().clamp(min=1e-12))
+        op = Operator.of(b, (1 - blend) / sb).remember(inp, part.products)
         op.lows.append((left, right, blend / sf))
         return op
 
@@ -668,11 +669,12 @@ class GraphRecommender(_ItemItem):
         train, valid, cols = split
         best: Best[tuple[int, float], dict[str, float]] = Best(start[0], start[1], selection_score(start[1]))
         full_left, full_right = factors()
+        products = Operator.of(b).remember(inp).products      # every trial shares x_u B
         for k in FILTER_RANKS:
             left, right = full_left[:, :k], full_right[:, :k]
 
             def trial(cand: tuple[int, float], left: Tensor = left, right: Tensor = right) -> dict[str, float]:
-                m = self._metrics(self._operator(b, left, right, cand[1], inp), inp, train, valid, cols)
+                m = self._metrics(self._operator(b, left, right, cand[1], inp, products), inp, train, valid, cols)
                 rows.append({"filter_rank": cand[0], "blend": cand[1], "valid_recall@20": m["recall@20"],
                              "valid_ndcg@20": m["ndcg@20"]})
                 return m
@@ -710,6 +712,7 @@ class GraphRecommender(_ItemItem):
                 del op          # before the next member's solve
 
         op = next(refits()) if len(members) == 1 else mean_operator(refits(), len(members))
+        op.products = None      # the fitted operator scores any user: no memo of these rows kept with it
         info = {**infos[0], **({"members": infos} if len(members) > 1 else {}), "side": side.describe()}
         info.update(self._scale_items(graph, op, pairs, inp, chosen.params))
         fitted = self._fitted(op, inp, info)
