@@ -111,6 +111,36 @@ def _selected_on(head: int | None, out: dict[str, Any]) -> str:
     return f"on {cols:,} sampled columns, ranks estimated over every item" if cols else "on all items"
 
 
+def _evaluate(env: dict[str, str], models: str, threads: int) -> list[str]:
+    """``graphrec evaluate --models models --json`` in its own process: its table lines and what it cost."""
+    cmd = [sys.executable, "-m", "graphrec.cli.main", "evaluate", "--models", models, "--json", "--threads",
+           str(threads)]
+    before = os.getloadavg()
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t
+    after = os.getloadavg()
+    if proc.returncode != 0:
+        raise SystemExit(f"graphrec evaluate failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    rows: list[dict[str, Any]] = json.loads(proc.stdout)
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
+    out = [f"| {r['model']} | {r.get('path', '–')} | " + (f"skipped: {r['skipped']} | | |" if "skipped" in r else
+           f"{r['recall@20']:.4f} | {r['ndcg@20']:.4f} | {r['seconds']:.0f} |") for r in rows]
+    return [*out, f"wall {wall:.0f} s ({wall / 60:.1f} min); peak RSS of the largest child so far {rss:.1f} GB; "
+            f"load average {before[0]:.1f} / {before[1]:.1f} / {before[2]:.1f} before, "
+            f"{after[0]:.1f} / {after[1]:.1f} / {after[2]:.1f} after"]
+
+
+def _evaluate_lines(evaluated: list[str], models: str, threads: int) -> list[str]:
+    if not evaluated:
+        return []
+    return ["", f"`graphrec evaluate --models {models} --json --threads {threads}` on the same server afterwards "
+            "(each model chooses on a validation carve, is refit on train + valid and ranks every item for "
+            "every test user; `--split auto`):", "",
+            "| model | path | Recall@20 | NDCG@20 | s |", "|---|---|---|---|---|", *evaluated[:-1], "",
+            f"- {evaluated[-1]}"]
+
+
 def main(argv: list[str] | None = None) -> str:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--scale", type=float, default=1.0, help="size vs amazon-book (default 1.0)")
@@ -119,6 +149,8 @@ def main(argv: list[str] | None = None) -> str:
     ap.add_argument("--memory-gb", type=float, help="graphrec train --memory-gb (default: its own bound)")
     ap.add_argument("--topics", type=int, default=None,
                     help="instead, the structured graph of benchmarks.topics.SIZES[N] (1: 100k items)")
+    ap.add_argument("--evaluate", default="", metavar="MODELS",
+                    help="then also `graphrec evaluate --models MODELS` on the same server (e.g. graph,als)")
     ap.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
     args = ap.parse_args(argv)
     s = args.scale
@@ -143,9 +175,10 @@ def main(argv: list[str] | None = None) -> str:
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
         wall = time.perf_counter() - t
         load_after = os.getloadavg()
+        if proc.returncode != 0:
+            raise SystemExit(f"graphrec train failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        evaluated = _evaluate(env, args.evaluate, args.threads) if args.evaluate else []
         server_gb = _server_peak_rss_gb(tmp)
-    if proc.returncode != 0:
-        raise SystemExit(f"graphrec train failed ({proc.returncode}): {proc.stderr[-2000:]}")
     out: dict[str, Any] = json.loads(proc.stdout)
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
     secs = out["seconds"]
@@ -187,6 +220,7 @@ def main(argv: list[str] | None = None) -> str:
         f"- machine load average (1/5/15 min): {load_avg[0]:.1f} / {load_avg[1]:.1f} / {load_avg[2]:.1f} before, "
         f"{load_after[0]:.1f} / {load_after[1]:.1f} / {load_after[2]:.1f} after (2 shared cores: seconds move with it)",
     ]
+    lines += _evaluate_lines(evaluated, args.evaluate, args.threads)
     body = "\n".join(lines)
     print(body)
     if not args.no_write:
