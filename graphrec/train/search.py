@@ -27,7 +27,7 @@ class Best(Generic[C, R]):
 
 def search(candidates: Iterable[C], trial: Callable[[C], R], score: Callable[[R], float],
            best: Best[C, R] | None = None, label: str = "", progress: bool = False,
-           patience: int | None = None) -> Best[C, R]:
+           patience: int | None = None, stop: Callable[[R], bool] | None = None) -> Best[C, R]:
     """Run ``trial`` on each candidate in order and keep the one whose result scores highest.
 
     A later candidate must score strictly higher to win, so ties keep the earlier (simpler) one. Only the
@@ -58,7 +58,8 @@ def search(candidates: Iterable[C], trial: Callable[[C], R], score: Callable[[R]
         if progress:
             print(f"  {label or 'trial'} {j}: {cand} → {value:.4f} (best {best.score:.4f}, "
                   f"{time.perf_counter() - t0:.0f} s)", file=sys.stderr, flush=True)
+        done = stop is not None and stop(result)
         del result
-        if patience is not None and misses >= patience:
+        if done or (patience is not None and misses >= patience):
             break
     return best

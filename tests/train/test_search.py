@@ -43,3 +43,21 @@ def test_patience_stops_past_the_peak() -> None:
     tried.clear()
     incumbent: Best[int, float] = Best(0, 0.5, 0.5)          # no candidate beats it: one miss is enough
     assert search([1, 2, 3], trial, float, best=incumbent, patience=1) is incumbent and tried == [1]
+
+
+def test_stop_ends_the_search_after_the_first_result_it_holds_for() -> None:
+    tried: list[int] = []
+    cost = {0: 0.0, 1: 0.0, 2: 0.02, 3: 0.05, 4: 0.01}          # the budget is 0.03
+    gain = {0: 0.0, 1: 0.1, 2: 0.3, 3: 0.9, 4: 0.95}
+
+    def trial(c: int) -> tuple[float, float]:
+        tried.append(c)
+        return gain[c], cost[c]
+
+    def within(r: tuple[float, float]) -> float:
+        return r[0] if r[1] <= 0.03 else float("-inf")
+
+    best = search([0, 1, 2, 3, 4], trial, within, stop=lambda r: r[1] > 0.03)
+    assert best.candidate == 2 and tried == [0, 1, 2, 3]        # 3 overspends: 4 is never tried
+    tried.clear()
+    assert search([0, 1, 2, 3, 4], trial, within).candidate == 4 and tried == [0, 1, 2, 3, 4]
