@@ -123,11 +123,11 @@ def _evaluate(env: dict[str, str], models: str, threads: int) -> list[str]:
     if proc.returncode != 0:
         raise SystemExit(f"graphrec evaluate failed ({proc.returncode}): {proc.stderr[-2000:]}")
     rows: list[dict[str, Any]] = json.loads(proc.stdout)
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
+    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6     # the largest of train and evaluate
     out = [f"| {r['model']} | {r.get('path', '–')} | " + (f"skipped: {r['skipped']} | | |" if "skipped" in r else
            f"{r['recall@20']:.4f} | {r['ndcg@20']:.4f} | {r['seconds']:.0f} |") for r in rows]
-    return [*out, f"wall {wall:.0f} s ({wall / 60:.1f} min); peak RSS of the largest child so far {rss:.1f} GB; "
-            f"load average {before[0]:.1f} / {before[1]:.1f} / {before[2]:.1f} before, "
+    return [*out, f"wall {wall:.0f} s ({wall / 60:.1f} min); peak RSS of the larger of the train and evaluate "
+            f"processes {rss:.1f} GB; load average {before[0]:.1f} / {before[1]:.1f} / {before[2]:.1f} before, "
             f"{after[0]:.1f} / {after[1]:.1f} / {after[2]:.1f} after"]
 
 
@@ -177,10 +177,10 @@ def main(argv: list[str] | None = None) -> str:
         load_after = os.getloadavg()
         if proc.returncode != 0:
             raise SystemExit(f"graphrec train failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6     # the train process's, before any other
         evaluated = _evaluate(env, args.evaluate, args.threads) if args.evaluate else []
         server_gb = _server_peak_rss_gb(tmp)
     out: dict[str, Any] = json.loads(proc.stdout)
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6
     secs = out["seconds"]
     sel = out.get("chosen", {})
     valid = out["metrics"].get("valid", {})
