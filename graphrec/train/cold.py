@@ -119,7 +119,8 @@ def borrowed_columns(op: Operator, sim: Tensor, warm: Tensor, k: int, power: flo
     parts included), so ``x_u`` times a column is the weighted mean of the user's scores of those warm items. The
     graph's collaborative signal reaches the cold item through its text and entities, where the content
     similarity alone only compares it to the user's own items."""
-    return op.matvec(borrow_weights(sim, warm, k, power))
+    w = borrow_weights(sim, warm, k, power)
+    return op.matvec(sp.csr_matrix(w.numpy()) if k else w)     # k per column: a product of items · k · columns
 
 
 def cold_columns(op: Operator, sims: Similarity, cold: Tensor, spec: Sequence[float]) -> Tensor | None:

@@ -47,6 +47,9 @@ gathering 193 factor values for each was the candidate top-K's whole cost (~12 h
 MEMO_ENTRIES = 1 << 25
 """Bound on the scores a :class:`RowProducts` keeps (128 MB of floats); above it each call computes its rows."""
 
+MATVEC_ROWS = 1024
+"""Rows of a dense ``B`` multiplied at once by a sparse ``Ω`` (:meth:`Operator.matvec`)."""
+
 LowRank = tuple[Tensor, Tensor, float]
 """``(L, R, s)``: the term ``s·(x L) Rᵀ`` of an :class:`Operator`."""
 
@@ -217,13 +220,30 @@ class Operator:
             best = torch.cat([best, torch.full((best.size(0), pad), float("-inf"))], 1)
         return items, best
 
-    def matvec(self, omega: Tensor) -> Tensor:
-        """``M Ω`` for the ``[I, I]`` operator ``M = b_scale·B + Σ s·L Rᵀ`` (scores are ``x M``)."""
+    def matvec(self, omega: Tensor | sp.spmatrix) -> Tensor:
+        """``M Ω`` for the ``[I, I]`` operator ``M = b_scale·B + Σ s·L Rᵀ`` (scores are ``x M``). A sparse
+        ``omega`` (scipy) costs ``items · nnz(Ω)`` against a dense ``B``, not ``items² · columns``."""
+        if sp.issparse(omega):
+            return self._sparse_matvec(sp.csr_matrix(omega, dtype=np.float32))
         out = self.b @ omega if isinstance(self.b, Tensor) else torch.from_numpy(
             np.asarray(self.b @ omega.numpy(), dtype=np.float32))
         out = out * self.b_scale
         for left, right, s in self.lows:
             out.addmm_(left, right.T @ omega, alpha=s)
+        return out
+
+    def _sparse_matvec(self, omega: sp.csr_matrix) -> Tensor:
+        wt = omega.T.tocsr()                                            # [c, I]: Ωᵀ, one row per column of Ω
+        if isinstance(self.b, Tensor):
+            out = torch.empty(int(self.b.size(0)), int(omega.shape[1]))
+            for a in range(0, out.size(0), MATVEC_ROWS):              # (B Ω)ᵀ = Ωᵀ Bᵀ, a block of B's rows at a time
+                block = self.b[a:a + MATVEC_ROWS].numpy()
+                out[a:a + MATVEC_ROWS] = torch.from_numpy(np.asarray((wt @ block.T).T, dtype=np.float32))
+        else:
+            out = torch.from_numpy(np.asarray((self.b @ omega).toarray(), dtype=np.float32))
+        out.mul_(self.b_scale)
+        for left, right, s in self.lows:
+            out.addmm_(left, torch.from_numpy(np.asarray((wt @ right.numpy()).T, dtype=np.float32)), alpha=s)
         return out
 
     def rmatvec(self, omega: Tensor) -> Tensor:

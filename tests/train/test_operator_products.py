@@ -1,4 +1,5 @@
-"""The selection's memo of ``x_u B`` (:class:`RowProducts`): each row computed once, never stale, bounded."""
+"""The operator's products: the selection's memo of ``x_u B`` (:class:`RowProducts`: each row computed once, never
+stale, bounded) and ``M Ω`` with a sparse ``Ω`` (the cold items' borrowed columns)."""
 
 from __future__ import annotations
 
@@ -97,3 +98,13 @@ def test_a_b_of_sampled_columns_is_remembered_at_its_own_width() -> None:
     memo = RowProducts(cols, inp)
     torch.testing.assert_close(memo(np.array([2, 0])), torch.from_numpy((inp[[2, 0]] @ cols).toarray()))
     assert memo(np.arange(12)).shape == (12, 3)
+
+
+@pytest.mark.parametrize("dense", [True, False])
+def test_a_sparse_omega_gives_the_dense_product(dense: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    op, _ = _case(dense)
+    monkeypatch.setattr(operator, "MATVEC_ROWS", 7)      # several row blocks of B, the last one short
+    omega = sp.random(30, 4, density=0.15, random_state=3, format="csr", dtype=np.float32)
+    want = op.matvec(torch.from_numpy(omega.toarray()))
+    torch.testing.assert_close(op.matvec(omega), want)
+    torch.testing.assert_close(op.matvec(omega.tocsc()), want)
