@@ -111,17 +111,24 @@ def _selected_on(head: int | None, out: dict[str, Any]) -> str:
     return f"on {cols:,} sampled columns, ranks estimated over every item" if cols else "on all items"
 
 
-def _evaluate(env: dict[str, str], models: str, threads: int) -> list[str]:
-    """``graphrec evaluate --models models --json`` in its own process: its table lines and what it cost."""
-    cmd = [sys.executable, "-m", "graphrec.cli.main", "evaluate", "--models", models, "--json", "--threads",
-           str(threads)]
+def _timed(cmd: list[str], env: dict[str, str], what: str) -> tuple[
+        subprocess.CompletedProcess[str], float, tuple[float, float, float], tuple[float, float, float]]:
+    """``cmd`` run to its end: ``(the process, wall seconds, load average before, after)``; exits on a failure."""
     before = os.getloadavg()
     t = time.perf_counter()
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     wall = time.perf_counter() - t
     after = os.getloadavg()
     if proc.returncode != 0:
-        raise SystemExit(f"graphrec evaluate failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        raise SystemExit(f"graphrec {what} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return proc, wall, before, after
+
+
+def _evaluate(env: dict[str, str], models: str, threads: int) -> list[str]:
+    """``graphrec evaluate --models models --json`` in its own process: its table lines and what it cost."""
+    cmd = [sys.executable, "-m", "graphrec.cli.main", "evaluate", "--models", models, "--json", "--threads",
+           str(threads)]
+    proc, wall, before, after = _timed(cmd, env, "evaluate")
     rows: list[dict[str, Any]] = json.loads(proc.stdout)
     rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6     # the largest of train and evaluate
     out = [f"| {r['model']} | {r.get('path', '–')} | " + (f"skipped: {r['skipped']} | | |" if "skipped" in r else
@@ -170,13 +177,7 @@ def main(argv: list[str] | None = None) -> str:
                "GRAPHREC_HOME": tmp}
         cmd = [sys.executable, "-m", "graphrec.cli.main", "train", "--model", args.model, "--json",
                "--threads", str(args.threads)] + (["--memory-gb", str(args.memory_gb)] if args.memory_gb else [])
-        load_avg = os.getloadavg()
-        t = time.perf_counter()
-        proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
-        wall = time.perf_counter() - t
-        load_after = os.getloadavg()
-        if proc.returncode != 0:
-            raise SystemExit(f"graphrec train failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        proc, wall, load_avg, load_after = _timed(cmd, env, "train")
         rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1e6     # the train process's, before any other
         evaluated = _evaluate(env, args.evaluate, args.threads) if args.evaluate else []
         server_gb = _server_peak_rss_gb(tmp)
