@@ -87,6 +87,10 @@ class RowProducts:
         self._known = np.zeros(int(inp.shape[0]), dtype=bool)
         self._version = self._b_version()
 
+    def serves(self, b: Tensor | sp.csr_matrix, inp: sp.csr_matrix) -> bool:
+        """Whether these are the products of ``b`` with the rows of ``inp``."""
+        return self.b is b and self.inp is inp
+
     def _b_version(self) -> int:
         return int(self.b._version) if isinstance(self.b, Tensor) else 0
 
@@ -146,10 +150,9 @@ class Operator:
     def remember(self, inp: sp.csr_matrix, products: RowProducts | None = None) -> Operator:
         """This operator, its ``x_u B`` for the rows of ``inp`` remembered from now on (``products``: a memo of
         the same ``B`` and ``inp`` to share)."""
-        if products is not None and (products.b is not self.b or products.inp is not inp):
+        if products is not None and not products.serves(self.b, inp):
             raise ValueError("remember: the products are of another B or another interaction matrix")
-        if products is None and self.products is not None and self.products.b is self.b and \
-                self.products.inp is inp:
+        if products is None and self.products is not None and self.products.serves(self.b, inp):
             return self
         self.products = products or RowProducts(self.b, inp)
         return self
@@ -157,10 +160,10 @@ class Operator:
     def score_rows(self, inp: sp.csr_matrix, idx: np.ndarray) -> Tensor:
         """:meth:`apply` to the rows ``idx`` of ``inp``, ``x_u B`` from :attr:`products` where they are of ``inp``."""
         p = self.products
-        rows = inp[idx]
-        if p is None or p.inp is not inp or p.b is not self.b:
-            return self.apply(rows)
-        return self._with_lows(p(idx).mul_(self.b_scale), rows)
+        if p is None or not p.serves(self.b, inp):
+            return self.apply(inp[idx])
+        out = p(idx).mul_(self.b_scale)
+        return self._with_lows(out, inp[idx]) if self.lows else out     # the rows are read only for low-rank terms
 
     def scorer(self, inp: sp.csr_matrix) -> Callable[[Tensor], Tensor]:
         """``users ↦`` their scores, their interaction rows those of ``inp`` (:meth:`score_rows`)."""
