@@ -62,15 +62,29 @@ class NeighbourGram:
         return torch.einsum("c,cnm->nm", w, self.vals), w @ self.diag
 
 
+def _descending_key(val: np.ndarray) -> np.ndarray:
+    """An ``int64`` per float32 value that orders as the values do, largest first (the IEEE-754 bits with the
+    sign folded in: one integer key instead of a float sort key)."""
+    bits = val.astype(np.float32).view(np.uint32)
+    ascending = bits ^ np.where(bits >> 31, np.uint32(0xFFFFFFFF), np.uint32(0x80000000))
+    return (np.uint32(0xFFFFFFFF) - ascending).astype(np.int64)
+
+
 def _column_block_top(gram_block: sp.csc_matrix, first: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the ``m`` largest off-diagonal entries of each column of ``gram_block`` (whose column ``k`` is
-    item ``first + k``): ``(col, row)`` arrays."""
-    coo = gram_block.tocoo()
-    keep = coo.row != coo.col + first
-    row, col, val = coo.row[keep], coo.col[keep], coo.data[keep]
-    order = np.lexsort((row, -val, col))              # by column, strongest first, ties by lower item id
+    item ``first + k``): ``(col, row)`` arrays.
+
+    One stable sort of an integer key (column, then value descending) over entries already in (column, row)
+    order: ties keep the lower item id first, as a three-key ``lexsort`` would, at a fifth of its cost."""
+    gram_block.sort_indices()
+    ncol = int(gram_block.shape[1])
+    col = np.repeat(np.arange(ncol, dtype=np.int64), np.diff(gram_block.indptr))
+    row, val = gram_block.indices.astype(np.int64), gram_block.data
+    keep = row != col + first
+    row, col, val = row[keep], col[keep], val[keep]
+    order = np.argsort((col << 32) | _descending_key(val), kind="stable")
     row, col = row[order], col[order]
-    starts = np.searchsorted(col, np.arange(gram_block.shape[1]))
+    starts = np.searchsorted(col, np.arange(ncol))
     rank = np.arange(col.size) - starts[col]
     take = rank < m
     return col[take], row[take]
@@ -91,7 +105,6 @@ def neighbour_gram(channels: Sequence[sp.csr_matrix], m: int, block_entries: int
     cols_major = [c.tocsc().astype(np.float32) for c in channels]
     rows_major = [c.T.tocsr().astype(np.float32) for c in cols_major]       # [n, rows_c]
     total = sp.vstack(cols_major).tocsc()
-    total_t = total.T.tocsr()
     # non-zeros of item j's Gram column ≤ Σ over its rows of the row degree: size blocks by that bound
     row_deg = np.asarray((total != 0).sum(1)).ravel()
     col_cost = np.asarray(total.T.astype(bool).astype(np.float32) @ row_deg.astype(np.float32)).ravel()
@@ -104,15 +117,14 @@ def neighbour_gram(channels: Sequence[sp.csr_matrix], m: int, block_entries: int
         while end < n and budget + col_cost[end] <= block_entries:
             budget += col_cost[end]
             end += 1
-        block = (total_t @ total[:, start:end]).tocsc()
-        col, row = _column_block_top(block, start, m)
-        order = np.lexsort((row, col))                # ascending neighbour ids within each item
+        grams = [(rm @ cm[:, start:end]).tocsc() for cm, rm in zip(cols_major, rows_major, strict=True)]
+        col, row = _column_block_top(sum(grams[1:], grams[0]).tocsc(), start, m)
+        order = np.argsort((col << 32) | row)         # ascending neighbour ids within each item
         col, row = col[order], row[order]
         slot = np.arange(col.size) - np.searchsorted(col, col)
         items = col + start
         nbr[items, slot] = row
-        for c, (cm, rm) in enumerate(zip(cols_major, rows_major, strict=True)):
-            g = (rm @ cm[:, start:end]).tocsc()
+        for c, g in enumerate(grams):
             vals[c, items, slot] = np.asarray(g[row, col]).ravel()
         start = end
     diag = np.stack([np.asarray(cm.multiply(cm).sum(0)).ravel() for cm in cols_major]).astype(np.float32)

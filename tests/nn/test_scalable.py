@@ -10,7 +10,9 @@ import graphrec.nn.scalable as scalable
 from graphrec.nn.linear import ease
 from graphrec.nn.scalable import (
     Latent,
+    _column_block_top,
     _compensate,
+    _descending_key,
     _dropped_bound,
     _gather_block,
     _robust_solve,
@@ -55,6 +57,24 @@ def test_few_neighbours_keep_the_strongest_and_differ_from_dense() -> None:
     b, _ = neighbourhood_solve(ng, [1.0], 2.0)
     assert max(np.diff(b.tocsc().indptr)) <= 5 and b.diagonal().sum() == 0
     assert not np.allclose(b.toarray(), ease(_dense_gram([x], None), 2.0).numpy(), atol=1e-3)
+
+
+def test_the_integer_key_orders_floats_largest_first() -> None:
+    val = np.random.default_rng(5).normal(size=2000).astype(np.float32) * 1e3
+    val[::7] = 0.0
+    val[1::9] = val[2]                                    # ties keep their order
+    np.testing.assert_array_equal(np.argsort(_descending_key(val), kind="stable"),
+                                  np.argsort(-val, kind="stable"))
+
+
+def test_a_column_keeps_its_largest_with_ties_to_the_lower_item() -> None:
+    rng = np.random.default_rng(6)
+    dense = rng.integers(0, 4, size=(30, 5)).astype(np.float32)       # many ties, some zeros (absent)
+    col, row = _column_block_top(sp.csc_matrix(dense), 10, 4)          # column k is item 10 + k: row 10 + k dropped
+    for k in range(5):
+        cand = [r for r in range(30) if dense[r, k] and r != 10 + k]
+        want = sorted(cand, key=lambda r: (-dense[r, k], r))[:4]
+        assert row[col == k].tolist() == want
 
 
 def test_a_system_that_is_not_positive_definite_is_solved_not_crashed() -> None:
