@@ -1,26 +1,34 @@
-"""``graph``'s cold users: a user with a handful of interactions gets popularity blended into their scores.
+"""``graph``'s cold users: a user with a handful of interactions gets their items' co-popularity blended in.
 
 The item–item scores of a user with three items are three columns of ``B`` (and the filter's rows of those
 items): a few neighbourhoods decide the whole ranking. On ml-100k's ``cold-users`` protocol (seed 2020) that
-ranked below plain popularity (Recall@20 0.1133 against 0.1236, NDCG@20 0.3342 against 0.4437), while a blend of
-the two beat both on Recall. So a user with ``n`` training interactions is scored
-``s_u / max(s_u) + w · d / max(d)`` — their own scores over their best, plus the items' training degree ``d`` over
-the largest — where ``n`` is at most :data:`BLEND_UPTO` (3, the protocol's cold users); every other user's scores
-are exactly the model's own (a taper to 0 at 5 interactions was tried first: it touched one user of ml-100k u1,
-which has a user with 4 training pairs).
+ranked below plain popularity (Recall@20 0.1133 against 0.1236, NDCG@20 0.3342 against 0.4437). ``B`` is fitted
+to rank a warm user's held-out items, with popularity normalised away by ``λ``; what a user with three items
+will choose next is, far more than for a warm user, what is popular *among the people who chose the same
+items*. So a user with ``n`` training interactions is scored ``s_u / max(s_u) + w · c_u / max(c_u)`` — their own
+scores over their best, plus ``w`` times their items' *co-popularity* ``c_u = x_u Xᵀ D^p X`` (how often each
+item was chosen by the users who share an item with them, each such user counted once per shared item and
+weighted by their own number of items to the power ``p``: a long history says more about where a short one
+goes) — where ``n`` is at most :data:`BLEND_UPTO` (3, the protocol's cold users); every other user's scores are
+exactly the model's own. ``Xᵀ D^p X`` is the item–item co-occurrence Gram of the binarised interactions with each
+user weighted by ``d_u^p``: an ``items²`` sparse matrix, built only on the dense path (whose ``B`` is
+``items²`` already). Item-based co-occurrence as the cold-start fallback: Sarwar et al., WWW 2001; Linden et al.,
+IEEE Internet Computing 2003 ("customers who bought this also bought").
 
-``w`` is chosen on a *pseudo-cold-user* carve of the selection pairs, built like the protocol itself
-(:func:`graphrec.train.protocols.cold_users_split`): a seeded share of the users with more than three training
-pairs keep their earliest three (by first timestamp where the graph has them), the rest of their pairs and their
-validation pairs are the positives, and ``w`` (:data:`USER_BLENDS`, 0 = none) is the one with the best Recall@20 +
-NDCG@20 on them — as :mod:`graphrec.train.cold` chooses the cold items' blend on a pseudo-cold-item carve
-(DropoutNet's idea, Volkovs et al., NeurIPS 2017). The carve is skipped, and ``w`` is 0, where no user of the
-selection has at most :data:`BLEND_UPTO` pairs: such a fit is exactly the model without the blend.
+``w`` (:data:`USER_BLENDS`, 0 = none) and ``p`` (:data:`CO_USER_POWERS`) are chosen on a *pseudo-cold-user*
+carve of the selection pairs, built like the protocol itself (:func:`graphrec.train.protocols.cold_users_split`):
+a seeded share of the users with more than three training pairs keep their earliest three (by first timestamp
+where the graph has them), the rest of their pairs and their validation pairs are the positives, and the
+setting with the best Recall@20 + NDCG@20 on them wins — as :mod:`graphrec.train.cold` chooses the cold items'
+blend on a pseudo-cold-item carve (DropoutNet's idea, Volkovs et al., NeurIPS 2017). The carve is skipped, and
+``w`` is 0, where no user of the selection has at most :data:`BLEND_UPTO` pairs: such a fit is exactly the model
+without the blend.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,8 +45,10 @@ from graphrec.train.search import search
 
 BLEND_UPTO = COLD_USER_KEEP
 """Users with at most this many training interactions get the chosen weight; the others none."""
-USER_BLENDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+USER_BLENDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 """Weights ``w`` tried after 0, ascending (the search stops at the first that does not improve)."""
+CO_USER_POWERS = (0.0, 0.5, 1.0)
+"""Powers ``p`` of a co-user's number of items in their weight, each with its own search over ``w``."""
 CARVE_SEED_STEP = 15_013
 """Added to the fit's seed for the pseudo-cold-user carve (a draw apart from the other carves')."""
 
@@ -48,22 +58,36 @@ def history_weights(counts: Tensor, w: float) -> Tensor:
     return torch.where(counts <= BLEND_UPTO, w, 0.0).float()
 
 
+def _over_top(part: Tensor) -> Tensor:
+    top = part.max(dim=1, keepdim=True).values
+    return part / torch.where(top > 0, top, torch.ones_like(top))
+
+
 def blend_popularity(scores: Tensor, weights: Tensor, pop: Tensor) -> Tensor:
     """``scores`` (``[b, I]``) with each row whose weight (``[b]``) is positive replaced, in place, by itself over its
-    largest score (1 where that is not positive) plus the weight times ``pop`` (``[I]``, already scaled to max 1)."""
+    largest score (1 where that is not positive) plus the weight times ``pop`` (``[b, I]`` or ``[I]``, each row
+    scaled to max 1)."""
     rows = torch.nonzero(weights > 0).flatten()
     if rows.numel():
-        part = scores[rows]
-        top = part.max(dim=1, keepdim=True).values
-        part /= torch.where(top > 0, top, torch.ones_like(top))
-        scores[rows] = part + weights[rows].unsqueeze(1) * pop.unsqueeze(0)
+        p = pop[rows] if pop.dim() == 2 else pop.unsqueeze(0)
+        scores[rows] = _over_top(scores[rows]) + weights[rows].unsqueeze(1) * p
     return scores
 
 
-def scaled_popularity(inp: sp.csr_matrix) -> Tensor:
-    """The items' training degree over the largest (``[I]``)."""
-    deg = torch.from_numpy(np.asarray(inp.getnnz(axis=0), dtype=np.float32).ravel())
-    return deg / deg.max().clamp(min=1.0)
+def co_gram(inp: sp.csr_matrix, power: float) -> np.ndarray:
+    """``Xᵀ D^p X`` (``[I, I]`` float32, dense: the dense path's ``B`` is as large): the binarised interactions'
+    item co-occurrences, each user weighted by their number of items to the power ``power``."""
+    x = inp.astype(bool).astype(np.float32).tocsr()
+    d = np.asarray(x.getnnz(axis=1), dtype=np.float64).ravel()
+    w = np.power(np.maximum(d, 1.0), power).astype(np.float32)
+    return np.asarray((x.T.tocsr() @ sp.diags(w) @ x).toarray(), dtype=np.float32)
+
+
+def co_popularity(gram: np.ndarray, inp: sp.csr_matrix, users: np.ndarray) -> Tensor:
+    """``[b, I]``: the co-popularity ``x_u · gram`` of each of ``users`` (binarised rows of ``inp``), each row
+    over its largest."""
+    rows = inp[users].astype(bool).astype(np.float32)
+    return _over_top(torch.from_numpy(np.asarray(rows @ gram, dtype=np.float32)))
 
 
 def user_counts(inp: sp.csr_matrix) -> Tensor:
@@ -71,12 +95,21 @@ def user_counts(inp: sp.csr_matrix) -> Tensor:
     return torch.from_numpy(np.asarray(inp.getnnz(axis=1), dtype=np.int64).ravel())
 
 
-def blended_scorer(scorer: Scorer, inp: sp.csr_matrix, w: float) -> Scorer:
-    """``scorer`` with the few-interaction users' popularity blend of weight ``w`` (``inp``: the training rows)."""
-    weights, pop = history_weights(user_counts(inp), w), scaled_popularity(inp)
+def blended_scorer(scorer: Scorer, inp: sp.csr_matrix, w: float, power: float,
+                   gram: np.ndarray | None = None) -> Scorer:
+    """``scorer`` with the few-interaction users' co-popularity blend of weight ``w`` and co-user power ``power``
+    (``inp``: the training rows; ``gram``: their :func:`co_gram` of that power, built here when ``None``)."""
+    weights = history_weights(user_counts(inp), w)
+    gram = co_gram(inp, power) if gram is None else gram
 
     def score(users: Tensor) -> Tensor:
-        return blend_popularity(scorer(users), weights[users.long().cpu()], pop)
+        u = users.long().cpu()
+        wu = weights[u]
+        pop = torch.zeros(u.numel(), int(inp.shape[1]))
+        rows = torch.nonzero(wu > 0).flatten()
+        if rows.numel():
+            pop[rows] = co_popularity(gram, inp, u[rows].numpy())
+        return blend_popularity(scorer(users), wu, pop)
 
     return score
 
@@ -110,20 +143,31 @@ def pseudo_cold_users(train: Tensor, valid: Tensor, seed: int, ts: Tensor | None
 
 def choose_user_blend(op: Operator, inp: sp.csr_matrix, carve: UserCarve, batch: int,
                       progress: bool) -> dict[str, Any]:
-    """``{"user_blend": w, "user_search": rows}`` for ``op`` fitted on ``carve.train`` (``inp`` its rows): the
-    weight with the best Recall@20 + NDCG@20 of the carved users."""
+    """``{"user_blend": w, "user_power": p, "user_search": rows}`` for ``op`` fitted on ``carve.train`` (``inp`` its
+    rows): the setting with the best Recall@20 + NDCG@20 of the carved users (``w`` 0: none, ``p`` then 0)."""
     n = int(inp.shape[1])
     rows: list[dict[str, float]] = []
-
     scorer = op.scorer(inp)
 
-    def trial(w: float) -> dict[str, float]:
-        m = rank_scored(blended_scorer(scorer, inp, w), n, carve.valid, [carve.train], (20,), batch)
-        rows.append({"user_blend": w, "recall@20": m["recall@20"], "ndcg@20": m["ndcg@20"]})
-        return m
+    def step(power: float, gram: np.ndarray | None) -> Callable[[float], dict[str, float]]:
+        def trial(w: float) -> dict[str, float]:
+            score = blended_scorer(scorer, inp, w, power, gram) if w else scorer
+            m = rank_scored(score, n, carve.valid, [carve.train], (20,), batch)
+            rows.append({"user_blend": w, "user_power": power, "recall@20": m["recall@20"], "ndcg@20": m["ndcg@20"]})
+            return m
+        return trial
 
-    best = search((0.0, *USER_BLENDS), trial, lambda m: m["recall@20"] + m["ndcg@20"],
-                  label="graph cold-user blend", progress=progress, patience=1)
+    def value(m: dict[str, float]) -> float:
+        return m["recall@20"] + m["ndcg@20"]
+
+    best = search((0.0,), step(0.0, None), value, label="graph cold-user blend", progress=progress)
+    power = 0.0
+    for p in CO_USER_POWERS:       # each power's own curve in w (one peak), then the best of the curves
+        found = search(USER_BLENDS, step(p, co_gram(inp, p)), value, label=f"graph cold-user blend (power {p})",
+                       progress=progress, patience=1)
+        if found.score > best.score:
+            best, power = found, p
+    w = float(best.candidate or 0.0)
     if progress:
-        print(f"  graph cold-user blend: {best.candidate}", file=sys.stderr, flush=True)
-    return {"user_blend": float(best.candidate or 0.0), "user_search": rows}
+        print(f"  graph cold-user blend: {w} (co-user power {power})", file=sys.stderr, flush=True)
+    return {"user_blend": w, "user_power": power if w else 0.0, "user_search": rows}

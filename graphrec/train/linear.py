@@ -394,6 +394,7 @@ class GraphRecommender(_ItemItem):
         users = self._cold_users(graph, train, valid, chosen.params, progress)
         if users:
             chosen.params["user_blend"] = users["user_blend"]
+            chosen.params["user_power"] = users["user_power"]
             chosen.info["user_search"] = users["user_search"]
         pop = self._pop_debias(graph, train, valid, chosen.params, progress)
         if pop:
@@ -718,8 +719,9 @@ class GraphRecommender(_ItemItem):
         fitted = self._fitted(op, inp, info)
         w = float(chosen.params.get("user_blend") or 0.0)
         if w and not op.sparse:     # the users with a handful of items: popularity blended in
-            fitted.scorer = blended_scorer(fitted.scorer, inp, w)
-            fitted.info["user_blend"] = w
+            power = float(chosen.params.get("user_power") or 0.0)
+            fitted.scorer = blended_scorer(fitted.scorer, inp, w, power)
+            fitted.info.update(user_blend=w, user_power=power)
         return fitted
 
     def _scale_items(self, graph: RecGraph, op: Operator, pairs: Tensor, inp: sp.csr_matrix,

@@ -1,10 +1,12 @@
-"""``graph``'s cold users: a popularity blend for users with a handful of items, chosen on a pseudo-cold-user
+"""``graph``'s cold users: a co-popularity blend for users with a handful of items, chosen on a pseudo-cold-user
 carve; every other user's scores are the model's own, bit for bit."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
+import scipy.sparse as sp
 import torch
 
 from graphrec.loaders.types import RecGraph
@@ -12,6 +14,8 @@ from graphrec.train import Selection, TrainConfig, fit
 from graphrec.train.cold_users import (
     BLEND_UPTO,
     blend_popularity,
+    co_gram,
+    co_popularity,
     history_weights,
     pseudo_cold_users,
 )
@@ -38,6 +42,18 @@ def test_blend_rescales_only_the_weighted_rows_and_adds_popularity() -> None:
     assert torch.allclose(out[0], torch.tensor([1.0, 1.0, 1.0]))       # [1, .5, 0] + [0, .5, 1]
     assert torch.equal(out[1], keep)                                     # weight 0: untouched
     assert torch.allclose(out[2], torch.tensor([-1.0, -1.0, -1.0]))     # best ≤ 0: not divided; + 2·pop
+
+
+def test_co_popularity_counts_co_users_weighted_by_their_history() -> None:
+    # users: 0 {0, 1}, 1 {0, 2, 3}, 2 {1, 2}, 3 {3}; user 0's co-users: 1 via item 0, 2 via item 1
+    x = sp.csr_matrix(np.array([[1, 1, 0, 0], [2, 0, 1, 1], [0, 1, 1, 0], [0, 0, 0, 1]], dtype=np.float32))
+    g = co_gram(x, 1.0)                      # weights binarised; each user weighted by its item count (2, 3, 2, 1)
+    assert g[0].tolist() == [2 + 3, 2, 3, 3] and g[3].tolist() == [3, 0, 3, 3 + 1]
+    c = co_popularity(g, x, np.array([0]))
+    # x_0 · G = G[0] + G[1] = [5, 2, 3, 3] + [2, 4, 2, 0], over its largest
+    assert torch.allclose(c[0], torch.tensor([7.0, 6.0, 5.0, 3.0]) / 7.0)
+    plain = co_gram(x, 0.0)
+    assert plain[0].tolist() == [2, 1, 1, 1]                             # power 0: co-occurrence counts
 
 
 def test_the_carve_keeps_each_carved_users_earliest_three_and_holds_the_rest() -> None:
@@ -68,23 +84,27 @@ def test_without_few_interaction_users_no_blend_is_chosen_or_applied() -> None:
 
 
 def _scores(graph: RecGraph, blend: float | None) -> tuple[torch.Tensor, dict[str, object]]:
-    params = {"lam": 10.0, "weights": {"entities": 1.0}, **({"user_blend": blend} if blend is not None else {})}
+    params = {"lam": 10.0, "weights": {"entities": 1.0},
+              **({"user_blend": blend, "user_power": 0.5} if blend is not None else {})}
     model = GraphRecommender(CFG, torch.device("cpu"))
     fitted = model.refit(graph, graph.train, Selection(params=params), False)
     return fitted.scorer(torch.arange(graph.num_users)), fitted.info
 
 
-def test_the_blend_moves_only_the_cold_users_scores_towards_popularity() -> None:
+def test_the_blend_moves_only_the_cold_users_scores_towards_their_co_popularity() -> None:
     graph = apply_protocol(tiny_graph(), "cold-users", 0)
     cold = torch.bincount(graph.train[0], minlength=graph.num_users) <= BLEND_UPTO
     assert 0 < int(cold.sum()) < graph.num_users
     plain, info = _scores(graph, None)
     mixed, info_on = _scores(graph, 1.0)
-    assert "user_blend" not in info and info_on["user_blend"] == 1.0
+    assert "user_blend" not in info and info_on["user_blend"] == 1.0 and info_on["user_power"] == 0.5
     assert torch.equal(plain[~cold], mixed[~cold])                       # warm users: bit-identical
-    deg = torch.bincount(graph.train[1], minlength=graph.num_items).float()
+    x = torch.zeros(graph.num_users, graph.num_items, dtype=torch.float64)
+    x[graph.train[0], graph.train[1]] = 1.0
+    co = x[cold] @ (x.T @ (x.sum(1, keepdim=True) ** 0.5 * x))           # x_u Xᵀ D^½ X by hand
     top = plain[cold].max(dim=1, keepdim=True).values
-    assert torch.allclose(mixed[cold], plain[cold] / top + deg / deg.max(), atol=1e-6)
+    want = plain[cold] / top + (co / co.max(dim=1, keepdim=True).values).float()
+    assert torch.allclose(mixed[cold], want, atol=1e-5)
 
 
 def test_selection_chooses_the_blend_on_a_pseudo_cold_user_carve() -> None:
@@ -93,6 +113,9 @@ def test_selection_chooses_the_blend_on_a_pseudo_cold_user_carve() -> None:
     model = GraphRecommender(replace(CFG, cold_boost=None), torch.device("cpu"))
     chosen = model.select(graph, train, valid, progress=False)
     rows = chosen.info["user_search"]
-    assert rows[0]["user_blend"] == 0.0 and len(rows) >= 2
+    assert rows[0]["user_blend"] == 0.0 and len(rows) >= 4
+    assert {r["user_power"] for r in rows[1:]} == {0.0, 0.5, 1.0}         # each power's own curve
     best = max(rows, key=lambda r: r["recall@20"] + r["ndcg@20"])
     assert chosen.params["user_blend"] == best["user_blend"]
+    if best["user_blend"]:
+        assert chosen.params["user_power"] == best["user_power"]
