@@ -70,6 +70,11 @@ def _descending_key(val: np.ndarray) -> np.ndarray:
     return (np.uint32(0xFFFFFFFF) - ascending).astype(np.int64)
 
 
+def _entry_cols(gram_block: sp.csc_matrix) -> np.ndarray:
+    """The column of each stored entry of a CSC block (``int64``)."""
+    return np.repeat(np.arange(gram_block.shape[1], dtype=np.int64), np.diff(gram_block.indptr))
+
+
 def _column_block_top(gram_block: sp.csc_matrix, first: int, m: int) -> tuple[np.ndarray, np.ndarray]:
     """Rows of the ``m`` largest off-diagonal entries of each column of ``gram_block`` (whose column ``k`` is
     item ``first + k``): ``(col, row)`` arrays.
@@ -78,7 +83,7 @@ def _column_block_top(gram_block: sp.csc_matrix, first: int, m: int) -> tuple[np
     order: ties keep the lower item id first, as a three-key ``lexsort`` would, at a fifth of its cost."""
     gram_block.sort_indices()
     ncol = int(gram_block.shape[1])
-    col = np.repeat(np.arange(ncol, dtype=np.int64), np.diff(gram_block.indptr))
+    col = _entry_cols(gram_block)
     row, val = gram_block.indices.astype(np.int64), gram_block.data
     keep = row != col + first
     row, col, val = row[keep], col[keep], val[keep]
@@ -88,6 +93,24 @@ def _column_block_top(gram_block: sp.csc_matrix, first: int, m: int) -> tuple[np
     rank = np.arange(col.size) - starts[col]
     take = rank < m
     return col[take], row[take]
+
+
+def _entry_keys(gram_block: sp.csc_matrix) -> np.ndarray:
+    """``column << 32 | row`` of each stored entry of a CSC block with sorted indices: ascending."""
+    keys: np.ndarray = (_entry_cols(gram_block) << 32) | gram_block.indices.astype(np.int64)
+    return keys
+
+
+def _values_at(gram_block: sp.csc_matrix, row: np.ndarray, col: np.ndarray) -> np.ndarray:
+    """``gram_block[row, col]`` (0 where nothing is stored) by one binary search of the entries' keys: a fifteenth
+    of scipy's fancy indexing on a block of the Gram."""
+    gram_block.sort_indices()
+    keys = _entry_keys(gram_block)
+    want = (col.astype(np.int64) << 32) | row.astype(np.int64)
+    if keys.size == 0:
+        return np.zeros(want.size, dtype=np.float32)
+    pos = np.searchsorted(keys, want).clip(max=keys.size - 1)
+    return np.where(keys[pos] == want, gram_block.data[pos], 0).astype(np.float32)
 
 
 def neighbour_gram(channels: Sequence[sp.csr_matrix], m: int, block_entries: int = 1 << 24) -> NeighbourGram:
@@ -125,7 +148,7 @@ def neighbour_gram(channels: Sequence[sp.csr_matrix], m: int, block_entries: int
         items = col + start
         nbr[items, slot] = row
         for c, g in enumerate(grams):
-            vals[c, items, slot] = np.asarray(g[row, col]).ravel()
+            vals[c, items, slot] = _values_at(g, row, col)
         start = end
     diag = np.stack([np.asarray(cm.multiply(cm).sum(0)).ravel() for cm in cols_major]).astype(np.float32)
     return NeighbourGram(torch.from_numpy(nbr), torch.from_numpy(vals), torch.from_numpy(diag))

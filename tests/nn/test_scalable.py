@@ -16,6 +16,7 @@ from graphrec.nn.scalable import (
     _dropped_bound,
     _gather_block,
     _robust_solve,
+    _values_at,
     neighbour_gram,
     neighbourhood_solve,
     randomized_svd,
@@ -75,6 +76,14 @@ def test_a_column_keeps_its_largest_with_ties_to_the_lower_item() -> None:
         cand = [r for r in range(30) if dense[r, k] and r != 10 + k]
         want = sorted(cand, key=lambda r: (-dense[r, k], r))[:4]
         assert row[col == k].tolist() == want
+
+
+def test_values_at_reads_stored_entries_and_zero_elsewhere() -> None:
+    block = sp.random(40, 6, density=0.3, random_state=7, format="csc", dtype=np.float32)
+    row = np.random.default_rng(8).integers(0, 40, size=200)
+    col = np.random.default_rng(9).integers(0, 6, size=200)
+    np.testing.assert_array_equal(_values_at(block, row, col), np.asarray(block[row, col]).ravel())
+    assert _values_at(sp.csc_matrix((40, 6), dtype=np.float32), row, col).tolist() == [0.0] * 200
 
 
 def test_a_system_that_is_not_positive_definite_is_solved_not_crashed() -> None:
