@@ -31,6 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 import torch
 from torch import Tensor
+from tqdm.auto import tqdm
 
 MatVec = Callable[[Tensor], Tensor]
 """``f(Ω)`` → the operator (or its transpose) times a dense ``[items, q]`` block."""
@@ -113,7 +114,8 @@ def _values_at(gram_block: sp.csc_matrix, row: np.ndarray, col: np.ndarray) -> n
     return np.where(keys[pos] == want, gram_block.data[pos], 0).astype(np.float32)
 
 
-def neighbour_gram(channels: Sequence[sp.csr_matrix], m: int, block_entries: int = 1 << 24) -> NeighbourGram:
+def neighbour_gram(channels: Sequence[sp.csr_matrix], m: int, block_entries: int = 1 << 24,
+                   progress: bool = False) -> NeighbourGram:
     """The strongest ``m`` neighbours of every item under ``Σ_c S_cᵀ S_c`` (unit weights) and every channel's
     Gram value on them.
 
@@ -122,6 +124,7 @@ def neighbour_gram(channels: Sequence[sp.csr_matrix], m: int, block_entries: int
         m: neighbours kept per item (``< n``).
         block_entries: bound on the non-zeros of one block of Gram columns: items per block are chosen
             so that a block's sparse product stays near it (default: 16M, ~200 MB).
+        progress: a bar on stderr over the items whose lists are done.
     """
     n = int(channels[0].shape[1])
     m = max(1, min(m, n - 1))
@@ -133,6 +136,7 @@ def neighbour_gram(channels: Sequence[sp.csr_matrix], m: int, block_entries: int
     col_cost = np.asarray(total.T.astype(bool).astype(np.float32) @ row_deg.astype(np.float32)).ravel()
     nbr = np.full((n, m), n, dtype=np.int64)
     vals = np.zeros((len(channels), n, m), dtype=np.float32)
+    bar = tqdm(total=n, desc="  neighbour lists", unit="item", disable=not progress, mininterval=10)
     start = 0
     while start < n:
         end = start + 1
@@ -149,7 +153,9 @@ def neighbour_gram(channels: Sequence[sp.csr_matrix], m: int, block_entries: int
         nbr[items, slot] = row
         for c, g in enumerate(grams):
             vals[c, items, slot] = _values_at(g, row, col)
+        bar.update(end - start)
         start = end
+    bar.close()
     diag = np.stack([np.asarray(cm.multiply(cm).sum(0)).ravel() for cm in cols_major]).astype(np.float32)
     return NeighbourGram(torch.from_numpy(nbr), torch.from_numpy(vals), torch.from_numpy(diag))
 

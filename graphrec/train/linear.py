@@ -621,7 +621,7 @@ class GraphRecommender(_ItemItem):
                        cols: ColumnSample | None) -> tuple[float, dict[str, float], SparseEase, dict[str, float]]:
         """The same greedy search on the sparse path: the neighbourhoods are built once, each trial solves (the
         columns of ``cols`` where given)."""
-        sin = SparseInputs.build(inp, side, self.neighbours(_catalogue(graph)))
+        sin = SparseInputs.build(inp, side, self.neighbours(_catalogue(graph)), progress)
 
         def trial(cand: tuple[float, dict[str, float]]) -> tuple[dict[str, float], SparseEase]:
             lam, w = cand
@@ -707,7 +707,7 @@ class GraphRecommender(_ItemItem):
 
         def refits() -> Iterator[Operator]:     # one member's dense B at a time beside the running mean
             for p in members:
-                op, info = self._refit_one(graph, pairs, side, p, inp)
+                op, info = self._refit_one(graph, pairs, side, p, inp, progress)
                 infos.append(info)
                 yield op
                 del op          # before the next member's solve
@@ -751,13 +751,13 @@ class GraphRecommender(_ItemItem):
         return out
 
     def _refit_one(self, graph: RecGraph, pairs: Tensor, side: SideInfo, p: dict[str, Any],
-                   inp: sp.csr_matrix) -> tuple[Operator, dict[str, Any]]:
+                   inp: sp.csr_matrix, progress: bool = False) -> tuple[Operator, dict[str, Any]]:
         weights = {k: float(v) for k, v in (p.get("weights") or {}).items()}
         _, stacked = self._inputs(graph, pairs, side, weights)
         lam = float(p.get("lam") or self._default_lambda(inp, graph.num_items))
         b: Tensor | SparseEase
         if self.path(graph.num_items) == "sparse":
-            sin = SparseInputs.build(inp, side, self.neighbours(graph.num_items))
+            sin = SparseInputs.build(inp, side, self.neighbours(graph.num_items), progress)
             b = self._sparse_b(sin, weights, lam)
             del sin
         else:

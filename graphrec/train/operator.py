@@ -333,8 +333,9 @@ class SparseInputs:
     _latent: dict[tuple[float, ...], Latent | None] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def build(cls, inp: sp.csr_matrix, side: SideInfo | None, neighbours: int) -> SparseInputs:
-        """From the ``[U, I]`` interactions and the side information (``None``: interactions only)."""
+    def build(cls, inp: sp.csr_matrix, side: SideInfo | None, neighbours: int, progress: bool = False) -> SparseInputs:
+        """From the ``[U, I]`` interactions and the side information (``None``: interactions only); ``progress``:
+        a bar on stderr over the neighbour lists' items."""
         n = int(inp.shape[1])
         empty = sp.csr_matrix((0, n), dtype=np.float32)
         beh = side.behaviours if side is not None and side.behaviours is not None else empty
@@ -347,7 +348,7 @@ class SparseInputs:
         if dense_ids.size:
             dense_rows = torch.from_numpy(np.asarray(ent[dense_ids].T.toarray(), dtype=np.float32))
         channels = [inp.astype(np.float32), beh.astype(np.float32), ent[light].astype(np.float32)]
-        gram = neighbour_gram(channels, neighbours)
+        gram = neighbour_gram(channels, neighbours, progress=progress)
         text = side.text if side is not None else None
         return cls(gram, channels, dense_rows, text)
 
