@@ -13,8 +13,11 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 import torch
 from torch import Tensor
+
+from graphrec.nn.scalable import products, randomized_svd
 
 
 def ease_bytes(num_items: int, buffers: int = 3) -> int:
@@ -94,13 +97,14 @@ def ease(gram: Tensor, lam: float) -> Tensor:
     return ease_weights(ease_inverse(gram, lam))
 
 
-def ideal_lowpass(norm_adj: Tensor, item_degree: Tensor, k: int, seed: int = 0) -> tuple[Tensor, Tensor]:
+def ideal_lowpass(norm_adj: sp.spmatrix | Tensor, item_degree: Tensor, k: int, seed: int = 0) -> tuple[Tensor, Tensor]:
     """GF-CF's ideal low-pass item–item filter ``D^-½ V_k V_kᵀ D^½`` as its two ``[n, k]`` factors.
 
     Scores are ``(x_u @ left) @ right.T``; the ``[n, n]`` filter itself is never formed.
 
     Args:
-        norm_adj: ``[rows, n]`` degree-normalised interaction matrix ``D_r^-½ R D_i^-½`` (sparse or dense).
+        norm_adj: ``[rows, n]`` degree-normalised interaction matrix ``D_r^-½ R D_i^-½`` (scipy sparse, or a
+            dense tensor).
         item_degree: ``[n]`` item degrees (column sums of ``R``), clamped to >= 1 by the caller.
         k: number of singular vectors (< n).
         seed: seed of the randomised SVD (default: 0); the global RNG is left as it was.
@@ -108,13 +112,15 @@ def ideal_lowpass(norm_adj: Tensor, item_degree: Tensor, k: int, seed: int = 0) 
     Returns:
         ``(left, right)`` = ``(D^-½ V_k, D^½ V_k)``.
     """
-    k = max(1, min(k, min(norm_adj.shape) - 1))
-    state = torch.random.get_rng_state()
-    torch.manual_seed(seed)
-    try:
-        _, _, v = torch.svd_lowrank(norm_adj, q=min(k + 16, min(norm_adj.shape)), niter=4)
-    finally:
-        torch.random.set_rng_state(state)
+    rows, n = int(norm_adj.shape[0]), int(norm_adj.shape[1])
+    k = max(1, min(k, rows - 1, n - 1))
+    if isinstance(norm_adj, Tensor):
+        dense = norm_adj.float()
+        matvec, rmatvec = (lambda o: dense @ o), (lambda o: dense.T @ o)
+    else:
+        matvec, rmatvec = products(norm_adj)
+    over = max(0, min(16, rows - k, n - k))
+    _, _, v = randomized_svd(matvec, rmatvec, n, k, niter=4, seed=seed, oversample=over)
     vk = v[:, :k].float()
     d = item_degree.float()
     return d.rsqrt().unsqueeze(1) * vk, d.sqrt().unsqueeze(1) * vk

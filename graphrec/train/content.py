@@ -28,6 +28,7 @@ from torch import Tensor
 
 from graphrec.errors import CapacityError
 from graphrec.loaders.types import RecGraph
+from graphrec.nn.scalable import products, randomized_svd
 from graphrec.train.base import Fitted, Recommender, Selection, dot_scorer
 from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
@@ -68,12 +69,8 @@ def entity_vectors(entities: sp.csr_matrix | None, num_items: int) -> Tensor | N
     if keep.size <= ENTITY_DIM:
         dense = torch.from_numpy(np.asarray(inc.toarray(), dtype=np.float32))
     else:
-        state = torch.random.get_rng_state()
-        torch.manual_seed(0)
-        try:
-            u, s, _ = torch.svd_lowrank(to_torch(inc).to_sparse_coo(), q=ENTITY_DIM, niter=4)  # type: ignore[no-untyped-call]
-        finally:
-            torch.random.set_rng_state(state)
+        over = max(0, min(10, int(inc.shape[0]) - ENTITY_DIM, int(inc.shape[1]) - ENTITY_DIM))
+        u, s, _ = randomized_svd(*products(inc), int(inc.shape[1]), ENTITY_DIM, niter=4, oversample=over)
         dense = (u * s).float()
     return torch.nn.functional.normalize(dense, dim=1)
 

@@ -696,8 +696,7 @@ class GraphRecommender(_ItemItem):
         di = np.asarray(stacked.sum(0)).ravel().clip(min=1.0)
         ru = 1.0 / np.sqrt(np.where(du > 0, du, 1.0))
         norm = (sp.diags(ru) @ stacked @ sp.diags(1.0 / np.sqrt(di))).tocsr()
-        coo = to_torch(norm).to_sparse_coo()  # type: ignore[no-untyped-call]
-        return ideal_lowpass(coo, torch.from_numpy(di.astype(np.float32)), k, self.cfg.seed)
+        return ideal_lowpass(norm, torch.from_numpy(di.astype(np.float32)), k, self.cfg.seed)
 
     def refit(self, graph: RecGraph, pairs: Tensor, chosen: Selection, progress: bool) -> Fitted:
         side = side_info(graph)

@@ -19,7 +19,7 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from graphrec.nn.scalable import Latent, NeighbourGram, neighbour_gram
+from graphrec.nn.scalable import Latent, NeighbourGram, neighbour_gram, products, randomized_svd
 from graphrec.train.matrices import SideInfo, to_torch
 
 SPARSE_CHANNELS = ("interactions", "behaviours", "entities")
@@ -367,12 +367,11 @@ class SparseInputs:
             return None
         w = self.weights(weights)
         stacked = sp.vstack([c * wc for c, wc in zip(self.channels, w, strict=True) if wc > 0]).tocsr()
-        state = torch.random.get_rng_state()
-        torch.manual_seed(seed)
-        try:
-            _, _, v = torch.svd_lowrank(to_torch(stacked).to_sparse_coo(), q=k, niter=4)  # type: ignore[no-untyped-call]
-        finally:
-            torch.random.set_rng_state(state)
+        k = min(k, int(stacked.shape[0]) - 1)
+        if k < 1:
+            return None
+        over = max(0, min(10, int(stacked.shape[0]) - k, n - k))
+        _, _, v = randomized_svd(*products(stacked), n, k, niter=4, seed=seed, oversample=over)
         v = v.float().contiguous()
         gv = torch.from_numpy(np.asarray(stacked.T @ (stacked @ v.numpy()), dtype=np.float32))
         f = self.factor(weights)

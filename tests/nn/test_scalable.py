@@ -15,10 +15,12 @@ from graphrec.nn.scalable import (
     _descending_key,
     _dropped_bound,
     _gather_block,
+    _orthonormal,
     _robust_solve,
     _values_at,
     neighbour_gram,
     neighbourhood_solve,
+    products,
     randomized_svd,
 )
 
@@ -140,6 +142,28 @@ def test_randomized_svd_through_products_only() -> None:
     u, s, v = randomized_svd(lambda o: m @ o, lambda o: m.T @ o, 80, 6, seed=1)
     assert torch.allclose(u @ torch.diag(s) @ v.T, m, atol=1e-3)
     assert torch.allclose(s, torch.linalg.svdvals(m)[:6], rtol=1e-4)
+
+
+def test_orthonormal_spans_the_columns_well_or_badly_conditioned() -> None:
+    g = torch.Generator().manual_seed(11)
+    for scale in (torch.ones(12), torch.logspace(0, -6, 12)):       # CholeskyQR2, then the Householder fallback
+        x = torch.randn(500, 12, generator=g) * scale
+        q = _orthonormal(x)
+        assert torch.allclose(q.T @ q, torch.eye(12), atol=1e-4)
+        assert torch.allclose(q @ (q.T @ x), x, atol=1e-4 * float(x.abs().max()))
+
+
+def test_randomized_svd_of_a_rectangular_sparse_matrix_by_its_products() -> None:
+    a = _rows(400, 90, 0.05, 12)
+    matvec, rmatvec = products(a)
+    dense = torch.from_numpy(a.toarray())
+    o = torch.randn(90, 3, generator=torch.Generator().manual_seed(13))
+    assert torch.allclose(matvec(o), dense @ o, atol=1e-5)
+    assert torch.allclose(rmatvec(matvec(o)), dense.T @ (dense @ o), atol=1e-4)
+    u, s, v = randomized_svd(matvec, rmatvec, 90, 5, niter=6, seed=2)
+    assert u.shape == (400, 5) and v.shape == (90, 5)
+    assert torch.allclose(s, torch.linalg.svdvals(dense)[:5], rtol=2e-2)
+    assert torch.allclose(u.T @ dense @ v, torch.diag(s), atol=1e-3 * float(s[0]))
 
 
 def test_solving_some_columns_gives_exactly_those_columns_of_the_full_solve() -> None:
