@@ -199,7 +199,9 @@ def _test(graph: RecGraph, recommender: Recommender, fitted: Fitted, pairs: Tens
     metrics = protocol_metrics(graph, fitted.scorer, pairs, ks, recommender.score_batch(graph.num_items),
                                cfg.by_activity)
     report.seconds["test"] = time.perf_counter() - t2
-    _say(progress, f"{cfg.model}: test pairs scored in {report.seconds['test']:.1f} s")
+    test = metrics["test"]
+    _say(progress, f"{cfg.model}: test pairs scored in {report.seconds['test']:.1f} s: Recall@20 "
+                   f"{test.get('recall@20', float('nan')):.4f}, NDCG@20 {test.get('ndcg@20', float('nan')):.4f}")
     return metrics
 
 
