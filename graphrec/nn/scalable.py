@@ -252,8 +252,8 @@ class Latent:
 
 
 def neighbourhood_solve(ng: NeighbourGram, weights: Sequence[float], lam: float, factor: Tensor | None = None,
-                        latent: Latent | None = None, batch: int = 256,
-                        columns: Tensor | None = None) -> tuple[sp.csr_matrix, Tensor | None]:
+                        latent: Latent | None = None, batch: int = 256, columns: Tensor | None = None,
+                        direct: bool | None = None) -> tuple[sp.csr_matrix, Tensor | None]:
     """EASE restricted to each item's neighbourhood, plus (with ``latent``) ``k`` global features.
 
     Column ``j`` regresses item ``j`` on its neighbours ``N`` and on the users' latent features with item ``j``'s
@@ -273,6 +273,7 @@ def neighbourhood_solve(ng: NeighbourGram, weights: Sequence[float], lam: float,
         batch: items solved at once (default: 256).
         columns: solve only these items' columns (each exactly as in the full solve: a column's system does
             not depend on the others), e.g. a sample to choose λ on; default: every item.
+        direct: Cholesky (``True``) or conjugate gradients (``False``); default: by :data:`DIRECT_FLOPS`.
 
     Returns:
         ``(B, C)``: ``B`` a sparse ``[n, c]`` CSR matrix over the ``c`` solved columns (``score = x B``, zero
@@ -290,7 +291,7 @@ def neighbourhood_solve(ng: NeighbourGram, weights: Sequence[float], lam: float,
     f_pad = None if factor is None else torch.cat([factor.float(), factor.new_zeros(1, factor.size(1)).float()])
     d_pad = torch.cat([diag, diag.new_zeros(1)])
     d_full = d_pad + f_pad.pow(2).sum(1) if f_pad is not None else d_pad       # G_jj with the factor's share
-    direct = c * (m + k) ** 3 / 3 <= DIRECT_FLOPS
+    direct = c * (m + k) ** 3 / 3 <= DIRECT_FLOPS if direct is None else direct
     bound_pad = torch.cat([_dropped_bound(ng, weights), vals.new_zeros(1)])
     blocks = _LatentBlocks.of(latent) if latent is not None else None
     for s in range(0, c, batch):

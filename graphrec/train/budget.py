@@ -1,10 +1,11 @@
 """The selection's budget, estimated before it starts: solves × the cost of one solve on this machine.
 
 The cost of a solve is counted in floating-point operations and divided by this machine's rate for the kind
-of work it is, measured once per process on a small case: a dense ``items³`` solve runs at matrix–matrix speed,
-the sparse path's batched conjugate gradients at batched matrix–vector speed (bound by memory, not arithmetic).
-It is an estimate (within a factor of about two on the benchmarks' machines); the trial lines that follow say
-what each solve took.
+of work it is, measured once per process on a small case: a dense ``items³`` solve runs at matrix–matrix speed;
+the sparse path's cost per item column is timed on one real batch of neighbourhood systems of the same width
+(gathering each system from the neighbour lists, then conjugate gradients: a flop count of the gradients alone
+read a third of a 1M-item trial's solve). It is an estimate; the trial lines that follow say what each trial took
+(its validation pass included).
 """
 
 from __future__ import annotations
@@ -14,10 +15,7 @@ import time
 
 import torch
 
-from graphrec.nn.scalable import CG_STEPS
-
-_SETUP_STEPS = 8
-"""The sparse solve's gathering and bordering of each system, counted as this many matrix–vector products."""
+from graphrec.nn.scalable import NeighbourGram, neighbourhood_solve
 
 
 def _rate(work: int, run: functools.partial[torch.Tensor]) -> float:
@@ -34,18 +32,33 @@ def gemm_rate() -> float:
     return _rate(2 * 768 ** 3, functools.partial(torch.mm, a, a))
 
 
+SPARSE_PROBE_COLUMNS = 128
+"""Columns of the one batch that times a sparse solve's width."""
+
+
 @functools.cache
-def bmv_rate() -> float:
-    """Flop/s of a batch of 256 matrix–vector products of width 192 here (memory-bound)."""
-    a, x = torch.randn(256, 192, 192), torch.randn(256, 192, 1)
-    return _rate(2 * 256 * 192 ** 2, functools.partial(torch.bmm, a, x))
+def sparse_column_seconds(width: int) -> float:
+    """Seconds per item column of a sparse solve of ``width`` unknowns here, by conjugate gradients (the path's
+    method at scale): one batch of :data:`SPARSE_PROBE_COLUMNS` systems over banded neighbour lists, after a
+    warm-up batch."""
+    n = max(4 * width, 2 * SPARSE_PROBE_COLUMNS)
+    offsets = torch.arange(1, width + 1)
+    nbr = torch.sort((torch.arange(n).unsqueeze(1) + offsets) % n, dim=1).values
+    vals = torch.rand(1, n, width, generator=torch.Generator().manual_seed(0))
+    gram = NeighbourGram(nbr, vals, torch.full((1, n), float(width)))
+    solve = functools.partial(neighbourhood_solve, gram, [1.0], 1.0, batch=SPARSE_PROBE_COLUMNS,
+                              columns=torch.arange(SPARSE_PROBE_COLUMNS), direct=False)
+    solve()
+    t0 = time.perf_counter()
+    solve()
+    return max(time.perf_counter() - t0, 1e-6) / SPARSE_PROBE_COLUMNS
 
 
 def solve_seconds(path: str, items: int, width: int) -> float:
     """Estimated seconds of one solve: dense (``items³``) or sparse (``items`` systems of ``width``)."""
     if path == "dense":
         return float(items) ** 3 / gemm_rate()
-    return items * (CG_STEPS + _SETUP_STEPS) * 2.0 * width ** 2 / bmv_rate()
+    return items * sparse_column_seconds(width)
 
 
 def budget_line(model: str, path: str, items: int, width: int, solves: int, others: int) -> str:
