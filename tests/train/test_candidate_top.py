@@ -12,7 +12,7 @@ import torch
 import graphrec.train.linear as linear
 from graphrec.ranking import top_unseen
 from graphrec.train import TrainConfig, fit
-from graphrec.train.operator import Operator
+from graphrec.train.operator import Operator, _best_per_row
 from tests.train.test_scalable_path import TINY_GB, _dense_taste_graph
 
 
@@ -127,3 +127,19 @@ def test_agreement_is_the_share_of_the_exact_top_k_the_candidates_find() -> None
     exact, _ = top_unseen(op.apply(rows), seen[0], seen[1], 5)
     want = np.mean([len(set(items[u].tolist()) & set(exact[u].tolist()) - {-1}) / 5 for u in range(6)])
     assert narrow == pytest.approx(want) and narrow < 1.0
+
+
+def test_best_per_row_keeps_each_rows_largest_within_its_cap_less_the_dropped() -> None:
+    m = sp.random(5, 30, density=0.4, random_state=3, format="csr", dtype=np.float32)
+    drop = np.zeros(m.nnz, dtype=bool)
+    drop[::4] = True                                           # e.g. entries for the items every user gets anyway
+    caps = np.array([2, 100, 5, 1, 3])
+    cols, vals = _best_per_row(m, drop, caps)
+    for r in range(5):
+        lo, hi = m.indptr[r], m.indptr[r + 1]
+        kept = [(float(v), int(c)) for v, c, d in zip(m.data[lo:hi], m.indices[lo:hi], drop[lo:hi], strict=True)
+                if not d]
+        want = sorted(kept, reverse=True)[:caps[r]]
+        got = sorted(((float(v), int(c)) for v, c in zip(vals[r], cols[r], strict=True) if c >= 0), reverse=True)
+        assert got == want
+        assert (cols[r] >= 0).sum() == min(caps[r], len(kept))
