@@ -284,9 +284,8 @@ def _member(keys: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
 def _best_per_row(m: sp.csr_matrix, drop: np.ndarray, c: np.ndarray) -> tuple[Tensor, Tensor]:
     """Row ``r``'s ``c[r]`` largest entries of ``m`` except those where ``drop`` (a flag per stored entry): ``([b,
     w] columns, [b, w] values)``, column ``-1`` (value 0) padding a shorter row. A row within its cap is copied
-    whole; a longer one is cut by one ``argpartition`` of its own entries (a row's reach can be half the catalogue
-    where the median is a twentieth: padding a block of rows to the longest, as a batched top-k must, cost 5× more
-    on the 100k topic graph)."""
+    whole; a longer one is cut by one ``argpartition`` of its own entries (rows differ widely in length: padding
+    a block of them to the longest, as a batched top-k must, made every row pay for it)."""
     b = int(m.shape[0])
     keep = ~drop
     row = np.repeat(np.arange(b), np.diff(m.indptr))[keep]
