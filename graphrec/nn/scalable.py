@@ -381,17 +381,17 @@ def products(a: sp.spmatrix) -> tuple[MatVec, MatVec]:
 
 
 def randomized_svd(matvec: MatVec, rmatvec: MatVec, n: int, q: int, niter: int = 4,
-                   seed: int = 0, oversample: int = 10) -> tuple[Tensor, Tensor, Tensor]:
+                   seed: int = 0, oversample: int = 10, rows: int | None = None) -> tuple[Tensor, Tensor, Tensor]:
     """Rank-``q`` SVD ``M ≈ U diag(S) Vᵀ`` of an ``[r, n]`` operator known by ``matvec(Ω) = MΩ`` and
     ``rmatvec(Ω) = MᵀΩ`` (randomised range finder with ``oversample`` extra vectors and ``niter`` power
-    iterations, Halko et al. 2011; each block orthonormalised by :func:`_orthonormal`). ``q + oversample``
-    should not pass ``r``.
+    iterations, Halko et al. 2011; each block orthonormalised by :func:`_orthonormal`); ``rows``: ``r``, which
+    the block of ``q + oversample`` vectors does not pass (default: ``n``).
 
     Returns:
         ``(U [r, q], S [q], V [n, q])``; the global RNG is left as it was.
     """
     q = max(1, min(q, n))
-    over = min(n, q + oversample)
+    over = min(n, q + oversample, max(q, n if rows is None else rows))
     gen = torch.Generator().manual_seed(seed)
     qm = _orthonormal(matvec(torch.randn(n, over, generator=gen)))
     for _ in range(niter):

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 
 import torch
 
 from graphrec.nn.scalable import NeighbourGram, neighbourhood_solve
 
 
-def _rate(work: int, run: functools.partial[torch.Tensor]) -> float:
+def _rate(work: int, run: Callable[[], object]) -> float:
     run()                                   # warm-up
     t0 = time.perf_counter()
     run()
@@ -48,10 +49,7 @@ def sparse_column_seconds(width: int) -> float:
     gram = NeighbourGram(nbr, vals, torch.full((1, n), float(width)))
     solve = functools.partial(neighbourhood_solve, gram, [1.0], 1.0, batch=SPARSE_PROBE_COLUMNS,
                               columns=torch.arange(SPARSE_PROBE_COLUMNS), direct=False)
-    solve()
-    t0 = time.perf_counter()
-    solve()
-    return max(time.perf_counter() - t0, 1e-6) / SPARSE_PROBE_COLUMNS
+    return 1.0 / _rate(SPARSE_PROBE_COLUMNS, solve)
 
 
 def solve_seconds(path: str, items: int, width: int) -> float:

@@ -107,10 +107,11 @@ def blended_scorer(scorer: Scorer, inp: sp.csr_matrix, w: float, power: float,
     def score(users: Tensor) -> Tensor:
         u = users.long().cpu()
         wu = weights[u]
-        pop = torch.zeros(u.numel(), int(inp.shape[1]))
         rows = torch.nonzero(wu > 0).flatten()
-        if rows.numel():
-            pop[rows] = co_popularity(gram, inp, u[rows].numpy())
+        if not rows.numel():             # no user of this batch has a handful of items: their own scores
+            return scorer(users)
+        pop = torch.zeros(u.numel(), int(inp.shape[1]))
+        pop[rows] = co_popularity(gram, inp, u[rows].numpy())
         return blend_popularity(scorer(users), wu, pop)
 
     return score

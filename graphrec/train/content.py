@@ -69,8 +69,7 @@ def entity_vectors(entities: sp.csr_matrix | None, num_items: int) -> Tensor | N
     if keep.size <= ENTITY_DIM:
         dense = torch.from_numpy(np.asarray(inc.toarray(), dtype=np.float32))
     else:
-        over = max(0, min(10, int(inc.shape[0]) - ENTITY_DIM, int(inc.shape[1]) - ENTITY_DIM))
-        u, s, _ = randomized_svd(*products(inc), int(inc.shape[1]), ENTITY_DIM, niter=4, oversample=over)
+        u, s, _ = randomized_svd(*products(inc), int(inc.shape[1]), ENTITY_DIM, niter=4, rows=int(inc.shape[0]))
         dense = (u * s).float()
     return torch.nn.functional.normalize(dense, dim=1)
 

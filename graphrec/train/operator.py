@@ -417,16 +417,13 @@ class SparseInputs:
 
     def _solve_latent(self, weights: dict[str, float], k: int, seed: int) -> Latent | None:
         n = int(self.channels[0].shape[1])
-        k = min(k, n - 1)
-        if k < 1:
-            return None
         w = self.weights(weights)
         stacked = sp.vstack([c * wc for c, wc in zip(self.channels, w, strict=True) if wc > 0]).tocsr()
-        k = min(k, int(stacked.shape[0]) - 1)
+        rows = int(stacked.shape[0])
+        k = min(k, n - 1, rows - 1)
         if k < 1:
             return None
-        over = max(0, min(10, int(stacked.shape[0]) - k, n - k))
-        _, _, v = randomized_svd(*products(stacked), n, k, niter=4, seed=seed, oversample=over)
+        _, _, v = randomized_svd(*products(stacked), n, k, niter=4, seed=seed, rows=rows)
         v = v.float().contiguous()
         gv = torch.from_numpy(np.asarray(stacked.T @ (stacked @ v.numpy()), dtype=np.float32))
         f = self.factor(weights)
