@@ -119,7 +119,7 @@ def ideal_lowpass(norm_adj: sp.spmatrix | Tensor, item_degree: Tensor, k: int, s
         matvec, rmatvec = (lambda o: dense @ o), (lambda o: dense.T @ o)
     else:
         matvec, rmatvec = products(norm_adj)
-    _, _, v = randomized_svd(matvec, rmatvec, n, k, niter=4, seed=seed, oversample=16, rows=rows)
+    _, _, v = randomized_svd(matvec, rmatvec, n, k, niter=4, seed=seed, oversample=16, rows=rows, left=False)
     vk = v[:, :k].float()
     d = item_degree.float()
     return d.rsqrt().unsqueeze(1) * vk, d.sqrt().unsqueeze(1) * vk

@@ -353,18 +353,27 @@ COND_CHOLESKY_QR = 1e3
 CholeskyQR2; above it, Householder QR."""
 
 
+ORTHONORMAL_ROWS = 65_536
+"""Rows of the block :func:`_orthonormal` multiplies by ``R⁻¹`` at a time (in place: ~38 MB at 144 columns)."""
+
+
 def _orthonormal(x: Tensor) -> Tensor:
     """An orthonormal basis of the columns of a tall ``x``: CholeskyQR2 — twice ``x ← x R⁻¹`` with ``RᵀR = xᵀx``,
     all matrix–matrix products (Fukaya et al., ScalA 2014) — while ``x`` is well conditioned, else Householder
     QR. A power iteration's block has a condition number near the ratio of the singular values it holds; on a
-    2,000,000 × 144 block one Householder QR here was most of a randomised SVD, CholeskyQR2 a fifth of it."""
+    2,000,000 × 144 block one Householder QR here was most of a randomised SVD, CholeskyQR2 a fifth of it.
+    ``x ← x R⁻¹`` overwrites ``x`` a band of rows at a time, so the basis costs no second block (1.1 GB at
+    2M × 144): pass a block nothing else reads."""
     for _ in range(2):
         r, info = torch.linalg.cholesky_ex((x.T @ x).double(), upper=True)
         d = r.diagonal()
         if int(info) != 0 or float(d.min()) <= 0.0 or float(d.max() / d.min()) > COND_CHOLESKY_QR:
             basis: Tensor = torch.linalg.qr(x).Q
             return basis
-        x = x @ torch.linalg.inv(r).to(x.dtype)
+        rinv = torch.linalg.inv(r).to(x.dtype)
+        for start in range(0, x.size(0), ORTHONORMAL_ROWS):
+            band = x[start:start + ORTHONORMAL_ROWS]
+            band.copy_(band @ rinv)
     return x
 
 
@@ -381,21 +390,36 @@ def products(a: sp.spmatrix) -> tuple[MatVec, MatVec]:
 
 
 def randomized_svd(matvec: MatVec, rmatvec: MatVec, n: int, q: int, niter: int = 4,
-                   seed: int = 0, oversample: int = 10, rows: int | None = None) -> tuple[Tensor, Tensor, Tensor]:
+                   seed: int = 0, oversample: int = 10, rows: int | None = None,
+                   left: bool = True) -> tuple[Tensor, Tensor, Tensor]:
     """Rank-``q`` SVD ``M ≈ U diag(S) Vᵀ`` of an ``[r, n]`` operator known by ``matvec(Ω) = MΩ`` and
     ``rmatvec(Ω) = MᵀΩ`` (randomised range finder with ``oversample`` extra vectors and ``niter`` power
     iterations, Halko et al. 2011; each block orthonormalised by :func:`_orthonormal`); ``rows``: ``r``, which
-    the block of ``q + oversample`` vectors does not pass (default: ``n``).
+    the block of ``q + oversample`` vectors does not pass (default: ``n``); ``left=False`` skips forming ``U``
+    (an ``[r, q]`` block: 1 GB at two million rows) for callers that need only ``V``. One ``[r, q + oversample]``
+    block is alive at a time.
 
     Returns:
-        ``(U [r, q], S [q], V [n, q])``; the global RNG is left as it was.
+        ``(U [r, q], S [q], V [n, q])`` (``U`` is ``[0, q]`` with ``left=False``); the global RNG is left as it
+        was.
     """
     q = max(1, min(q, n))
     over = min(n, q + oversample, max(q, n if rows is None else rows))
     gen = torch.Generator().manual_seed(seed)
     qm = _orthonormal(matvec(torch.randn(n, over, generator=gen)))
     for _ in range(niter):
-        qm = _orthonormal(matvec(_orthonormal(rmatvec(qm))))
+        side = _orthonormal(rmatvec(qm))
+        del qm                           # one [r, over] block alive at a time
+        qm = _orthonormal(matvec(side))
+        del side
     bt = rmatvec(qm)                     # (Qᵀ M)ᵀ = Mᵀ Q: [n, over]
+    u = qm.new_zeros(0, q)
+    if not left:
+        del qm
     ub, s, vt = torch.linalg.svd(bt.T, full_matrices=False)
-    return (qm @ ub)[:, :q].contiguous(), s[:q].contiguous(), vt[:q].T.contiguous()
+    del bt
+    v = vt[:q].T.contiguous()
+    del vt
+    if left:
+        u = qm @ ub[:, :q]
+    return u, s[:q].contiguous(), v

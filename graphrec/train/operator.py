@@ -423,7 +423,7 @@ class SparseInputs:
         k = min(k, n - 1, rows - 1)
         if k < 1:
             return None
-        _, _, v = randomized_svd(*products(stacked), n, k, niter=4, seed=seed, rows=rows)
+        _, _, v = randomized_svd(*products(stacked), n, k, niter=4, seed=seed, rows=rows, left=False)
         v = v.float().contiguous()
         gv = torch.from_numpy(np.asarray(stacked.T @ (stacked @ v.numpy()), dtype=np.float32))
         f = self.factor(weights)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import scipy.sparse as sp
 import torch
 
@@ -144,11 +145,12 @@ def test_randomized_svd_through_products_only() -> None:
     assert torch.allclose(s, torch.linalg.svdvals(m)[:6], rtol=1e-4)
 
 
-def test_orthonormal_spans_the_columns_well_or_badly_conditioned() -> None:
+def test_orthonormal_spans_the_columns_well_or_badly_conditioned(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(scalable, "ORTHONORMAL_ROWS", 64)          # several bands of rows, the last one short
     g = torch.Generator().manual_seed(11)
     for scale in (torch.ones(12), torch.logspace(0, -6, 12)):       # CholeskyQR2, then the Householder fallback
         x = torch.randn(500, 12, generator=g) * scale
-        q = _orthonormal(x)
+        q = _orthonormal(x.clone())                                  # overwrites its argument
         assert torch.allclose(q.T @ q, torch.eye(12), atol=1e-4)
         assert torch.allclose(q @ (q.T @ x), x, atol=1e-4 * float(x.abs().max()))
 
@@ -164,6 +166,8 @@ def test_randomized_svd_of_a_rectangular_sparse_matrix_by_its_products() -> None
     assert u.shape == (400, 5) and v.shape == (90, 5)
     assert torch.allclose(s, torch.linalg.svdvals(dense)[:5], rtol=2e-2)
     assert torch.allclose(u.T @ dense @ v, torch.diag(s), atol=1e-3 * float(s[0]))
+    u2, s2, v2 = randomized_svd(matvec, rmatvec, 90, 5, niter=6, seed=2, left=False)
+    assert u2.shape == (0, 5) and torch.equal(s2, s) and torch.equal(v2, v)
 
 
 def test_solving_some_columns_gives_exactly_those_columns_of_the_full_solve() -> None:
