@@ -13,6 +13,7 @@ from graphrec.loaders.types import RecGraph
 from graphrec.train import Selection, TrainConfig, fit
 from graphrec.train.cold_users import (
     BLEND_UPTO,
+    USER_CARVE_SHARE,
     blend_popularity,
     co_gram,
     co_popularity,
@@ -61,7 +62,7 @@ def test_the_carve_keeps_each_carved_users_earliest_three_and_holds_the_rest() -
     ts = torch.arange(graph.train.size(1)).flip(0)            # later pairs in the tensor are earlier in time
     carve = pseudo_cold_users(graph.train, graph.valid, seed=3, ts=ts)
     users = torch.unique(carve.valid[0])
-    assert users.numel() == round(0.2 * graph.num_users)
+    assert users.numel() == round(USER_CARVE_SHARE * graph.num_users)
     for u in users.tolist():
         mine = graph.train[0] == u
         earliest = graph.train[1, mine][ts[mine].argsort()[:3]].sort().values
