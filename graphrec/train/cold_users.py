@@ -14,8 +14,8 @@ exactly the model's own. ``Xᵀ D^p X`` is the item–item co-occurrence Gram of
 user weighted by ``d_u^p``: a dense ``items²`` float32 matrix, built only on the dense path (whose ``B`` is
 ``items²`` already). Item-based co-occurrence as the cold-start fallback: Sarwar et al., WWW 2001; Linden et al.,
 IEEE Internet Computing 2003 ("customers who bought this also bought"). On ml-100k's ``cold-users`` (3 seeds) the
-blend went from 0.1288 / 0.4073 (global popularity in its place) to 0.1322 / 0.4634 Recall@20 / NDCG@20, against
-popularity's 0.1177 / 0.4472 (BENCHMARKS.md § cold start).
+blend went from 0.1288 / 0.4073 (global popularity in its place) to 0.1317 / 0.4786 Recall@20 / NDCG@20 (chosen on
+a 60% carve), against popularity's 0.1177 / 0.4472 (BENCHMARKS.md § cold start).
 
 ``w`` (:data:`USER_BLENDS`, 0 = none) and ``p`` (:data:`CO_USER_POWERS`) are chosen on a *pseudo-cold-user*
 carve of the selection pairs, built like the protocol itself (:func:`graphrec.train.protocols.cold_users_split`):
