@@ -413,13 +413,11 @@ def randomized_svd(matvec: MatVec, rmatvec: MatVec, n: int, q: int, niter: int =
         qm = _orthonormal(matvec(side))
         del side
     bt = rmatvec(qm)                     # (Qᵀ M)ᵀ = Mᵀ Q: [n, over]
-    u = qm.new_zeros(0, q)
     if not left:
-        del qm
+        del qm                           # V needs only Mᵀ Q
     ub, s, vt = torch.linalg.svd(bt.T, full_matrices=False)
     del bt
     v = vt[:q].T.contiguous()
     del vt
-    if left:
-        u = qm @ ub[:, :q]
+    u = qm @ ub[:, :q] if left else v.new_zeros(0, q)
     return u, s[:q].contiguous(), v
