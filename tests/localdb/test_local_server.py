@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import urllib.request
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from neo4j import Driver, GraphDatabase
 
 from graphrec.config import Settings
 from graphrec.errors import ServerError
-from graphrec.localdb.local import LocalNeo4j, free_port
+from graphrec.localdb.local import LocalNeo4j, free_port, transaction_pool
 
 
 def test_apoc_and_gds_answer(driver: Driver) -> None:
@@ -53,3 +54,15 @@ def test_lifecycle_twice_with_persistent_store(tmp_path: Path) -> None:
     finally:
         server.stop()
     assert server.pid() is None
+
+
+def test_the_transaction_pool_is_half_the_heap() -> None:
+    assert transaction_pool("768m") == "384m" and transaction_pool("1g") == "512m" and transaction_pool("2G") == "1024m"
+    assert transaction_pool("lots") is None and transaction_pool("") is None
+
+
+@pytest.mark.skipif(bool(os.environ.get("GRAPHREC_TEST_NEO4J_URI")), reason="a server given from outside")
+def test_the_test_server_runs_with_that_pool(driver: Driver) -> None:
+    pool = driver.execute_query("SHOW SETTINGS YIELD name, value WHERE name = 'dbms.memory.transaction.total.max' "
+                                "RETURN value").records[0]["value"]
+    assert pool == "384.00MiB"                  # the test server's heap is 768m
