@@ -108,3 +108,4 @@ bench: venv
 	$(PY) -m benchmarks.hnsw_bench --graphs lastfm-2k --vectors graph --grid 32:200,16:800,16:1600,32:1600
 	$(PY) -m benchmarks.http_bench
 	$(PY) -m benchmarks.refresh_bench
+	$(PY) -m benchmarks.diverse_bench
