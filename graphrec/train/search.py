@@ -1,14 +1,15 @@
 """The one best-of search that every model's selection uses: try candidates in order, keep the best.
 
 ``graph``, ``ease`` and ``als`` choose their settings by trying candidates on a validation carve; each step
-(λ, a side channel's weight, the filter's rank and blend, ALS's grid) is one call of :func:`search`.
+(λ, a side channel's weight, the filter's rank and blend, ALS's grid) is one call of :func:`search` (or of
+:func:`climb`, two such calls walking a one-peaked curve from its middle).
 """
 
 from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -63,3 +64,22 @@ def search(candidates: Iterable[C], trial: Callable[[C], R], score: Callable[[R]
         if done or (patience is not None and misses >= patience):
             break
     return best
+
+
+def climb(candidates: Sequence[C], start: int, trial: Callable[[C], R], score: Callable[[R], float],
+          label: str = "", progress: bool = False) -> Best[C, R]:
+    """:func:`search` along a curve with one peak (e.g. ascending λ), walked from ``candidates[start]``: up while a
+    step beats the best, then — when the first step up did not — down while one does.
+
+    Finds the peak :func:`search` over every candidate finds (for a one-peaked curve without ties) in
+    ``|peak − start| + 2`` trials at most instead of all of them; where the curve has two peaks it keeps the one
+    nearer ``start``. Ties keep the candidate tried first, which going down is the larger one.
+    """
+    if not candidates:
+        return Best()
+    start = min(max(start, 0), len(candidates) - 1)
+    up = search(candidates[start:], trial, score, label=label, progress=progress, patience=1)
+    if up.candidate != candidates[start] or start == 0:
+        return up
+    return search(list(reversed(candidates[:start])), trial, score, best=up, label=f"{label} ↓", progress=progress,
+                  patience=1)

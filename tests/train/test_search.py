@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from graphrec.train.search import Best, search
+from collections.abc import Callable
+
+from graphrec.train.search import Best, climb, search
 
 
 def test_search_keeps_the_highest_score_and_the_earlier_of_ties() -> None:
@@ -61,3 +63,25 @@ def test_stop_ends_the_search_after_the_first_result_it_holds_for() -> None:
     assert best.candidate == 2 and tried == [0, 1, 2, 3]        # 3 overspends: 4 is never tried
     tried.clear()
     assert search([0, 1, 2, 3, 4], trial, within).candidate == 4 and tried == [0, 1, 2, 3, 4]
+
+
+def test_climb_walks_from_the_middle_to_the_peak_either_way() -> None:
+    tried: list[int] = []
+
+    def on(curve: dict[int, float]) -> Callable[[int], float]:
+        def trial(c: int) -> float:
+            tried.append(c)
+            return curve[c]
+        return trial
+
+    rising = {1: 0.1, 2: 0.2, 3: 0.3, 4: 0.5, 5: 0.4}          # peak above the start: up, one miss, no way down
+    assert climb([1, 2, 3, 4, 5], 2, on(rising), float).candidate == 4 and tried == [3, 4, 5]
+    tried.clear()
+    falling = {1: 0.1, 2: 0.6, 3: 0.5, 4: 0.2, 5: 0.1}         # peak below: one miss up, then down to one miss
+    best = climb([1, 2, 3, 4, 5], 2, on(falling), float)
+    assert (best.candidate, best.result, tried) == (2, 0.6, [3, 4, 2, 1])
+    for curve in (rising, falling, {1: 0.9, 2: 0.5, 3: 0.4, 4: 0.3, 5: 0.2}):   # the peak search over all finds
+        for start in range(5):
+            assert climb([1, 2, 3, 4, 5], start, on(curve), float).candidate == \
+                search([1, 2, 3, 4, 5], on(curve), float).candidate
+    assert climb([], 0, on(rising), float).candidate is None
