@@ -63,7 +63,7 @@ from graphrec.train.metrics import rank_scored
 from graphrec.train.operator import Operator, RowProducts, SparseEase, SparseInputs
 from graphrec.train.protocols import pair_times
 from graphrec.train.sampling import carve_validation
-from graphrec.train.search import Best, search
+from graphrec.train.search import Best, climb, search
 
 LAMBDA_STEPS = (1.0, 3.0, 10.0, 30.0)
 SAMPLED_LAMBDA_STEPS = (3.0, 10.0, 30.0)
@@ -487,9 +487,9 @@ class GraphRecommender(_ItemItem):
                          info={**first.info, "members_valid": [m.valid for m in members]})
 
     def _budget_line(self, graph: RecGraph, carves: int, cols: ColumnSample | None) -> str:
-        """The selection's budget line: solves (an upper bound where the sparse search may stop early; of the
-        columns of ``cols`` where given) and trials without a solve (Woodbury updates, the filter), times
-        ``carves``."""
+        """The selection's budget line: solves (an upper bound where a search may stop early: the sparse one, the
+        dense λ climb; of the columns of ``cols`` where given) and trials without a solve (Woodbury updates, the
+        filter), times ``carves``."""
         side = side_info(graph)
         n = graph.num_items if cols is None else int(cols.cols.numel())
         path = self.path(_catalogue(graph))
@@ -591,7 +591,8 @@ class GraphRecommender(_ItemItem):
             p = ease_inverse(g0.clone().to(self.device), cand)
             return scored(ease_weights(p.clone()).cpu(), {"lam": cand}), p
 
-        return search(lams, trial, _criterion, label="graph λ", progress=progress)
+        # validation scores rise then fall along λ: walked from the middle step, a carve's λ costs 3-4 solves of 5
+        return climb(lams, len(lams) // 2, trial, _criterion, label="graph λ", progress=progress)
 
     def _dense_channel(self, graph: RecGraph, side: SideInfo, train: Tensor, ch: str, lam: float,
                        incumbent: DenseBest, scored: Scored, progress: bool) -> DenseBest:

@@ -38,12 +38,15 @@ def test_graph_searches_the_finer_lambda_grid(graph: RecGraph) -> None:
         "lam", "valid_recall@20", "valid_ndcg@20"}]
     g = fit(graph, replace(FAST, model="graph"), progress=False)
     e = fit(graph, replace(FAST, model="ease"), progress=False)
-    lams, ease_lams = lam_rows(g), lam_rows(e)
-    assert len(lams) == len(GRAPH_LAMBDA_STEPS) and len(ease_lams) == len(LAMBDA_STEPS)
-    base = lams[0] / GRAPH_LAMBDA_STEPS[0]
-    assert lams == pytest.approx([base * s for s in GRAPH_LAMBDA_STEPS], rel=1e-3)
-    assert 5.0 in GRAPH_LAMBDA_STEPS and set(ease_lams) < set(lams)
-    assert g.info["selection"]["params"]["lam"] in lams
+    lams, ease_lams = lam_rows(g), lam_rows(e)      # graph climbs its grid from the middle step (5×)
+    assert len(ease_lams) == len(LAMBDA_STEPS) and 3 <= len(lams) <= len(GRAPH_LAMBDA_STEPS)
+    middle = len(GRAPH_LAMBDA_STEPS) // 2
+    assert GRAPH_LAMBDA_STEPS[middle] == 5.0
+    base = lams[0] / GRAPH_LAMBDA_STEPS[middle]
+    grid = [round(base * s, 4) for s in GRAPH_LAMBDA_STEPS]
+    assert set(lams) <= set(grid) and set(ease_lams) < set(grid)
+    chosen = grid.index(g.info["selection"]["params"]["lam"])
+    assert {grid[j] for j in (chosen - 1, chosen + 1) if 0 <= j < len(grid)} <= set(lams)   # a peak, seen as one
 
 
 def test_graph_bags_its_selection_on_small_catalogues(graph: RecGraph) -> None:
