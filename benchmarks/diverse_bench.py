@@ -86,8 +86,10 @@ def _figures(graph: RecGraph, lists: dict[str, list[str]], genres: dict[str, lis
     return {**{f: m[f] for f in FIGURES}, "genres@20": sum(distinct) / max(1, len(distinct))}
 
 
-def one_seed(driver: Driver, graph: RecGraph, seed: int, caps: list[int], n: int) -> dict[str, dict[str, float]]:
-    """The figures of the plain ranking (key ``"plain"``) and of each cap, for one fit of the default model."""
+def one_seed(driver: Driver, graph: RecGraph, genres: dict[str, list[str]], seed: int, caps: list[int],
+             n: int) -> dict[str, dict[str, float]]:
+    """The figures of the plain ranking (key ``"plain"``) and of each cap, for one fit of the default model
+    (``genres``: each item's, for the genres per list)."""
     from graphrec.train import TrainConfig, fit
     from graphrec.writeback import publish_artefact
 
@@ -95,7 +97,6 @@ def one_seed(driver: Driver, graph: RecGraph, seed: int, caps: list[int], n: int
     art = fit(served, TrainConfig(seed=seed, out_dir=None, top_k=max(n, K)), progress=False, holdout=True)
     publish_artefact(driver, art, k=max(n, K))
     users = [graph.ids[graph.user_type][u] for u in torch.unique(graph.test[0]).tolist()]
-    genres = {r["item"]: list(r["genres"]) for r in driver.execute_query(_q("diverse_genres")).records}
     out = {"plain": _figures(graph, _lists(driver, users, None, n), genres)}
     for cap in caps:
         out[f"cap {cap}"] = _figures(graph, _lists(driver, users, cap, n), genres)
@@ -105,22 +106,24 @@ def one_seed(driver: Driver, graph: RecGraph, seed: int, caps: list[int], n: int
     return out
 
 
-def section(runs: list[dict[str, dict[str, float]]], args: argparse.Namespace, when: str) -> str:
+def section(runs: list[dict[str, dict[str, float]]], graph: RecGraph, args: argparse.Namespace, when: str) -> str:
     def cell(key: str, fig: str) -> str:
         vals = [r[key][fig] for r in runs]
         sd = f" ± {statistics.stdev(vals):.4f}" if len(vals) > 1 else ""
         return f"{statistics.mean(vals):.4f}{sd}" if fig in ("recall@20", "ndcg@20") else f"{statistics.mean(vals):.3f}"
 
+    users = int(torch.unique(graph.test[0]).numel())
     plain = statistics.mean(r["plain"]["recall@20"] for r in runs)
     cov = statistics.mean(r["plain"]["coverage@20"] for r in runs)
     lines = ["## `recommend --diverse` on MovieLens-100K u1 (issue 21)", "",
              f"`{' '.join(['python -m benchmarks.diverse_bench', *sys.argv[1:]])}`, {when}. Per seed "
              f"({', '.join(map(str, args.seeds))}) the default model is fitted on u1's training pairs, its top "
-             f"{args.n} published excluding only those, and each of the 459 test users' top 20 read back through "
+             f"{args.n} published excluding only those, and each of the {users:,} test users' top 20 read back through "
              "`recommend` (plain) and `diverse` (`graphrec recommend --diverse CAP`: at most CAP picks per genre "
              f"out of the top {args.n}; the best skipped fill up when fewer survive). Scored against the u1 test "
-             "pairs; coverage@20 over the 1,682 items, Gini@20, pop@20 (mean popularity percentile, 1 = most "
-             "popular) as `evaluate` reports them; *genres in the 20*: distinct genres among a list's 20 items.", "",
+             f"pairs; coverage@20 over the {graph.num_items:,} items, Gini@20, pop@20 (mean popularity percentile, "
+             "1 = most popular) as `evaluate` reports them; *genres in the 20*: distinct genres among a list's 20 "
+             "items.", "",
              "| served list | Recall@20 | NDCG@20 | Recall / plain | genres in the 20 | coverage@20 | coverage / plain "
              "| Gini@20 | pop@20 |",
              "|---|---|---|---|---|---|---|---|---|"]
@@ -154,12 +157,13 @@ def main(argv: list[str] | None = None) -> None:
         try:
             _loaded(driver, Path(tmp), args.data_dir or data_dir())
             graph = load_graph(driver)
-            runs = [one_seed(driver, graph, s, args.caps, args.n) for s in args.seeds]
+            genres = {r["item"]: list(r["genres"]) for r in driver.execute_query(_q("diverse_genres")).records}
+            runs = [one_seed(driver, graph, genres, s, args.caps, args.n) for s in args.seeds]
         finally:
             driver.close()
     when = (f"{start}–{time.strftime('%H:%M', time.gmtime())} UTC, one torch thread, load average (1/5/15 min) "
             f"{load0} at the start, {loadavg()} at the end")
-    text = section(runs, args, when)
+    text = section(runs, graph, args, when)
     print(text)
     if not args.no_write:
         write_section("diverse", text)
