@@ -40,6 +40,7 @@ import torch
 from torch import Tensor
 
 from graphrec.train.base import Scorer
+from graphrec.train.matrices import dense_gram
 from graphrec.train.metrics import rank_scored
 from graphrec.train.operator import Operator
 from graphrec.train.protocols import COLD_USER_KEEP, cold_users_split
@@ -89,7 +90,7 @@ def co_gram(inp: sp.csr_matrix, power: float) -> np.ndarray:
     x = inp.astype(bool).astype(np.float32).tocsr()
     d = np.asarray(x.getnnz(axis=1), dtype=np.float64).ravel()
     w = np.power(np.maximum(d, 1.0), power).astype(np.float32)
-    return np.asarray((x.T.tocsr() @ sp.diags(w) @ x).toarray(), dtype=np.float32)
+    return dense_gram(x, w).numpy()
 
 
 def co_popularity(gram: np.ndarray, inp: sp.csr_matrix, users: np.ndarray) -> Tensor:

@@ -28,11 +28,12 @@ from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from typing import Any, TypeVar
 
-import numpy as np
 import scipy.sparse as sp
 import torch
 import torch.distributed as dist
 from torch import Tensor
+
+from graphrec.train.matrices import dense_gram
 
 T = TypeVar("T")
 Step = Callable[[Callable[[], Tensor]], Tensor]
@@ -115,10 +116,10 @@ def gram(stacked: sp.csr_matrix) -> Tensor:
     blocks of rows) and the parts are added by ``all_reduce``, in float32 like one process (one ``n²`` buffer, as
     the memory bound counts; counts of 0/1 interactions stay exact)."""
     if not active():
-        return torch.from_numpy((stacked.T @ stacked).toarray().astype(np.float32))
+        return dense_gram(stacked)
     rows = stacked.shape[0]
     part = stacked[rows * rank() // world(): rows * (rank() + 1) // world()]
-    g = torch.from_numpy((part.T @ part).toarray().astype(np.float32, copy=False)).to(_device())
+    g = dense_gram(part).to(_device())
     dist.all_reduce(g, op=dist.ReduceOp.SUM)
     return g.cpu()
 
