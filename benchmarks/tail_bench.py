@@ -28,7 +28,7 @@ from benchmarks.report import write_section
 from graphrec.loaders.types import RecGraph
 
 FIGURES = ("recall@20", "ndcg@20", "coverage@20", "gini@20", "pop@20")
-BETAS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5)
+BETAS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 
 
 def _curve(graph: RecGraph, seed: int, betas: list[float]) -> dict[float, dict[str, float]]:
