@@ -59,11 +59,12 @@ def solve_seconds(path: str, items: int, width: int) -> float:
     return items * sparse_column_seconds(width)
 
 
-def budget_line(model: str, path: str, items: int, width: int, solves: int, others: int) -> str:
+def budget_line(model: str, path: str, items: int, width: int, solves: int, others: int, refits: int = 0) -> str:
     """``graph: selection budget ≤ 8 solves × ≈ 9 s (sparse, 10,000 items, width 192) ≈ 72 s, + 9 trials
-    without a solve``."""
+    without a solve`` (with ``refits``: ``(dense, 17,632 items; 2 of them refits for the cold stages)``)."""
     each = solve_seconds(path, items, width)
     shape = f"{path}, {items:,} items" + (f", width {width}" if path == "sparse" else "")
+    shape += f"; {refits} of them refits for the cold-start and debiasing stages" if refits else ""
     tail = f", + {others} trials without a solve" if others else ""
     return (f"{model}: selection budget ≤ {solves} solves × ≈ {each:.1f} s ({shape}) ≈ {solves * each:.0f} s"
             f"{tail}")

@@ -407,13 +407,14 @@ class GraphRecommender(_ItemItem):
                     progress: bool) -> dict[str, Any]:
         """The popularity exponent (:mod:`graphrec.train.debias`) on ``valid``, the first member refit on ``train``
         with the chosen cold boost (``{}``: ``pop_debias`` ``None``, or the sparse path)."""
-        if self.cfg.pop_debias is None or self.path(_catalogue(graph)) != "dense":
+        budget = self.cfg.pop_debias
+        if budget is None or not self._debiases(graph):
             return {}
         inp = interactions(train, graph.num_users, graph.num_items)
         member = (p.get("members") or [p])[0]
         op, _ = self._refit_one(graph, train, side_info(graph), member, inp)
         self._scale_items(graph, op, train, inp, {k: p.get(k) for k in ("cold_blend", "cold_sim", "cold_boost")})
-        return choose_beta(op, inp, train, valid, self.cfg.pop_debias, self.score_batch(graph.num_items), progress)
+        return choose_beta(op, inp, train, valid, budget, self.score_batch(graph.num_items), progress)
 
     def _cold_boost(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
                     progress: bool) -> dict[str, Any]:
@@ -422,7 +423,8 @@ class GraphRecommender(_ItemItem):
         choice (``{}``: no such item, ``cold_boost`` ``None``, or the sparse path)."""
         n = graph.num_items
         cold = zero_degree(torch.cat([train.long().cpu(), valid.long().cpu()], 1), n)
-        if self.cfg.cold_boost is None or cold.numel() == 0 or self.path(_catalogue(graph)) != "dense":
+        budget = self.cfg.cold_boost
+        if budget is None or not self._tunes_cold_items(graph, cold):
             return {}
         carve = pseudo_cold(train, valid, cold.numel() / n, self.cfg.seed + CARVE_SEED_STEP)
         inp = interactions(carve.train, graph.num_users, n)
@@ -436,15 +438,14 @@ class GraphRecommender(_ItemItem):
             sim = cold_columns(op, sims, zero, out["cold_sim"])
             if out["cold_blend"] and sim is not None:
                 blend_columns(op, inp, zero, sim, out["cold_blend"])
-        return {**out, **choose_boost(op, inp, carve, self.cfg.cold_boost, self.score_batch(n), progress)}
+        return {**out, **choose_boost(op, inp, carve, budget, self.score_batch(n), progress)}
 
     def _cold_users(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
                     progress: bool) -> dict[str, Any]:
         """The few-interaction users' popularity blend (:mod:`graphrec.train.cold_users`), chosen on a pseudo-cold-user
         carve with the first member refit on it (``{}``: no user with so few pairs, or the sparse path)."""
         n = graph.num_items
-        if not needs_blend(torch.cat([train.long().cpu(), valid.long().cpu()], 1), graph.num_users) or \
-                self.path(_catalogue(graph)) != "dense":
+        if not self._tunes_cold_users(graph, train, valid):
             return {}
         carve = pseudo_cold_users(train, valid, self.cfg.seed + USER_SEED_STEP, pair_times(graph, train.long().cpu()))
         inp = interactions(carve.train, graph.num_users, n)
@@ -452,6 +453,26 @@ class GraphRecommender(_ItemItem):
         op, _ = self._refit_one(graph, carve.train, side_info(graph), member, inp)
         self._scale_items(graph, op, carve.train, inp, {k: p.get(k) for k in ("cold_blend", "cold_sim", "cold_boost")})
         return choose_user_blend(op, inp, carve, self.score_batch(n), progress)
+
+    def _tunes_cold_items(self, graph: RecGraph, cold: Tensor) -> bool:
+        """Whether the selection chooses the cold items' blend and boost (``cold``: the items without a pair)."""
+        return self.cfg.cold_boost is not None and cold.numel() > 0 and self.path(_catalogue(graph)) == "dense"
+
+    def _tunes_cold_users(self, graph: RecGraph, train: Tensor, valid: Tensor) -> bool:
+        """Whether the selection chooses the few-interaction users' popularity blend."""
+        return self.path(_catalogue(graph)) == "dense" and \
+            needs_blend(torch.cat([train.long().cpu(), valid.long().cpu()], 1), graph.num_users)
+
+    def _debiases(self, graph: RecGraph) -> bool:
+        """Whether the selection chooses a popularity exponent."""
+        return self.cfg.pop_debias is not None and self.path(_catalogue(graph)) == "dense"
+
+    def _stage_refits(self, graph: RecGraph, train: Tensor, valid: Tensor) -> int:
+        """Solves the stages after the weights' search take: one refit of the first member each, on its own carve
+        (the cold items', the cold users') or on the selection pairs (the popularity exponent)."""
+        cold = zero_degree(torch.cat([train.long().cpu(), valid.long().cpu()], 1), graph.num_items)
+        return sum((self._tunes_cold_items(graph, cold), self._tunes_cold_users(graph, train, valid),
+                    self._debiases(graph)))
 
     def _cold_sims(self, graph: RecGraph, cold: Tensor) -> Similarity | None:
         """``(entity weight, k) ↦`` the content similarity of every item to each ``cold`` item by the text and
@@ -477,7 +498,8 @@ class GraphRecommender(_ItemItem):
                 print(f"  {self.name}: choosing on {int(cols.cols.numel()):,} of {graph.num_items:,} items' columns "
                       f"(every {1 / cols.share:.0f}th by popularity, and the validation items)", file=sys.stderr,
                       flush=True)
-            print(f"  {self._budget_line(graph, n, cols)}", file=sys.stderr, flush=True)
+            print(f"  {self._budget_line(graph, n, cols, self._stage_refits(graph, train, valid))}", file=sys.stderr,
+                  flush=True)
         first = self._select_once(graph, train, valid, progress, cols)
         if n == 1:
             return first
@@ -493,10 +515,10 @@ class GraphRecommender(_ItemItem):
         return Selection(params=params, valid=first.valid,
                          info={**first.info, "members_valid": [m.valid for m in members]})
 
-    def _budget_line(self, graph: RecGraph, carves: int, cols: ColumnSample | None) -> str:
+    def _budget_line(self, graph: RecGraph, carves: int, cols: ColumnSample | None, refits: int = 0) -> str:
         """The selection's budget line: solves (an upper bound where a search may stop early: the sparse one, the
         dense λ climb; of the columns of ``cols`` where given) and trials without a solve (Woodbury updates, the
-        filter), times ``carves``."""
+        filter), times ``carves``, plus the ``refits`` of the stages after the search (:meth:`_stage_refits`)."""
         side = side_info(graph)
         n = graph.num_items if cols is None else int(cols.cols.numel())
         path = self.path(_catalogue(graph))
@@ -507,11 +529,13 @@ class GraphRecommender(_ItemItem):
             solves, others = sum(per), 0
         else:
             cheap = [self._rank(side, ch) <= n // 4 for ch in channels]
+            if graph.num_items > self.cfg.search_items:      # a full-rank channel tries its middle weight only
+                per = [p if c else 1 for p, c in zip(per, cheap, strict=True)]
             solves = sum(p for p, c in zip(per, cheap, strict=True) if not c)
             others = sum(p for p, c in zip(per, cheap, strict=True) if c)
         solves += len(self._lambda_steps(graph.num_items))
         others += len(FILTER_RANKS) * (len(FILTER_BLENDS) - 1) if self.cfg.filter else 0
-        return budget_line(self.name, path, n, width, solves * carves, others * carves)
+        return budget_line(self.name, path, n, width, solves * carves + refits, others * carves, refits)
 
     def _select_once(self, graph: RecGraph, train: Tensor, valid: Tensor, progress: bool,
                      cols: ColumnSample | None = None) -> Selection:
