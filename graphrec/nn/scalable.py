@@ -45,7 +45,8 @@ class NeighbourGram:
     Attributes:
         nbr: ``[n, m]`` neighbour ids per item, ascending; ``n`` pads a shorter list. :func:`neighbour_gram` makes
             them int32 (int64 past 2³¹ items): the lists are 1 GB at 1M items × 256 neighbours instead of 2, and
-            a sparse solve, which gathers and searches them for every system, ran 10% faster on lastfm-2k.
+            a sparse solve, which gathers and searches them for every system, took 4.4 s instead of 5.7 on
+            every 6th lastfm-2k column.
         vals: ``[C, n, m]`` float32 ``G_c[item, nbr]`` of each sparse channel ``c`` (unit weight).
         diag: ``[C, n]`` float32 ``G_c[item, item]`` of each channel.
     """

@@ -61,7 +61,8 @@ def solve_seconds(path: str, items: int, width: int) -> float:
 
 def budget_line(model: str, path: str, items: int, width: int, solves: int, others: int, refits: int = 0) -> str:
     """``graph: selection budget ≤ 8 solves × ≈ 9 s (sparse, 10,000 items, width 192) ≈ 72 s, + 9 trials
-    without a solve`` (with ``refits``: ``(dense, 17,632 items; 2 of them refits for the cold stages)``)."""
+    without a solve`` (with ``refits``: ``(dense, 17,632 items; 2 of them refits for the cold-start and debiasing
+    stages)``)."""
     each = solve_seconds(path, items, width)
     shape = f"{path}, {items:,} items" + (f", width {width}" if path == "sparse" else "")
     shape += f"; {refits} of them refits for the cold-start and debiasing stages" if refits else ""
