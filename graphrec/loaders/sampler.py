@@ -22,8 +22,10 @@ from torch_geometric.sampler.base import SubgraphType
 from graphrec.types import EdgeType, NodeType
 
 
-def _pick(colptr: Tensor, dst: Tensor, k: int) -> tuple[Tensor, Tensor]:
-    """Up to ``k`` in-edges (all when ``k < 0``) of each node of ``dst``, drawn without replacement.
+def pick_in_edges(colptr: Tensor, dst: Tensor, k: int,
+                  generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+    """Up to ``k`` in-edges (all when ``k < 0``) of each node of ``dst``, drawn without replacement
+    (from ``generator``, default torch's global one).
 
     Returns:
         ``(positions of the picked edges in the CSC row array, index into dst of each edge's target)``.
@@ -34,7 +36,7 @@ def _pick(colptr: Tensor, dst: Tensor, k: int) -> tuple[Tensor, Tensor]:
     pos = torch.repeat_interleave(start - first, deg) + torch.arange(len(seg))
     if k < 0 or len(seg) == 0:
         return pos, seg
-    order = torch.argsort(seg.to(torch.float64) + torch.rand(len(seg), dtype=torch.float64))
+    order = torch.argsort(seg.to(torch.float64) + torch.rand(len(seg), dtype=torch.float64, generator=generator))
     rank = torch.arange(len(seg)) - first[seg]
     keep = rank < k
     return pos[order][keep], seg[keep]
@@ -104,7 +106,7 @@ class _Sampling:
                 if k == 0 or len(dst_local) == 0:
                     num_edges[et].append(0)
                     continue
-                pos, seg = _pick(s.colptr_dict[rel], torch.cat(self.nodes[et[2]])[dst_local], k)
+                pos, seg = pick_in_edges(s.colptr_dict[rel], torch.cat(self.nodes[et[2]])[dst_local], k)
                 picked.append((et, s.row_dict[rel][pos]))
                 cols[et].append(dst_local[seg])
                 edges[et].append(pos)

@@ -17,12 +17,13 @@ def _key(edge_type: EdgeKey) -> str:
     return "__".join(edge_type)
 
 
-def _needed(order: list[str], types: list[str], edge_types: list[EdgeKey], num_layers: int) -> list[list[str]]:
+def _needed(order: list[str], types: list[str], cf_edge_types: list[EdgeKey], num_layers: int) -> list[list[str]]:
     """The node types (in ``order``) each layer ``1 … L`` must compute so that ``types`` get all their layers:
-    ``types`` at layer ``L``, and at each layer below ``types`` and the sources of what the layer above computes."""
+    ``types`` at layer ``L``, and at each layer below ``types`` and the sources of the interaction edges into what
+    the layer above computes (the side channels read layer 0 only, which every type has)."""
     need = [types] if num_layers > 0 else []
     for _ in range(num_layers - 1):
-        keep = set(types) | {et[0] for et in edge_types if et[2] in need[0]}
+        keep = set(types) | {et[0] for et in cf_edge_types if et[2] in need[0]}
         need.insert(0, [t for t in order if t in keep])
     return need
 
@@ -36,22 +37,30 @@ class HeteroRec(torch.nn.Module):
     .. math::
         h_t^{(0)} = E_t + W_t x_t
 
-    Each layer sums, per destination type, the messages of every edge type that ends there.
     The collaborative channel (user→item and item→user training interactions) is LightGCN's
-    linear, symmetric-normalised aggregation (He et al., SIGIR 2020). Every other edge type
-    ``r`` (KG relations, their reverses, social and user-attribute edges) is a *side channel*
+    linear, symmetric-normalised aggregation (He et al., SIGIR 2020) at every layer. Every other edge
+    type ``r`` (KG relations, their reverses, social and user-attribute edges) is a *side channel*
     whose aggregate is modulated element-wise by a learnt relation vector ``w_r``, the
-    relational-path message ``e_r ⊙ e_t`` of KGIN (Wang et al., WWW 2021), with the KG and the
-    interaction graph propagated jointly as in KGAT's collaborative knowledge graph
-    (Wang et al., KDD 2019):
+    relational-path message ``e_r ⊙ e_t`` of KGIN (Wang et al., WWW 2021). The side channels act at
+    the first layer only, on the layer-0 rows of their sources, as KGCN's one-hop receptive field
+    (Wang et al., WWW 2019); the layers above carry what they brought to users and items over the
+    interactions:
 
     .. math::
-        h_d^{(l+1)} = \sum_{r \in \mathrm{CF}} \hat A_r h_{s(r)}^{(l)}
-                    + \sum_{r \in \mathrm{side}} w_r \odot \hat A_r h_{s(r)}^{(l)}
+        h_d^{(1)} = \sum_{r \in \mathrm{CF}} \hat A_r h_{s(r)}^{(0)}
+                  + \sum_{r \in \mathrm{side}} w_r \odot \hat A_r h_{s(r)}^{(0)}, \qquad
+        h_d^{(l+1)} = \sum_{r \in \mathrm{CF}} \hat A_r h_{s(r)}^{(l)} \quad (l \ge 1)
+
+    Propagating the KG at every layer (KGAT's collaborative knowledge graph, Wang et al., KDD 2019) cost
+    6.7× LightGCN per step on the amazon-book-shaped graph, whose side channels hold 2.9× the
+    interactions' entries; with one side layer a training step computes no KG entity row at all. Capping
+    each node's side neighbourhood at a fixed size (KGCN's sampled receptive field) is the adjacency's
+    business: see ``side_sample`` of :class:`~graphrec.train.models.HeteroModel`.
 
     The final embedding of every node is the mean over layers ``0 … L`` (LightGCN), so scores are
-    plain dot products of user and item rows. With ``w_r = 0`` and no text the model is exactly
-    LightGCN; relation vectors start at ``side_init``.
+    plain dot products of user and item rows (a KG entity, which has no interaction edge, ends at the mean
+    of its layer 0 and its side layer). With ``w_r = 0`` and no text the model is exactly LightGCN;
+    relation vectors start at ``side_init``.
 
     Args:
         num_nodes: number of nodes per node type.
@@ -171,31 +180,31 @@ class HeteroRec(torch.nn.Module):
 
         ``h`` and ``adj`` may be a sampled subgraph's (rows and matrices of its nodes only): memory follows them.
         With ``types`` only those node types are returned, and a layer computes only the rows they depend on
-        (a training step that scores users and items skips the last layer's KG entities); the rows returned
-        are the same.
+        (a training step that scores users and items computes no KG entity row); the rows returned are the same.
         """
         present = [et for et in self.edge_types if et in adj]
         h0 = h
         out = [t for t in h0 if types is None or t in types]
         total = {t: h0[t] for t in out}
-        need = _needed(list(h0), out, present, self.num_layers)
-        for layer in need:
-            h = {dst: self._layer(dst, h, h0[dst], adj, present) for dst in layer}
+        need = _needed(list(h0), out, [et for et in present if et in self.cf_edge_types], self.num_layers)
+        for depth, layer in enumerate(need):
+            h = {dst: self._layer(dst, h, h0[dst], adj, present, side=depth == 0) for dst in layer}
             total = {t: total[t] + h[t] for t in total}
         return {t: v / (self.num_layers + 1) for t, v in total.items()}
 
     def _layer(self, dst: str, h: dict[str, Tensor], like: Tensor, adj: dict[EdgeKey, Adjacency],
-               present: list[EdgeKey]) -> Tensor:
-        """One layer's rows of node type ``dst`` (shaped ``like``: its layer-0 rows) from the previous layer's ``h``."""
+               present: list[EdgeKey], side: bool) -> Tensor:
+        """One layer's rows of node type ``dst`` (shaped ``like``: its layer-0 rows) from the previous layer's ``h``,
+        with the side channels' messages when ``side`` (the first layer, whose ``h`` is layer 0)."""
         parts = [spmm(adj[et], h[et[0]]) for et in present if et[2] == dst and et in self.cf_edge_types]
-        side = [et for et in present if et[2] == dst and et not in self.cf_edge_types]
-        if side:
-            srcs = list(dict.fromkeys(et[0] for et in side))
+        rels = [et for et in present if et[2] == dst and et not in self.cf_edge_types] if side else []
+        if rels:
+            srcs = list(dict.fromkeys(et[0] for et in rels))
             m = relational_spmm(
-                [adj[et] for et in side],
+                [adj[et] for et in rels],
                 [h[s] for s in srcs],
-                [srcs.index(et[0]) for et in side],
-                [self.rel[_key(et)] for et in side],
+                [srcs.index(et[0]) for et in rels],
+                [self.rel[_key(et)] for et in rels],
                 like.size(0),
             )
             parts.append(F.dropout(m, self.dropout, self.training))

@@ -66,9 +66,9 @@ class LightGCNRecommender(BprRecommender):
 
 class HeteroRecommender(BprRecommender):
     name = "hetero"
-    summary = "LightGCN plus relation-scaled KG/social/side-behaviour channels and text features, BPR"
+    summary = "LightGCN plus one sampled hop of relation-scaled KG/social/side-behaviour neighbours and text, BPR"
     uses_graph = True
-    params = (*BPR_PARAMS, "text", "side_init", "dropout")
+    params = (*BPR_PARAMS, "text", "side_init", "dropout", "side_sample")
     bound = HeteroModel
 
 

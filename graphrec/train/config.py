@@ -37,6 +37,8 @@ class TrainConfig:
             channels start quiet and grow where they help; 0.5 let lastfm-2k's 130 KG/tag relations
             drown the interactions and overfit by epoch 55).
         dropout: message dropout on the KG/social channels and text (``hetero`` only) (default: ``0.5``).
+        side_sample: ``hetero``: each node's KG/social neighbours, over every relation together, cut once to at most
+            this many drawn at random (KGCN's fixed-size neighbourhood; ``None``: all of them) (default: ``16``).
         eval_batch_size: users per batch in full-ranking evaluation (default: ``1024``).
         by_activity: also score the test pairs per user-activity bucket
             (:data:`graphrec.train.protocols.ACTIVITY_BUCKETS`; ``metrics["activity <10"]``, …) (default: ``False``).
@@ -95,6 +97,7 @@ class TrainConfig:
     text: bool = True
     side_init: float = 0.1
     dropout: float = 0.5
+    side_sample: int | None = 16
     eval_batch_size: int = 1024
     by_activity: bool = False
     top_k: int = 100
@@ -126,8 +129,9 @@ class TrainConfig:
             raise ValueError(f"lam must be positive, got {self.lam}")
         if self.memory_gb is not None and not self.memory_gb > 0:
             raise ValueError(f"memory_gb must be positive, got {self.memory_gb}")
-        if self.neighbours is not None and self.neighbours < 1:
-            raise ValueError(f"neighbours must be positive, got {self.neighbours}")
+        for name in ("neighbours", "side_sample"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         for name in ("cold_boost", "pop_debias"):
             if getattr(self, name) is not None and not 0 <= getattr(self, name) <= 1:
                 raise ValueError(f"{name} must be in [0, 1], got {getattr(self, name)}")

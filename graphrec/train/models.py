@@ -8,6 +8,7 @@ import torch
 from torch import Tensor
 from torch_geometric.data import HeteroData
 
+from graphrec.loaders.sampler import pick_in_edges
 from graphrec.loaders.types import RecGraph
 from graphrec.nn import HeteroRec, LightGCNRec, Popularity
 from graphrec.nn.sparse import Adjacency
@@ -73,6 +74,29 @@ def cf_edges(graph: RecGraph, train: Tensor) -> dict[EdgeType, Tensor]:
     return {(ut, CF_REL, it): train, (it, "rev_" + CF_REL, ut): train.flip(0)}
 
 
+def cap_side_edges(edges: dict[EdgeType, Tensor], side: list[EdgeType], num_nodes: dict[str, int], k: int | None,
+                   seed: int) -> dict[EdgeType, Tensor]:
+    """``edges`` with each node's side in-edges (over every ``side`` type ending at its type together) cut to at most
+    ``k`` drawn uniformly without replacement, once, from ``seed``: KGCN's fixed-size sampled neighbourhood
+    (Wang et al., WWW 2019), so a side layer costs at most ``k`` messages per node. ``None``: every edge."""
+    if k is None:
+        return dict(edges)
+    gen = torch.Generator().manual_seed(seed)
+    out = dict(edges)
+    for dst_type in dict.fromkeys(et[2] for et in side):
+        types = [et for et in side if et[2] == dst_type]
+        ei = torch.cat([edges[et].long() for et in types], 1)
+        rel = torch.repeat_interleave(torch.arange(len(types)), torch.tensor([edges[et].size(1) for et in types]))
+        order = torch.argsort(ei[1], stable=True)
+        colptr = torch.zeros(num_nodes[dst_type] + 1, dtype=torch.long)
+        colptr[1:] = torch.cumsum(torch.bincount(ei[1], minlength=num_nodes[dst_type]), 0)
+        pos, _ = pick_in_edges(colptr, torch.arange(num_nodes[dst_type]), k, gen)
+        kept = order[pos].sort().values
+        for j, et in enumerate(types):
+            out[et] = ei[:, kept[rel[kept] == j]]
+    return out
+
+
 class PopularityModel(BoundModel):
     trainable = False
 
@@ -123,6 +147,7 @@ class HeteroModel(BoundModel):
             ei = data[et].edge_index
             if ei.numel():
                 edges[(et[0], et[1], et[2])] = ei
+        edges = cap_side_edges(edges, [et for et in edges if et not in cf], num_nodes, cfg.side_sample, cfg.seed)
         x: dict[str, Tensor] = {}
         if cfg.text:
             for t in data.node_types:

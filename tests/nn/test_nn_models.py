@@ -204,13 +204,16 @@ def _dense_norm(ei: torch.Tensor, num_src: int, num_dst: int) -> torch.Tensor:
 
 def _reference_propagation(model: HeteroRec, edges: dict[tuple[str, str, str], torch.Tensor],
                            x: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """HeteroRec's documented layers, one dense product per edge type (slow, obviously right)."""
+    """HeteroRec's documented layers, one dense product per edge type (slow, obviously right): the interactions at
+    every layer, the side channels at the first only."""
     n = model.num_nodes
     h = {t: e + (model.proj[t](x[t]) if t in x else 0) for t, e in model.emb.items()}
     total = dict(h)
-    for _ in range(model.num_layers):
+    for layer in range(model.num_layers):
         nxt = {t: torch.zeros_like(v) for t, v in h.items()}
         for et, ei in edges.items():
+            if et not in model.cf_edge_types and layer > 0:
+                continue
             m = _dense_norm(ei, n[et[0]], n[et[2]]) @ h[et[0]]
             nxt[et[2]] = nxt[et[2]] + (m if et in model.cf_edge_types else m * model.rel["__".join(et)])
         h = nxt
