@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import resource
+import statistics
 import time
 from dataclasses import dataclass, replace
 
@@ -125,6 +126,8 @@ def main(argv: list[str] | None = None) -> str:
     ap.add_argument("--batch-size", type=int, default=TrainConfig.batch_size)
     ap.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (default: torch's choice)")
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="rounds of both models back to back; the table gives each model's median (default: 3)")
     args = ap.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -137,17 +140,23 @@ def main(argv: list[str] | None = None) -> str:
     steps_per_epoch = -(-graph.train.size(1) // args.batch_size)
     rows, ratios = [], []
     for device in devices:
-        timed: dict[str, float] = {}
-        for model in ("lightgcn", "hetero"):
-            cfg = TrainConfig(model=model, batch_size=args.batch_size, out_dir=None)
-            per_step, setup = time_steps(graph, cfg, args.steps, device)
-            timed[model] = per_step
+        timed: dict[str, list[float]] = {"lightgcn": [], "hetero": []}
+        setups: dict[str, float] = {}
+        for _ in range(args.rounds):   # alternate the models, so that a shared machine's load falls on both
+            for model in timed:
+                cfg = TrainConfig(model=model, batch_size=args.batch_size, out_dir=None)
+                per_step, setups[model] = time_steps(graph, cfg, args.steps, device)
+                timed[model].append(per_step)
+        for model, times in timed.items():
+            per_step = statistics.median(times)
             rows.append(
-                f"| {model} | {device.type} | {per_step:.3f} | {per_step * steps_per_epoch:.0f} | {setup:.1f} "
+                f"| {model} | {device.type} | {per_step:.3f} | {per_step * steps_per_epoch:.0f} | {setups[model]:.1f} "
                 f"| {peak_rss_gb():.2f} |"
             )
             print(rows[-1], flush=True)
-        ratios.append(f"{device.type} {timed['hetero'] / timed['lightgcn']:.1f}×")
+        per_round = sorted(h / g for h, g in zip(timed["hetero"], timed["lightgcn"], strict=True))
+        ratios.append(f"{device.type} {statistics.median(timed['hetero']) / statistics.median(timed['lightgcn']):.1f}× "
+                      f"(rounds {per_round[0]:.2f}–{per_round[-1]:.2f}×)")
     load = f"{load_start[0]:.2f} at the start, {os.getloadavg()[0]:.2f} at the end"
     n_kg = sum(graph.data[et].edge_index.size(1) for et in graph.kg_edge_types) // 2
     body = "\n".join(
@@ -160,8 +169,9 @@ def main(argv: list[str] | None = None) -> str:
             f"built in {build_s:.0f} s. Full-graph propagation (sparse CSR, no pyg-lib/torch-sparse), "
             f"dim {TrainConfig.dim}, {TrainConfig.layers} layers, batch {args.batch_size} "
             f"→ {steps_per_epoch} steps per epoch, {torch.get_num_threads()} CPU threads. "
-            f"Seconds per epoch = mean of {args.steps} timed steps "
-            "(after one warm-up) × steps per epoch; evaluation excluded. Peak RSS is cumulative over the "
+            f"Seconds per step = the median over {args.rounds} rounds (the two models back to back in each) "
+            f"of the mean of {args.steps} timed steps after one warm-up; per epoch = that × steps per epoch; "
+            "evaluation excluded. Peak RSS is cumulative over the "
             "process (graph + every model so far).",
             "",
             "| model | device | s / step | s / epoch (extrapolated) | setup s | peak RSS GB |",
@@ -170,7 +180,7 @@ def main(argv: list[str] | None = None) -> str:
             "",
             f"hetero / lightgcn time per epoch (same graph, same run): {', '.join(ratios)}. "
             f"Load average (1 min): {load}. Command: `python -m benchmarks.train_bench --steps {args.steps}"
-            f"{f' --threads {args.threads}' if args.threads else ''}`.",
+            f" --rounds {args.rounds}{f' --threads {args.threads}' if args.threads else ''}`.",
         ]
     )
     if not args.no_write:
