@@ -57,14 +57,16 @@ class HeteroRec(torch.nn.Module):
     each node's side neighbourhood at a fixed size (KGCN's sampled receptive field) is the adjacency's
     business: see ``side_sample`` of :class:`~graphrec.train.models.HeteroModel`.
 
-    The final embedding of every node is the mean over layers ``0 … L`` (LightGCN), so scores are
-    plain dot products of user and item rows (a KG entity, which has no interaction edge, ends at the mean
-    of its layer 0 and its side layer). With ``w_r = 0`` and no text the model is exactly LightGCN;
-    relation vectors start at ``side_init``.
+    A side channel into a type that no interaction reaches (item→entity, entity→entity) is dropped from
+    :attr:`edge_types`: nothing it would compute reaches a user or an item row, so its relation vector could
+    never learn. The final embedding of every node is the mean over layers ``0 … L`` (LightGCN), so scores
+    are plain dot products of user and item rows; a KG entity's is its layer-0 row over ``L + 1``. With
+    ``w_r = 0`` and no text the model is exactly LightGCN; relation vectors start at ``side_init``.
 
     Args:
         num_nodes: number of nodes per node type.
-        edge_types: every ``(src, rel, dst)`` type that :meth:`forward` receives an adjacency for.
+        edge_types: every ``(src, rel, dst)`` type that :meth:`forward` may receive an adjacency for (those it
+            uses: :attr:`edge_types`).
         cf_edge_types: the subset of ``edge_types`` that are user–item interactions
             (both directions).
         in_channels: text-feature size per node type that has features (default: none).
@@ -92,7 +94,10 @@ class HeteroRec(torch.nn.Module):
         if unknown:
             raise ValueError(f"cf_edge_types not in edge_types: {unknown}")
         self.num_nodes = dict(num_nodes)
-        self.edge_types = list(edge_types)
+        reached = {et[2] for et in cf_edge_types}
+        # a side channel into a type no interaction reaches (item→entity, entity→entity) could only feed that
+        # type's own first layer, which no user or item row reads: it is not kept
+        self.edge_types = [et for et in edge_types if et in cf_edge_types or et[2] in reached]
         self.cf_edge_types = list(cf_edge_types)
         self.embedding_dim = embedding_dim
         self.num_layers = num_layers

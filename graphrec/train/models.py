@@ -165,6 +165,7 @@ class HeteroModel(BoundModel):
             cfg.side_init,
             cfg.dropout,
         ).to(device)
+        edges = {et: edges[et] for et in self.module.edge_types}   # what the model propagates over
         self.adj = {et: a.to(device) for et, a in HeteroRec.adjacency(edges, num_nodes, cf).items()}
         self._out: dict[str, Tensor] = {}
         self.edges, self.num_nodes, self.cf_types = edges, num_nodes, cf

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 import torch
 from torch_geometric.nn import LightGCN
@@ -79,6 +81,19 @@ def _train_steps(model: torch.nn.Module, embed, ei: torch.Tensor, steps: int = 6
     return losses
 
 
+def _pair_loss(model: torch.nn.Module, embed: Callable[[], dict[str, torch.Tensor]], ei: torch.Tensor) -> float:
+    """Mean BPR loss of every user over every (positive, non-positive item) pair, in evaluation mode."""
+    model.eval()
+    with torch.no_grad():
+        out = embed()
+        s = out["User"] @ out["Item"].T
+    model.train()
+    pos = torch.zeros_like(s, dtype=torch.bool)
+    pos[ei[0], ei[1]] = True
+    pairs = pos.unsqueeze(2) & ~pos.unsqueeze(1)
+    return float(-torch.nn.functional.logsigmoid((s.unsqueeze(2) - s.unsqueeze(1))[pairs]).mean())
+
+
 def test_lightgcn_learns() -> None:
     torch.manual_seed(0)
     ei = interactions()
@@ -118,8 +133,10 @@ def test_hetero_shapes_gradients_and_learning(text: bool) -> None:
     if text:
         assert model.proj["Item"].weight.grad is not None
     model.zero_grad()
-    losses = _train_steps(model, lambda: (lambda o: (o["User"], o["Item"]))(model(adj, x)), edges[cf[0]])
-    assert losses[-1] < 0.8 * losses[0]
+    before = _pair_loss(model, lambda: model(adj, x), edges[cf[0]])
+    _train_steps(model, lambda: (lambda o: (o["User"], o["Item"]))(model(adj, x)), edges[cf[0]])
+    # judged without dropout over every (positive, other item) pair: a step's loss with dropout 0.5 on 9 items is noise
+    assert _pair_loss(model, lambda: model(adj, x), edges[cf[0]]) < 0.2 * before
     assert "Entity=3" in repr(model) and "layers=2" in repr(model)
 
 
@@ -133,6 +150,22 @@ def test_hetero_without_side_channels_is_lightgcn() -> None:
     users, items = ref(LightGCNRec.adjacency(edges[cf[0]], U, I))
     assert torch.allclose(out["User"], users, atol=1e-6)
     assert torch.allclose(out["Item"], items, atol=1e-6)
+
+
+def test_hetero_side_channels_only_into_what_interactions_reach() -> None:
+    """An item→entity channel could feed only the entities' own first layer, which no user or item reads: it is
+    dropped (no relation vector that could never learn), and an entity's output is its layer 0 over L + 1; the
+    entity→item channel stays and reaches the items."""
+    torch.manual_seed(0)
+    num_nodes, edges, cf = _hetero_inputs()
+    model = HeteroRec(num_nodes, list(edges), cf, embedding_dim=8, num_layers=3).eval()
+    assert ("Item", "G", "Entity") not in model.edge_types and "Item__G__Entity" not in model.rel
+    assert ("Entity", "rev_G", "Item") in model.edge_types and ("User", "F", "User") in model.edge_types
+    adj = HeteroRec.adjacency(edges, num_nodes, cf)
+    out = model(adj)
+    assert torch.allclose(out["Entity"], model.emb["Entity"] / 4)
+    without = {et: a for et, a in adj.items() if et != ("Entity", "rev_G", "Item")}
+    assert not torch.allclose(model(without)["Item"], out["Item"])
 
 
 def test_hetero_dropout_only_while_training() -> None:
@@ -212,7 +245,7 @@ def _reference_propagation(model: HeteroRec, edges: dict[tuple[str, str, str], t
     for layer in range(model.num_layers):
         nxt = {t: torch.zeros_like(v) for t, v in h.items()}
         for et, ei in edges.items():
-            if et not in model.cf_edge_types and layer > 0:
+            if et not in model.edge_types or (et not in model.cf_edge_types and layer > 0):
                 continue
             m = _dense_norm(ei, n[et[0]], n[et[2]]) @ h[et[0]]
             nxt[et[2]] = nxt[et[2]] + (m if et in model.cf_edge_types else m * model.rel["__".join(et)])
