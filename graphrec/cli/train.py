@@ -130,7 +130,7 @@ def train_options(f: Any) -> Any:
                                                    "[default: 0.5]"),
         click.option("--side-init", type=float, help="hetero: initial weight of KG/social channels.  [default: 0.1]"),
         click.option("--side-sample", type=click.IntRange(min=1),
-                     help="hetero: each node's KG/tag/attribute neighbours cut once to at most N, drawn at random "
+                     help="hetero: each node's KG/social neighbours cut once to at most N, drawn at random "
                           "(KGCN's fixed-size neighbourhood).  [default: 16]"),
         click.option("--lam", type=float, help="ease/graph: L2 weight λ.  [default: chosen on validation]"),
         click.option("--neighbours", type=click.IntRange(min=1),

@@ -17,13 +17,13 @@ def _key(edge_type: EdgeKey) -> str:
     return "__".join(edge_type)
 
 
-def _needed(order: list[str], types: list[str], deep: list[EdgeKey], num_layers: int) -> list[list[str]]:
+def _needed(order: list[str], types: list[str], cf_edge_types: list[EdgeKey], num_layers: int) -> list[list[str]]:
     """The node types (in ``order``) each layer ``1 … L`` must compute so that ``types`` get all their layers:
-    ``types`` at layer ``L``, and at each layer below ``types`` and the sources of the ``deep`` edges (those that
-    act at every layer) into what the layer above computes (the others read layer 0 only, which every type has)."""
+    ``types`` at layer ``L``, and at each layer below ``types`` and the sources of the interaction edges into what
+    the layer above computes (the side channels read layer 0 only, which every type has)."""
     need = [types] if num_layers > 0 else []
     for _ in range(num_layers - 1):
-        keep = set(types) | {et[0] for et in deep if et[2] in need[0]}
+        keep = set(types) | {et[0] for et in cf_edge_types if et[2] in need[0]}
         need.insert(0, [t for t in order if t in keep])
     return need
 
@@ -41,22 +41,21 @@ class HeteroRec(torch.nn.Module):
     linear, symmetric-normalised aggregation (He et al., SIGIR 2020) at every layer. Every other edge
     type ``r`` (KG relations, their reverses, social and user-attribute edges) is a *side channel*
     whose aggregate is modulated element-wise by a learnt relation vector ``w_r``, the
-    relational-path message ``e_r ⊙ e_t`` of KGIN (Wang et al., WWW 2021). A side channel between types the
-    interactions reach (users and items: side behaviours such as ``TAGGED``, social edges) acts at every layer,
-    as the interactions do. A side channel from a type no interaction reaches (KG entities, tags, user
-    attributes) acts at the first layer only, on its sources' layer-0 rows, as KGCN's one-hop receptive field
-    (Wang et al., WWW 2019); the layers above carry what it brought over the interactions:
+    relational-path message ``e_r ⊙ e_t`` of KGIN (Wang et al., WWW 2021). The side channels act at
+    the first layer only, on the layer-0 rows of their sources, as KGCN's one-hop receptive field
+    (Wang et al., WWW 2019); the layers above carry what they brought to users and items over the
+    interactions:
 
     .. math::
-        h_d^{(l+1)} = \sum_{r \in \mathrm{CF}} \hat A_r h_{s(r)}^{(l)}
-                    + \sum_{r \in \mathrm{side},\ s(r)\ \mathrm{reached}} w_r \odot \hat A_r h_{s(r)}^{(l)}
-                    + [l = 0] \sum_{r \in \mathrm{side},\ s(r)\ \mathrm{not\ reached}} w_r \odot \hat A_r h_{s(r)}^{(0)}
+        h_d^{(1)} = \sum_{r \in \mathrm{CF}} \hat A_r h_{s(r)}^{(0)}
+                  + \sum_{r \in \mathrm{side}} w_r \odot \hat A_r h_{s(r)}^{(0)}, \qquad
+        h_d^{(l+1)} = \sum_{r \in \mathrm{CF}} \hat A_r h_{s(r)}^{(l)} \quad (l \ge 1)
 
     Propagating the KG at every layer (KGAT's collaborative knowledge graph, Wang et al., KDD 2019) cost
     6.7× LightGCN per step on the amazon-book-shaped graph, whose side channels hold 2.9× the
-    interactions' entries; with the KG at one layer a training step computes no KG entity row at all.
-    Capping each node's KG neighbourhood at a fixed size (KGCN's sampled receptive field) is the adjacency's
-    business: see ``side_sample`` of :class:`~graphrec.train.config.TrainConfig`.
+    interactions' entries; with one side layer a training step computes no KG entity row at all. Capping
+    each node's side neighbourhood at a fixed size (KGCN's sampled receptive field) is the adjacency's
+    business: see ``side_sample`` of :class:`~graphrec.train.models.HeteroModel`.
 
     A side channel into a type that no interaction reaches (item→entity, entity→entity) is dropped from
     :attr:`edge_types`: nothing it would compute reaches a user or an item row, so its relation vector could
@@ -96,9 +95,6 @@ class HeteroRec(torch.nn.Module):
             raise ValueError(f"cf_edge_types not in edge_types: {unknown}")
         self.num_nodes = dict(num_nodes)
         reached = {et[2] for et in cf_edge_types}
-        self.deep_edge_types = [et for et in edge_types
-                                if et in cf_edge_types or (et[0] in reached and et[2] in reached)]
-        """The edge types that act at every layer (the interactions, side channels between reached types)."""
         # a side channel into a type no interaction reaches (item→entity, entity→entity) could only feed that
         # type's own first layer, which no user or item row reads: it is not kept
         self.edge_types = [et for et in edge_types if et in cf_edge_types or et[2] in reached]
@@ -195,19 +191,18 @@ class HeteroRec(torch.nn.Module):
         h0 = h
         out = [t for t in h0 if types is None or t in types]
         total = {t: h0[t] for t in out}
-        deep = [et for et in present if et in self.deep_edge_types]
-        need = _needed(list(h0), out, deep, self.num_layers)
+        need = _needed(list(h0), out, [et for et in present if et in self.cf_edge_types], self.num_layers)
         for depth, layer in enumerate(need):
-            h = {dst: self._layer(dst, h, h0[dst], adj, present if depth == 0 else deep) for dst in layer}
+            h = {dst: self._layer(dst, h, h0[dst], adj, present, side=depth == 0) for dst in layer}
             total = {t: total[t] + h[t] for t in total}
         return {t: v / (self.num_layers + 1) for t, v in total.items()}
 
     def _layer(self, dst: str, h: dict[str, Tensor], like: Tensor, adj: dict[EdgeKey, Adjacency],
-               present: list[EdgeKey]) -> Tensor:
-        """One layer's rows of node type ``dst`` (shaped ``like``: its layer-0 rows) from the previous layer's ``h``
-        over the edge types ``present`` (all of them at the first layer, the deep ones above it)."""
+               present: list[EdgeKey], side: bool) -> Tensor:
+        """One layer's rows of node type ``dst`` (shaped ``like``: its layer-0 rows) from the previous layer's ``h``,
+        with the side channels' messages when ``side`` (the first layer, whose ``h`` is layer 0)."""
         parts = [spmm(adj[et], h[et[0]]) for et in present if et[2] == dst and et in self.cf_edge_types]
-        rels = [et for et in present if et[2] == dst and et not in self.cf_edge_types]
+        rels = [et for et in present if et[2] == dst and et not in self.cf_edge_types] if side else []
         if rels:
             srcs = list(dict.fromkeys(et[0] for et in rels))
             m = relational_spmm(

@@ -147,9 +147,7 @@ class HeteroModel(BoundModel):
             ei = data[et].edge_index
             if ei.numel():
                 edges[(et[0], et[1], et[2])] = ei
-        reached = {et[2] for et in cf}   # the KG channels (from types no interaction reaches) are the ones cut
-        kg = [et for et in edges if et not in cf and et[0] not in reached]
-        edges = cap_side_edges(edges, kg, num_nodes, cfg.side_sample, cfg.seed)
+        edges = cap_side_edges(edges, [et for et in edges if et not in cf], num_nodes, cfg.side_sample, cfg.seed)
         x: dict[str, Tensor] = {}
         if cfg.text:
             for t in data.node_types:

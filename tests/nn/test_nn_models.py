@@ -161,8 +161,6 @@ def test_hetero_side_channels_only_into_what_interactions_reach() -> None:
     model = HeteroRec(num_nodes, list(edges), cf, embedding_dim=8, num_layers=3).eval()
     assert ("Item", "G", "Entity") not in model.edge_types and "Item__G__Entity" not in model.rel
     assert ("Entity", "rev_G", "Item") in model.edge_types and ("User", "F", "User") in model.edge_types
-    assert ("User", "F", "User") in model.deep_edge_types                 # social edges at every layer
-    assert ("Entity", "rev_G", "Item") not in model.deep_edge_types       # the KG at the first only
     adj = HeteroRec.adjacency(edges, num_nodes, cf)
     out = model(adj)
     assert torch.allclose(out["Entity"], model.emb["Entity"] / 4)
@@ -239,15 +237,15 @@ def _dense_norm(ei: torch.Tensor, num_src: int, num_dst: int) -> torch.Tensor:
 
 def _reference_propagation(model: HeteroRec, edges: dict[tuple[str, str, str], torch.Tensor],
                            x: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """HeteroRec's documented layers, one dense product per edge type (slow, obviously right): the interactions and
-    the side channels between users and items at every layer, those from entities at the first only."""
+    """HeteroRec's documented layers, one dense product per edge type (slow, obviously right): the interactions at
+    every layer, the side channels at the first only."""
     n = model.num_nodes
     h = {t: e + (model.proj[t](x[t]) if t in x else 0) for t, e in model.emb.items()}
     total = dict(h)
     for layer in range(model.num_layers):
         nxt = {t: torch.zeros_like(v) for t, v in h.items()}
         for et, ei in edges.items():
-            if et not in model.edge_types or (layer > 0 and et[0] not in ("User", "Item")):
+            if et not in model.edge_types or (et not in model.cf_edge_types and layer > 0):
                 continue
             m = _dense_norm(ei, n[et[0]], n[et[2]]) @ h[et[0]]
             nxt[et[2]] = nxt[et[2]] + (m if et in model.cf_edge_types else m * model.rel["__".join(et)])
