@@ -130,8 +130,9 @@ def train_options(f: Any) -> Any:
                                                    "[default: 0.5]"),
         click.option("--side-init", type=float, help="hetero: initial weight of KG/social channels.  [default: 0.1]"),
         click.option("--side-sample", type=click.IntRange(min=1),
-                     help="hetero: each node's KG/social neighbours cut once to at most N, drawn at random "
-                          "(KGCN's fixed-size neighbourhood).  [default: 16]"),
+                     help="hetero: each training epoch draws at most N of each node's KG/social neighbours "
+                          "(KGCN's fixed-size neighbourhood, re-drawn every epoch; evaluation uses them all).  "
+                          "[default: 16]"),
         click.option("--lam", type=float, help="ease/graph: L2 weight λ.  [default: chosen on validation]"),
         click.option("--neighbours", type=click.IntRange(min=1),
                      help="ease/graph: the sparse path, each item solved over its N strongest co-occurring items.  "

@@ -37,8 +37,10 @@ class TrainConfig:
             channels start quiet and grow where they help; 0.5 let lastfm-2k's 130 KG/tag relations
             drown the interactions and overfit by epoch 55).
         dropout: message dropout on the KG/social channels and text (``hetero`` only) (default: ``0.5``).
-        side_sample: ``hetero``: each node's KG/social neighbours, over every relation together, cut once to at most
-            this many drawn at random (KGCN's fixed-size neighbourhood; ``None``: all of them) (default: ``16``).
+        side_sample: ``hetero``: each full-graph training epoch draws at most this many of each node's KG/social
+            neighbours, over every relation together, weighted to estimate the whole neighbourhood without bias
+            (KGCN's fixed-size neighbourhood, re-drawn every epoch; evaluation uses every neighbour; ``None``: every
+            neighbour in training too) (default: ``16``).
         eval_batch_size: users per batch in full-ranking evaluation (default: ``1024``).
         by_activity: also score the test pairs per user-activity bucket
             (:data:`graphrec.train.protocols.ACTIVITY_BUCKETS`; ``metrics["activity <10"]``, …) (default: ``False``).

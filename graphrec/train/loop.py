@@ -198,7 +198,10 @@ def _epoch_fn(bound: BoundModel, graph: RecGraph, train: Tensor, cfg: TrainConfi
         batches = LinkBatches(bound, train, cfg, stores)
         return lambda: minibatch_epoch(bound, opt, batches, sampler, cfg, device, step)
     order = distributed.order_generator(gen, cfg.seed)
-    return lambda: _epoch(bound, opt, sampler, train, cfg, device, (gen, order), step)
+    def epoch() -> float:
+        bound.start_epoch()
+        return _epoch(bound, opt, sampler, train, cfg, device, (gen, order), step)
+    return epoch
 
 
 def _train(

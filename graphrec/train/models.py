@@ -11,7 +11,7 @@ from torch_geometric.data import HeteroData
 from graphrec.loaders.sampler import pick_in_edges
 from graphrec.loaders.types import RecGraph
 from graphrec.nn import HeteroRec, LightGCNRec, Popularity
-from graphrec.nn.sparse import Adjacency
+from graphrec.nn.sparse import Adjacency, normalized_pair, unique_edges
 from graphrec.train.config import TrainConfig
 from graphrec.types import EdgeType
 
@@ -50,6 +50,10 @@ class BoundModel(ABC):
         """Layer-0 rows of a batch, for the L2 penalty (none by default)."""
         return []
 
+    def start_epoch(self) -> None:
+        """Prepare a full-graph training epoch (e.g. draw sampled neighbourhoods); nothing by default."""
+        return None
+
     def extra(self) -> dict[str, Tensor]:
         """Embeddings of other node types (e.g. ``"Entity"``), when the model learns them."""
         return {}
@@ -75,13 +79,12 @@ def cf_edges(graph: RecGraph, train: Tensor) -> dict[EdgeType, Tensor]:
 
 
 def cap_side_edges(edges: dict[EdgeType, Tensor], side: list[EdgeType], num_nodes: dict[str, int], k: int | None,
-                   seed: int) -> dict[EdgeType, Tensor]:
+                   gen: torch.Generator) -> dict[EdgeType, Tensor]:
     """``edges`` with each node's side in-edges (over every ``side`` type ending at its type together) cut to at most
-    ``k`` drawn uniformly without replacement, once, from ``seed``: KGCN's fixed-size sampled neighbourhood
-    (Wang et al., WWW 2019), so a side layer costs at most ``k`` messages per node. ``None``: every edge."""
+    ``k`` drawn uniformly without replacement from ``gen``: KGCN's fixed-size sampled neighbourhood (Wang et al.,
+    WWW 2019), so a side layer costs at most ``k`` messages per node. ``None``: every edge."""
     if k is None:
         return dict(edges)
-    gen = torch.Generator().manual_seed(seed)
     out = dict(edges)
     for dst_type in dict.fromkeys(et[2] for et in side):
         types = [et for et in side if et[2] == dst_type]
@@ -95,6 +98,20 @@ def cap_side_edges(edges: dict[EdgeType, Tensor], side: list[EdgeType], num_node
         for j, et in enumerate(types):
             out[et] = ei[:, kept[rel[kept] == j]]
     return out
+
+
+def unique(ei: Tensor, num_nodes: dict[str, int], et: EdgeType) -> Tensor:
+    """The distinct ``(source, destination)`` pairs of ``ei`` (an edge type ``et``), as ``[2, E]``."""
+    return torch.stack(unique_edges(ei, num_nodes[et[0]], num_nodes[et[2]]))
+
+
+def _kept_share(edges: dict[EdgeType, Tensor], kept: dict[EdgeType, Tensor], side: list[EdgeType], dst_type: str,
+                n: int) -> Tensor:
+    """Per node of ``dst_type``: the share ``C / D`` of its side in-edges (over ``side`` together) that ``kept`` has
+    (1 where it has none)."""
+    full = sum((torch.bincount(edges[et][1], minlength=n) for et in side if et[2] == dst_type), torch.zeros(n))
+    some = sum((torch.bincount(kept[et][1], minlength=n) for et in side if et[2] == dst_type), torch.zeros(n))
+    return torch.where(full > 0, some / full.clamp(min=1), torch.ones(n))
 
 
 class PopularityModel(BoundModel):
@@ -147,7 +164,6 @@ class HeteroModel(BoundModel):
             ei = data[et].edge_index
             if ei.numel():
                 edges[(et[0], et[1], et[2])] = ei
-        edges = cap_side_edges(edges, [et for et in edges if et not in cf], num_nodes, cfg.side_sample, cfg.seed)
         x: dict[str, Tensor] = {}
         if cfg.text:
             for t in data.node_types:
@@ -165,16 +181,41 @@ class HeteroModel(BoundModel):
             cfg.side_init,
             cfg.dropout,
         ).to(device)
-        edges = {et: edges[et] for et in self.module.edge_types}   # what the model propagates over
+        edges = {et: unique(edges[et], num_nodes, et) for et in self.module.edge_types}  # what the model uses
         self.adj = {et: a.to(device) for et, a in HeteroRec.adjacency(edges, num_nodes, cf).items()}
+        self.train_adj = self.adj
+        self.side_sample, self.device, self._gen = cfg.side_sample, device, torch.Generator().manual_seed(cfg.seed)
         self._out: dict[str, Tensor] = {}
         self.edges, self.num_nodes, self.cf_types = edges, num_nodes, cf
+
+    def start_epoch(self) -> None:
+        """Draw this epoch's side neighbourhoods: at most ``side_sample`` per node over every side relation together
+        (:func:`cap_side_edges`), each kept edge weighted by ``D / C`` (``C`` of the node's ``D`` side edges kept),
+        so a training step costs at most ``side_sample`` side messages per node and its aggregate is an unbiased
+        estimate of the full one, which evaluation uses; over the epochs every neighbour is seen."""
+        side = [et for et in self.edges if et not in self.cf_types]
+        if self.side_sample is None or not side:
+            return
+        kept = cap_side_edges(self.edges, side, self.num_nodes, self.side_sample, self._gen)
+        scale = {t: _kept_share(self.edges, kept, side, t, self.num_nodes[t]) for t in {et[2] for et in side}}
+        train_adj = dict(self.adj)
+        for et in side:
+            src, dst = self.edges[et]
+            n_s, n_d = self.num_nodes[et[0]], self.num_nodes[et[2]]
+            deg_s = torch.bincount(src, minlength=n_s).float()
+            deg_d = torch.bincount(dst, minlength=n_d).float() * scale[et[2]] ** 2
+            if kept[et].numel():
+                train_adj[et] = normalized_pair(kept[et], n_s, n_d, True, deg_s, deg_d).to(self.device)
+            else:
+                train_adj.pop(et)
+        self.train_adj = train_adj
 
     def embed(self) -> tuple[Tensor, Tensor]:
         # training scores users and items only: skip the rows only other types' last layers need
         # (:meth:`extra` is read after an evaluation-mode embed, which computes every type)
-        types = (self.user_type, self.item_type) if self.module.training else None
-        self._out = self.module(self.adj, self.x, types)
+        training = self.module.training
+        types = (self.user_type, self.item_type) if training else None
+        self._out = self.module(self.train_adj if training else self.adj, self.x, types)
         return self._out[self.user_type], self._out[self.item_type]
 
     def ego(self, users: Tensor, items: Tensor) -> list[Tensor]:
