@@ -53,9 +53,9 @@ class HeteroRec(torch.nn.Module):
 
     Propagating the KG at every layer (KGAT's collaborative knowledge graph, Wang et al., KDD 2019) cost
     6.7× LightGCN per step on the amazon-book-shaped graph, whose side channels hold 2.9× the
-    interactions' entries; with one side layer a training step computes no KG entity row at all. Capping
-    each node's side neighbourhood at a fixed size (KGCN's sampled receptive field) is the adjacency's
-    business: see ``side_sample`` of :class:`~graphrec.train.models.HeteroModel`.
+    interactions' entries; with one side layer a training step computes no KG entity row at all. Drawing a
+    fixed-size share of each node's side neighbourhood every epoch (KGCN's sampled receptive field) is the
+    adjacency's business: see :meth:`graphrec.train.models.HeteroModel.start_epoch`.
 
     A side channel into a type that no interaction reaches (item→entity, entity→entity) is dropped from
     :attr:`edge_types`: nothing it would compute reaches a user or an item row, so its relation vector could
