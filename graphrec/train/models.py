@@ -105,13 +105,9 @@ def unique(ei: Tensor, num_nodes: dict[str, int], et: EdgeType) -> Tensor:
     return torch.stack(unique_edges(ei, num_nodes[et[0]], num_nodes[et[2]]))
 
 
-def _kept_share(edges: dict[EdgeType, Tensor], kept: dict[EdgeType, Tensor], side: list[EdgeType], dst_type: str,
-                n: int) -> Tensor:
-    """Per node of ``dst_type``: the share ``C / D`` of its side in-edges (over ``side`` together) that ``kept`` has
-    (1 where it has none)."""
-    full = sum((torch.bincount(edges[et][1], minlength=n) for et in side if et[2] == dst_type), torch.zeros(n))
-    some = sum((torch.bincount(kept[et][1], minlength=n) for et in side if et[2] == dst_type), torch.zeros(n))
-    return torch.where(full > 0, some / full.clamp(min=1), torch.ones(n))
+def _side_in_degree(edges: dict[EdgeType, Tensor], side: list[EdgeType], dst_type: str, n: int) -> Tensor:
+    """Per node of ``dst_type``: its in-edges over every ``side`` type together."""
+    return sum((torch.bincount(edges[et][1], minlength=n) for et in side if et[2] == dst_type), torch.zeros(n))
 
 
 class PopularityModel(BoundModel):
@@ -185,6 +181,11 @@ class HeteroModel(BoundModel):
         self.adj = {et: a.to(device) for et, a in HeteroRec.adjacency(edges, num_nodes, cf).items()}
         self.train_adj = self.adj
         self.side_sample, self.device, self._gen = cfg.side_sample, device, torch.Generator().manual_seed(cfg.seed)
+        side = [et for et in edges if et not in cf]
+        # what each epoch's draw weighs by, fixed by the graph: the full degrees per relation, D per node
+        self._degrees = {et: (torch.bincount(edges[et][0], minlength=num_nodes[et[0]]).float(),
+                              torch.bincount(edges[et][1], minlength=num_nodes[et[2]]).float()) for et in side}
+        self._side_total = {t: _side_in_degree(edges, side, t, num_nodes[t]) for t in {et[2] for et in side}}
         self._out: dict[str, Tensor] = {}
         self.edges, self.num_nodes, self.cf_types = edges, num_nodes, cf
 
@@ -197,15 +198,14 @@ class HeteroModel(BoundModel):
         if self.side_sample is None or not side:
             return
         kept = cap_side_edges(self.edges, side, self.num_nodes, self.side_sample, self._gen)
-        scale = {t: _kept_share(self.edges, kept, side, t, self.num_nodes[t]) for t in {et[2] for et in side}}
+        scale = {t: torch.where(d > 0, _side_in_degree(kept, side, t, d.numel()) / d.clamp(min=1), 1.0)
+                 for t, d in self._side_total.items()}   # C / D per node (1 where it has no side edge)
         train_adj = dict(self.adj)
         for et in side:
-            src, dst = self.edges[et]
-            n_s, n_d = self.num_nodes[et[0]], self.num_nodes[et[2]]
-            deg_s = torch.bincount(src, minlength=n_s).float()
-            deg_d = torch.bincount(dst, minlength=n_d).float() * scale[et[2]] ** 2
+            deg_s, deg_d = self._degrees[et]
             if kept[et].numel():
-                train_adj[et] = normalized_pair(kept[et], n_s, n_d, True, deg_s, deg_d).to(self.device)
+                train_adj[et] = normalized_pair(kept[et], deg_s.numel(), deg_d.numel(), True, deg_s,
+                                                deg_d * scale[et[2]] ** 2).to(self.device)
             else:
                 train_adj.pop(et)
         self.train_adj = train_adj
