@@ -27,7 +27,7 @@ def test_data_dir_follows_the_setting(tmp_path: Path, monkeypatch: pytest.Monkey
     assert data_dir() == tmp_path
 
 
-def test_tail_bench_table_reads_each_beta_against_beta_zero() -> None:
+def test_tail_bench_table_reads_each_bonus_against_none() -> None:
     from benchmarks.tail_bench import _table
 
     def fig(recall: float, coverage: float) -> dict[str, float]:

@@ -22,6 +22,7 @@ from graphrec.train.config import TrainConfig
 
 if TYPE_CHECKING:
     from graphrec.train.models import BoundModel
+    from graphrec.train.rerank import CoverageRerank
 
 Scorer = Callable[[Tensor], Tensor]
 """``scorer(users)`` → ``[len(users), num_items]`` float32 scores of those users (higher is better)."""
@@ -59,6 +60,8 @@ class Fitted:
             new user's vector is folded in from the items they have (see ``Artefact.item_fold``).
         top: the write-back top-K without scoring every item (a catalogue too large for ``users × items``
             scores), or ``None`` to take it from ``scorer``.
+        rerank: how the lists of all users are re-ranked together for catalogue coverage, in evaluation and
+            in the published top-K (:mod:`graphrec.train.rerank`), or ``None``.
         info: anything worth reporting.
     """
 
@@ -69,6 +72,7 @@ class Fitted:
     entity_emb: dict[str, Tensor] = field(default_factory=dict)
     item_fold: Tensor | None = None
     top: TopK | None = None
+    rerank: CoverageRerank | None = None
     info: dict[str, Any] = field(default_factory=dict)
 
 

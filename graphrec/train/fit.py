@@ -32,6 +32,7 @@ from graphrec.train.head import head_view
 from graphrec.train.loop import check_graph, resolve_device
 from graphrec.train.protocols import protocol_metrics
 from graphrec.train.registry import model_class
+from graphrec.train.rerank import CoverageRerank
 from graphrec.train.sampling import carve_validation, sample_users
 
 
@@ -59,15 +60,19 @@ TOP_PROGRESS_S = 30.0
 
 
 def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_size: int = 1024,
-               top: TopK | None = None, label: str = "") -> tuple[Tensor, Tensor]:
+               top: TopK | None = None, label: str = "",
+               rerank: CoverageRerank | None = None) -> tuple[Tensor, Tensor]:
     """Top-``k`` unseen items of every user: ``([U, k] items (-1 pads), [U, k] scores)``, exact from the scorer,
-    or from ``top`` where the model has one (:attr:`Fitted.top`). With ``label``, a line on stderr every
+    or from ``top`` where the model has one (:attr:`Fitted.top`); with ``rerank``, the users' lists re-ranked
+    together in user order (:mod:`graphrec.train.rerank`). With ``label``, a line on stderr every
     :data:`TOP_PROGRESS_S` seconds: users done, share, elapsed and the time left at that pace."""
     from graphrec.train.metrics import _by_position
 
     users = torch.arange(num_users)
     pos, item, bounds = _by_position(exclude.cpu(), users)
     out_i, out_s = [], []
+    rerank_pass = rerank.start() if rerank is not None else None
+    width = k if rerank_pass is None else max(k, rerank_pass.window)
     start = last = time.perf_counter()
     for s in range(0, num_users, batch_size):
         now = time.perf_counter()
@@ -79,9 +84,12 @@ def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_siz
         e = min(s + batch_size, num_users)
         a, b = int(bounds[s]), int(bounds[e])
         if top is not None:
-            idx, best = top(users[s:e], (pos[a:b] - s, item[a:b]), k)
+            idx, best = top(users[s:e], (pos[a:b] - s, item[a:b]), width)
         else:
-            idx, best = top_unseen(score(users[s:e]).float().cpu(), pos[a:b] - s, item[a:b], k)
+            idx, best = top_unseen(score(users[s:e]).float().cpu(), pos[a:b] - s, item[a:b], width)
+        if rerank_pass is not None:
+            idx, best = rerank_pass(idx, best)
+            idx, best = idx[:, :k], best[:, :k]
         out_i.append(idx)
         out_s.append(torch.where(torch.isinf(best), torch.zeros_like(best), best))
     return torch.cat(out_i), torch.cat(out_s)
@@ -197,7 +205,7 @@ def _test(graph: RecGraph, recommender: Recommender, fitted: Fitted, pairs: Tens
     t2 = time.perf_counter()
     ks = tuple(sorted(set(cfg.ks) | {20}, reverse=True))
     metrics = protocol_metrics(graph, fitted.scorer, pairs, ks, recommender.score_batch(graph.num_items),
-                               cfg.by_activity)
+                               cfg.by_activity, fitted.rerank)
     report.seconds["test"] = time.perf_counter() - t2
     test = metrics["test"]
     _say(progress, f"{cfg.model}: test pairs scored in {report.seconds['test']:.1f} s: Recall@20 "
@@ -207,14 +215,15 @@ def _test(graph: RecGraph, recommender: Recommender, fitted: Fitted, pairs: Tens
 
 def _top_k(graph: RecGraph, recommender: Recommender, fitted: Fitted, exclude: Tensor, report: FitReport,
            progress: bool) -> tuple[Tensor, Tensor] | None:
-    """Step 4: the exact top-K from the scorer where the vectors only approximate the scores (else ``None``)."""
-    if fitted.exact:
+    """Step 4: the exact top-K from the scorer where the vectors only approximate the scores or the lists are
+    re-ranked together (else ``None``)."""
+    if fitted.exact and fitted.rerank is None:
         return None
     cfg = recommender.cfg
     t3 = time.perf_counter()
     _say(progress, f"{cfg.model}: top-{cfg.top_k} of {graph.num_users:,} users…")
     top = top_scored(fitted.scorer, graph.num_users, exclude, cfg.top_k, recommender.score_batch(graph.num_items),
-                     fitted.top, label=f"{cfg.model}: top-{cfg.top_k}" if progress else "")
+                     fitted.top, label=f"{cfg.model}: top-{cfg.top_k}" if progress else "", rerank=fitted.rerank)
     report.seconds["top_k"] = time.perf_counter() - t3
     _say(progress, f"{cfg.model}: top-{cfg.top_k} in {report.seconds['top_k']:.1f} s")
     if fitted.top is not None:

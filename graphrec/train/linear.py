@@ -10,8 +10,8 @@
 * the scores are blended with GF-CF's ideal low-pass filter (Shen et al., CIKM 2021) computed on the same
   stacked matrix, which adds the graph's smooth, high-order structure that a linear item–item model lacks;
 * on the dense path, items without a training interaction get their content similarity blended into their
-  columns and a boost onto the warm scale (:mod:`graphrec.train.cold`); an opt-in popularity exponent
-  (:mod:`graphrec.train.debias`) widens the tail.
+  columns and a boost onto the warm scale (:mod:`graphrec.train.cold`); an opt-in re-ranking of the served
+  lists for catalogue coverage (:mod:`graphrec.train.rerank`) widens the tail.
 
 Every weight (λ, each side channel's weight, the filter's rank and blend) is chosen on a validation carve by
 Recall@20 + NDCG@20; the chosen setting is then refit on the pairs it is given. On catalogues of up to
@@ -57,12 +57,12 @@ from graphrec.train.cold_users import CARVE_SEED_STEP as USER_SEED_STEP
 from graphrec.train.cold_users import blended_scorer, choose_user_blend, needs_blend, pseudo_cold_users
 from graphrec.train.colsample import ColumnSample
 from graphrec.train.content import entity_vectors
-from graphrec.train.debias import choose_beta, debias
 from graphrec.train.estimate import item_item_work
 from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
 from graphrec.train.operator import Operator, RowProducts, SparseEase, SparseInputs
 from graphrec.train.protocols import pair_times
+from graphrec.train.rerank import CoverageRerank, choose_bonus
 from graphrec.train.sampling import carve_validation
 from graphrec.train.search import Best, climb, search
 
@@ -399,14 +399,14 @@ class GraphRecommender(_ItemItem):
             chosen.info["user_search"] = users["user_search"]
         pop = self._pop_debias(graph, train, valid, chosen.params, progress)
         if pop:
-            chosen.params["pop_beta"] = pop["pop_beta"]
-            chosen.info["pop_search"] = pop["pop_search"]
+            chosen.params["cover_bonus"] = pop["cover_bonus"]
+            chosen.info["cover_search"] = pop["cover_search"]
         return chosen
 
     def _pop_debias(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
                     progress: bool) -> dict[str, Any]:
-        """The popularity exponent (:mod:`graphrec.train.debias`) on ``valid``, the first member refit on ``train``
-        with the chosen cold boost (``{}``: ``pop_debias`` ``None``, or the sparse path)."""
+        """The coverage re-ranking's bonus (:mod:`graphrec.train.rerank`) on ``valid``, the first member refit on
+        ``train`` with the chosen cold boost (``{}``: ``pop_debias`` ``None``, or the sparse path)."""
         budget = self.cfg.pop_debias
         if budget is None or not self._debiases(graph):
             return {}
@@ -414,7 +414,7 @@ class GraphRecommender(_ItemItem):
         member = (p.get("members") or [p])[0]
         op, _ = self._refit_one(graph, train, side_info(graph), member, inp)
         self._scale_items(graph, op, train, inp, {k: p.get(k) for k in ("cold_blend", "cold_sim", "cold_boost")})
-        return choose_beta(op, inp, train, valid, budget, self.score_batch(graph.num_items), progress)
+        return choose_bonus(op, inp, train, valid, budget, self.score_batch(graph.num_items), progress)
 
     def _cold_boost(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
                     progress: bool) -> dict[str, Any]:
@@ -464,7 +464,7 @@ class GraphRecommender(_ItemItem):
             needs_blend(torch.cat([train.long().cpu(), valid.long().cpu()], 1), graph.num_users)
 
     def _debiases(self, graph: RecGraph) -> bool:
-        """Whether the selection chooses a popularity exponent."""
+        """Whether the selection chooses the coverage re-ranking's bonus."""
         return self.cfg.pop_debias is not None and self.path(_catalogue(graph)) == "dense"
 
     def _stage_refits(self, graph: RecGraph, train: Tensor, valid: Tensor) -> int:
@@ -753,13 +753,17 @@ class GraphRecommender(_ItemItem):
             power = float(chosen.params.get("user_power") or 0.0)
             fitted.scorer = blended_scorer(fitted.scorer, inp, w, power)
             fitted.info.update(user_blend=w, user_power=power)
+        bonus = float(chosen.params.get("cover_bonus") or 0.0)
+        if bonus:                   # the served lists re-ranked together for catalogue coverage
+            fitted.rerank = CoverageRerank(bonus)
+            fitted.info["cover_bonus"] = bonus
         return fitted
 
     def _scale_items(self, graph: RecGraph, op: Operator, pairs: Tensor, inp: sp.csr_matrix,
                      p: dict[str, Any]) -> dict[str, Any]:
         """The chosen per-item changes, in place on a dense ``op`` fitted on ``pairs``: the items without a pair get
-        the content blend and the cold boost (:mod:`graphrec.train.cold`), the others the popularity debiasing
-        (:mod:`graphrec.train.debias`). Returns what was applied, for the fit's info."""
+        the content blend and the cold boost (:mod:`graphrec.train.cold`). Returns what was applied, for the fit's
+        info."""
         out: dict[str, Any] = {}
         if op.sparse:
             return out
@@ -775,10 +779,6 @@ class GraphRecommender(_ItemItem):
             factor = m * cold_ratio(op, inp, cold)
             boost_columns(op, cold, factor)
             out["cold_boost"] = {"items": int(cold.numel()), "factor": factor}
-        beta = float(p.get("pop_beta") or 0.0)
-        if beta:
-            debias(op, pairs, n, beta)
-            out["pop_beta"] = beta
         return out
 
     def _refit_one(self, graph: RecGraph, pairs: Tensor, side: SideInfo, p: dict[str, Any],

@@ -14,12 +14,16 @@ one evaluated user's top-K, ``gini@K`` the Gini coefficient of how often each ca
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
 from graphrec.loaders.types import RecGraph
 from graphrec.ranking import top_unseen
+
+if TYPE_CHECKING:
+    from graphrec.train.rerank import CoveragePass, CoverageRerank
 
 METRICS = ("recall", "ndcg", "precision", "hit")
 
@@ -70,6 +74,7 @@ def rank_scored(
     tail: bool = False,
     items: Tensor | None = None,
     popularity: Tensor | None = None,
+    rerank: CoverageRerank | None = None,
 ) -> dict[str, float]:
     """Recall, NDCG, Precision and HitRate at every ``k`` in ``ks`` for any scorer, ranking all items.
 
@@ -84,6 +89,7 @@ def rank_scored(
         items: rank only these item indices (the catalogue; default: every item).
         popularity: ``[num_items]`` training interactions per item for ``pop@K`` (default: the items'
             counts in ``exclude``, the known positives).
+        rerank: re-rank the users' lists together, in user order (:mod:`graphrec.train.rerank`; default: none).
 
     Returns:
         ``{"recall@20": …, "ndcg@20": …, "precision@20": …, "hit@20": …, …}`` plus ``"users"``,
@@ -91,7 +97,7 @@ def rank_scored(
         when ``truth`` is empty.
     """
     return rank_groups(score, num_items, truth, exclude, ks, batch_size, tail=tail, items=items,
-                       popularity=popularity)["all"]
+                       popularity=popularity, rerank=rerank)["all"]
 
 
 def _catalogue(num_items: int, items: Tensor | None) -> Tensor:
@@ -115,6 +121,7 @@ def rank_groups(
     items: Tensor | None = None,
     popularity: Tensor | None = None,
     groups: Mapping[str, Tensor] | None = None,
+    rerank: CoverageRerank | None = None,
 ) -> dict[str, dict[str, float]]:
     """:func:`rank_scored` over every evaluated user (``"all"``) and over each of ``groups`` (name → user
     indices), from one scoring pass: ``{"all": {…}, name: {…}, …}``."""
@@ -126,7 +133,9 @@ def rank_groups(
     tally = {v: _Tally(ks, num_items, tail) for v in views}
     catalogue = _catalogue(num_items, items)
     if users.numel() and num_items:
-        for s, scores, top, best in _ranked(score, num_items, truth, exclude, ks, batch_size, users, catalogue):
+        ranked = _ranked(score, num_items, truth, exclude, ks, batch_size, users, catalogue,
+                         rerank.start() if rerank is not None else None)
+        for s, scores, top, best in ranked:
             for v, member in views.items():
                 tally[v].add(member[s:s + top.size(0)], scores, top, best)
     if popularity is None:
@@ -137,9 +146,10 @@ def rank_groups(
 
 
 def _ranked(score: Callable[[Tensor], Tensor], num_items: int, truth: Tensor, exclude: list[Tensor],
-            ks: Sequence[int], batch_size: int, users: Tensor,
-            catalogue: Tensor) -> Iterator[tuple[int, dict[str, Tensor], Tensor, Tensor]]:
-    """Per batch of ``users``: its start, per-user metric values, top-``max(ks)`` items and their scores."""
+            ks: Sequence[int], batch_size: int, users: Tensor, catalogue: Tensor,
+            rerank: CoveragePass | None) -> Iterator[tuple[int, dict[str, Tensor], Tensor, Tensor]]:
+    """Per batch of ``users``: its start, per-user metric values, top-``max(ks)`` items and their scores
+    (the lists re-ranked by ``rerank`` where given)."""
     t_pos, t_item, t_bounds = _by_position(truth.cpu(), users)
     excl = [_by_position(e, users) for e in exclude]
     kmax = min(max(ks), num_items)
@@ -155,7 +165,11 @@ def _ranked(score: Callable[[Tensor], Tensor], num_items: int, truth: Tensor, ex
         rows = [pos[int(bounds[s]):int(bounds[e])] - s for pos, _, bounds in excl]
         cols = [item[int(bounds[s]):int(bounds[e])] for _, item, bounds in excl]
         top, best = top_unseen(scores, torch.cat(rows) if rows else torch.empty(0, dtype=torch.long),
-                               torch.cat(cols) if cols else torch.empty(0, dtype=torch.long), kmax, pad=False)
+                               torch.cat(cols) if cols else torch.empty(0, dtype=torch.long),
+                               kmax if rerank is None else max(kmax, rerank.window), pad=False)
+        if rerank is not None:
+            top, best = rerank(top, best)
+            top, best = top[:, :kmax], best[:, :kmax]
         rel = torch.zeros(e - s, num_items, dtype=torch.bool, device=device)
         a, b = int(t_bounds[s]), int(t_bounds[e])
         rel[(t_pos[a:b] - s).to(device), t_item[a:b].to(device)] = True

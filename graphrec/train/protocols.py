@@ -32,6 +32,7 @@ from torch_geometric.data import HeteroData
 
 from graphrec.loaders.types import RecGraph
 from graphrec.train.metrics import rank_groups, rank_scored
+from graphrec.train.rerank import CoverageRerank
 
 PROTOCOLS = ("warm", "cold-items", "cold-users")
 COLD_SHARE = 0.2
@@ -178,18 +179,21 @@ def activity_groups(train: Tensor, num_users: int) -> dict[str, Tensor]:
 
 
 def protocol_metrics(graph: RecGraph, score: Callable[[Tensor], Tensor], train: Tensor, ks: tuple[int, ...],
-                 batch_size: int, by_activity: bool = False) -> dict[str, dict[str, float]]:
-    """The test figures of a fitted scorer under ``graph.protocol``, ``train`` (its training pairs) masked.
+                     batch_size: int, by_activity: bool = False,
+                     rerank: CoverageRerank | None = None) -> dict[str, dict[str, float]]:
+    """The test figures of a fitted scorer under ``graph.protocol``, ``train`` (its training pairs) masked, the
+    lists re-ranked together by ``rerank`` where given (each ranking its own pass).
 
     Returns:
         ``{"test": …}`` (accuracy and beyond-accuracy among all items); with ``cold-items`` also ``"cold"`` (the
         ranking among the cold items only); with ``by_activity`` also ``"activity <10"``, … per bucket.
     """
     groups = activity_groups(train, graph.num_users) if by_activity else None
-    ranked = rank_groups(score, graph.num_items, graph.test, [train], ks, batch_size, tail=True, groups=groups)
+    ranked = rank_groups(score, graph.num_items, graph.test, [train], ks, batch_size, tail=True, groups=groups,
+                         rerank=rerank)
     out = {"test": ranked.pop("all")}
     out.update({f"activity {name}": m for name, m in ranked.items()})
     if graph.cold_items is not None:
         out["cold"] = rank_scored(score, graph.num_items, graph.test, [train], ks, batch_size, tail=True,
-                                  items=graph.cold_items)
+                                  items=graph.cold_items, rerank=rerank)
     return out
