@@ -755,7 +755,7 @@ class GraphRecommender(_ItemItem):
             fitted.info.update(user_blend=w, user_power=power)
         bonus = float(chosen.params.get("cover_bonus") or 0.0)
         if bonus:                   # the served lists re-ranked together for catalogue coverage
-            fitted.rerank = CoverageRerank(bonus)
+            fitted.rerank = CoverageRerank(bonus, graph.num_users)
             fitted.info["cover_bonus"] = bonus
         return fitted
 

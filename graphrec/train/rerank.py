@@ -16,8 +16,10 @@ popularity (Steck, RecSys 2011), which on MovieLens-100K u1 reached 1.37× cover
 where this reaches past 1.5× (BENCHMARKS.md § the long tail).
 
 ``bonus`` is the largest coverage@20 on the validation pairs among :data:`BONUSES` whose validation Recall@20
-loses at most a budget (``TrainConfig.pop_debias``) against no re-ranking. The evaluation ranks the test users
-with it, and write-back the published lists (RECOMMENDED) of every user; a list computed alone
+loses at most a budget (``TrainConfig.pop_debias``) against no re-ranking. The evaluation re-ranks every
+user's list with it and scores the test users' (as write-back re-ranks and publishes every user's, RECOMMENDED): a
+bonus's effect depends on how many lists it is spread over, so the validation and the test figures are read off
+the same population. A list computed alone
 (``recommend --realtime``, ``refresh``) sees no other list and keeps the scores' order.
 """
 
@@ -47,9 +49,11 @@ BONUSES = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5)
 @dataclass(frozen=True)
 class CoverageRerank:
     """The re-ranking's setting: ``bonus`` on the ``[0, 1]``-scaled scores for an item no earlier list's top
-    ``k`` shows."""
+    ``k`` shows, over the lists of ``users`` users (indices ``0 … users − 1``, the population served together:
+    a measurement of some of them ranks all of them, as publication would, and scores its own)."""
 
     bonus: float
+    users: int
     k: int = COVER_K
 
     def start(self) -> CoveragePass:
@@ -101,7 +105,7 @@ def choose_bonus(op: Operator, inp: sp.csr_matrix, train: Tensor, valid: Tensor,
     score = op.scorer(inp)
 
     def trial(bonus: float) -> tuple[float, float]:
-        rerank = CoverageRerank(bonus) if bonus else None
+        rerank = CoverageRerank(bonus, int(inp.shape[0])) if bonus else None
         m = rank_scored(score, n, valid, [train], (COVER_K,), batch, tail=True, rerank=rerank)
         rows.append({"cover_bonus": bonus, "recall@20": m["recall@20"], "coverage@20": m["coverage@20"]})
         return m["recall@20"], m["coverage@20"]
