@@ -27,17 +27,17 @@ def test_data_dir_follows_the_setting(tmp_path: Path, monkeypatch: pytest.Monkey
     assert data_dir() == tmp_path
 
 
-def test_tail_bench_table_reads_each_bonus_against_none() -> None:
+def test_tail_bench_table_reads_each_swap_count_against_none() -> None:
     from benchmarks.tail_bench import _table
 
     def fig(recall: float, coverage: float) -> dict[str, float]:
         return {"recall@20": recall, "ndcg@20": recall, "coverage@20": coverage, "gini@20": 0.9, "pop@20": 0.9}
 
-    curves = [{0.0: fig(0.30, 0.20), 0.2: fig(0.29, 0.30)}, {0.0: fig(0.32, 0.20), 0.2: fig(0.31, 0.32)}]
-    rows = _table(curves, [0.0, 0.2]).splitlines()
+    curves = [{0: fig(0.30, 0.20), 2: fig(0.29, 0.30)}, {0: fig(0.32, 0.20), 2: fig(0.31, 0.32)}]
+    rows = _table(curves, [0, 2]).splitlines()
     assert rows[2].startswith("| 0 | 0.3100 ± 0.0141 |") and "| 100.0% |" in rows[2] and "| 1.00× |" in rows[2]
-    assert rows[3].startswith("| 0.2 | 0.3000 ± 0.0141 |") and "| 96.8% |" in rows[3] and "| 1.55× |" in rows[3]
-    assert _table(curves, [0.2, 0.0]).splitlines()[3].startswith("| 0 | 0.3100 ± 0.0141 | 0.3100 ± 0.0141 | 103.3% |")
+    assert rows[3].startswith("| 2 | 0.3000 ± 0.0141 |") and "| 96.8% |" in rows[3] and "| 1.55× |" in rows[3]
+    assert _table(curves, [2, 0]).splitlines()[3].startswith("| 0 | 0.3100 ± 0.0141 | 0.3100 ± 0.0141 | 103.3% |")
 
 
 def test_tail_bench_refuses_without_a_loaded_database(monkeypatch: pytest.MonkeyPatch,

@@ -150,9 +150,10 @@ def train_options(f: Any) -> Any:
                           "Recall@20 and of NDCG@20 (0: none; 1: chosen by the cold items alone; e.g. 0.005).  "
                           "[default: 0]"),
         click.option("--pop-debias", type=click.FloatRange(0, 1),
-                     help="graph: re-rank the published lists together for catalogue coverage (a bonus for "
-                          "items no other list shows), the bonus with the largest validation coverage@20 costing "
-                          "at most this share of validation Recall@20 (e.g. 0.01).  [default: off]"),
+                     help="graph: re-rank the published lists together for catalogue coverage (items no list "
+                          "shows placed where they cost least, a few per user), as many per user as give the "
+                          "largest validation coverage@20 costing at most this share of validation Recall@20 "
+                          "(e.g. 0.01).  [default: off]"),
         click.option("--minibatch/--full-graph", "minibatch", default=None,
                      help="lightgcn/hetero: train on LinkNeighborLoader mini-batches (each step propagates over the "
                           "batch's sampled subgraph: memory bounded by the batch) or on the whole graph every step.  "

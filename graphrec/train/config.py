@@ -71,9 +71,9 @@ class TrainConfig:
             change) (default: ``0``: the content blend without a boost; ``0.005`` kept ml-100k u1 within 1 std
             but cost the temporal split's NDCG@20 0.0009).
         pop_debias: ``graph`` (dense path): re-rank the served lists of all users together for catalogue coverage
-            (:mod:`graphrec.train.rerank`: a bonus for items no earlier list shows), the bonus with the largest
-            validation coverage@20 costing at most this relative loss of validation Recall@20 (``None``: no
-            re-ranking) (default: ``None``).
+            (:mod:`graphrec.train.rerank`: items no list shows placed where they cost least, a few per user), the
+            number per user with the largest validation coverage@20 costing at most this relative loss of
+            validation Recall@20 (``None``: no re-ranking) (default: ``None``).
         minibatch: ``lightgcn``/``hetero``: ``True`` trains on ``LinkNeighborLoader`` mini-batches (each step
             propagates over the batch's sampled subgraph only), ``False`` on the whole graph every step, ``None``
             mini-batches above :data:`graphrec.train.minibatch.MINIBATCH_PAIRS` training pairs (default: ``None``).

@@ -71,8 +71,7 @@ def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_siz
     users = torch.arange(num_users)
     pos, item, bounds = _by_position(exclude.cpu(), users)
     out_i, out_s = [], []
-    rerank_pass = rerank.start() if rerank is not None else None
-    width = k if rerank_pass is None else max(k, rerank_pass.window)
+    width = k if rerank is None else max(k, rerank.window)
     start = last = time.perf_counter()
     for s in range(0, num_users, batch_size):
         now = time.perf_counter()
@@ -87,12 +86,13 @@ def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_siz
             idx, best = top(users[s:e], (pos[a:b] - s, item[a:b]), width)
         else:
             idx, best = top_unseen(score(users[s:e]).float().cpu(), pos[a:b] - s, item[a:b], width)
-        if rerank_pass is not None:
-            idx, best = rerank_pass(idx, best)
-            idx, best = idx[:, :k], best[:, :k]
         out_i.append(idx)
-        out_s.append(torch.where(torch.isinf(best), torch.zeros_like(best), best))
-    return torch.cat(out_i), torch.cat(out_s)
+        out_s.append(best)
+    items, scores = torch.cat(out_i), torch.cat(out_s)
+    if rerank is not None:      # every user's window first, then the lists re-ranked together
+        items, scores = rerank(items, scores)
+        items, scores = items[:, :k], scores[:, :k]
+    return items, torch.where(torch.isinf(scores), torch.zeros_like(scores), scores)
 
 
 def _say(progress: bool, text: str) -> None:

@@ -62,7 +62,7 @@ from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
 from graphrec.train.operator import Operator, RowProducts, SparseEase, SparseInputs
 from graphrec.train.protocols import pair_times
-from graphrec.train.rerank import CoverageRerank, choose_bonus
+from graphrec.train.rerank import CoverageRerank, choose_swaps
 from graphrec.train.sampling import carve_validation
 from graphrec.train.search import Best, climb, search
 
@@ -399,14 +399,14 @@ class GraphRecommender(_ItemItem):
             chosen.info["user_search"] = users["user_search"]
         pop = self._pop_debias(graph, train, valid, chosen.params, progress)
         if pop:
-            chosen.params["cover_bonus"] = pop["cover_bonus"]
+            chosen.params["cover_swaps"] = pop["cover_swaps"]
             chosen.info["cover_search"] = pop["cover_search"]
         return chosen
 
     def _pop_debias(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
                     progress: bool) -> dict[str, Any]:
-        """The coverage re-ranking's bonus (:mod:`graphrec.train.rerank`) on ``valid``, the first member refit on
-        ``train`` with the chosen cold boost (``{}``: ``pop_debias`` ``None``, or the sparse path)."""
+        """The coverage re-ranking's swaps per user (:mod:`graphrec.train.rerank`) on ``valid``, the first member
+        refit on ``train`` with the chosen cold boost (``{}``: ``pop_debias`` ``None``, or the sparse path)."""
         budget = self.cfg.pop_debias
         if budget is None or not self._debiases(graph):
             return {}
@@ -414,7 +414,7 @@ class GraphRecommender(_ItemItem):
         member = (p.get("members") or [p])[0]
         op, _ = self._refit_one(graph, train, side_info(graph), member, inp)
         self._scale_items(graph, op, train, inp, {k: p.get(k) for k in ("cold_blend", "cold_sim", "cold_boost")})
-        return choose_bonus(op, inp, train, valid, budget, self.score_batch(graph.num_items), progress)
+        return choose_swaps(op, inp, train, valid, budget, self.score_batch(graph.num_items), progress)
 
     def _cold_boost(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
                     progress: bool) -> dict[str, Any]:
@@ -464,7 +464,7 @@ class GraphRecommender(_ItemItem):
             needs_blend(torch.cat([train.long().cpu(), valid.long().cpu()], 1), graph.num_users)
 
     def _debiases(self, graph: RecGraph) -> bool:
-        """Whether the selection chooses the coverage re-ranking's bonus."""
+        """Whether the selection chooses the coverage re-ranking's swaps per user."""
         return self.cfg.pop_debias is not None and self.path(_catalogue(graph)) == "dense"
 
     def _stage_refits(self, graph: RecGraph, train: Tensor, valid: Tensor) -> int:
@@ -753,10 +753,10 @@ class GraphRecommender(_ItemItem):
             power = float(chosen.params.get("user_power") or 0.0)
             fitted.scorer = blended_scorer(fitted.scorer, inp, w, power)
             fitted.info.update(user_blend=w, user_power=power)
-        bonus = float(chosen.params.get("cover_bonus") or 0.0)
-        if bonus:                   # the served lists re-ranked together for catalogue coverage
-            fitted.rerank = CoverageRerank(bonus, graph.num_users)
-            fitted.info["cover_bonus"] = bonus
+        swaps = int(chosen.params.get("cover_swaps") or 0)
+        if swaps:                   # the served lists re-ranked together for catalogue coverage
+            fitted.rerank = CoverageRerank(swaps, graph.num_users)
+            fitted.info["cover_swaps"] = swaps
         return fitted
 
     def _scale_items(self, graph: RecGraph, op: Operator, pairs: Tensor, inp: sp.csr_matrix,

@@ -23,7 +23,7 @@ from graphrec.loaders.types import RecGraph
 from graphrec.ranking import top_unseen
 
 if TYPE_CHECKING:
-    from graphrec.train.rerank import CoveragePass, CoverageRerank
+    from graphrec.train.rerank import CoverageRerank
 
 METRICS = ("recall", "ndcg", "precision", "hit")
 
@@ -137,9 +137,8 @@ def rank_groups(
     tally = {v: _Tally(ks, num_items, tail) for v in views}
     catalogue = _catalogue(num_items, items)
     if evaluated.numel() and num_items:
-        ranked = _ranked(score, num_items, truth, exclude, ks, batch_size, users, catalogue,
-                         rerank.start() if rerank is not None else None)
-        for s, scores, top, best in ranked:
+        for s, scores, top, best in _ranked(score, num_items, truth, exclude, ks, batch_size, users, catalogue,
+                                            rerank):
             for v, member in views.items():
                 tally[v].add(member[s:s + top.size(0)], scores, top, best)
     if popularity is None:
@@ -151,32 +150,18 @@ def rank_groups(
 
 def _ranked(score: Callable[[Tensor], Tensor], num_items: int, truth: Tensor, exclude: list[Tensor],
             ks: Sequence[int], batch_size: int, users: Tensor, catalogue: Tensor,
-            rerank: CoveragePass | None) -> Iterator[tuple[int, dict[str, Tensor], Tensor, Tensor]]:
+            rerank: CoverageRerank | None) -> Iterator[tuple[int, dict[str, Tensor], Tensor, Tensor]]:
     """Per batch of ``users``: its start, per-user metric values, top-``max(ks)`` items and their scores
-    (the lists re-ranked by ``rerank`` where given)."""
+    (the lists re-ranked together by ``rerank`` where given)."""
     t_pos, t_item, t_bounds = _by_position(truth.cpu(), users)
-    excl = [_by_position(e, users) for e in exclude]
     kmax = min(max(ks), num_items)
     discount = 1.0 / torch.log2(torch.arange(2, kmax + 2, dtype=torch.float64))
     ideal = torch.cat([torch.zeros(1, dtype=torch.float64), discount.cumsum(0)])
-    off = None if bool(catalogue.all()) else ~catalogue
-    for s in range(0, users.numel(), batch_size):
-        e = min(s + batch_size, users.numel())
-        scores = score(users[s:e]).float()
-        device = scores.device
-        if off is not None:
-            scores[:, off.to(device)] = float("-inf")
-        rows = [pos[int(bounds[s]):int(bounds[e])] - s for pos, _, bounds in excl]
-        cols = [item[int(bounds[s]):int(bounds[e])] for _, item, bounds in excl]
-        top, best = top_unseen(scores, torch.cat(rows) if rows else torch.empty(0, dtype=torch.long),
-                               torch.cat(cols) if cols else torch.empty(0, dtype=torch.long),
-                               kmax if rerank is None else max(kmax, rerank.window), pad=False)
-        if rerank is not None:
-            top, best = rerank(top, best)
-            top, best = top[:, :kmax], best[:, :kmax]
-        rel = torch.zeros(e - s, num_items, dtype=torch.bool, device=device)
+    for s, top, best in _lists(score, num_items, exclude, kmax, batch_size, users, catalogue, rerank):
+        e = s + top.size(0)
+        rel = torch.zeros(e - s, num_items, dtype=torch.bool, device=top.device)
         a, b = int(t_bounds[s]), int(t_bounds[e])
-        rel[(t_pos[a:b] - s).to(device), t_item[a:b].to(device)] = True
+        rel[(t_pos[a:b] - s).to(top.device), t_item[a:b].to(top.device)] = True
         n_rel = rel.sum(1).double().cpu()
         hits = rel.gather(1, top).double().cpu()
         per_user: dict[str, Tensor] = {}
@@ -189,6 +174,35 @@ def _ranked(score: Callable[[Tensor], Tensor], num_items: int, truth: Tensor, ex
             per_user[f"hit@{k}"] = (n_hit > 0).double()
             per_user[f"ndcg@{k}"] = (h * discount[:kk]).sum(1) / ideal[n_rel.clamp(max=kk).long()]
         yield s, per_user, top.cpu(), best.cpu()
+
+
+def _lists(score: Callable[[Tensor], Tensor], num_items: int, exclude: list[Tensor], kmax: int, batch_size: int,
+           users: Tensor, catalogue: Tensor, rerank: CoverageRerank | None) -> Iterator[tuple[int, Tensor, Tensor]]:
+    """Per batch of ``users``: its start and its top-``kmax`` unseen catalogue items with their scores; with
+    ``rerank``, every user's window is ranked first and the lists re-ranked together."""
+    excl = [_by_position(e, users) for e in exclude]
+    off = None if bool(catalogue.all()) else ~catalogue
+    width = kmax if rerank is None else max(kmax, rerank.window)
+
+    def batches() -> Iterator[tuple[int, Tensor, Tensor]]:
+        for s in range(0, users.numel(), batch_size):
+            e = min(s + batch_size, users.numel())
+            scores = score(users[s:e]).float()
+            if off is not None:
+                scores[:, off.to(scores.device)] = float("-inf")
+            rows = [pos[int(bounds[s]):int(bounds[e])] - s for pos, _, bounds in excl]
+            cols = [item[int(bounds[s]):int(bounds[e])] for _, item, bounds in excl]
+            top, best = top_unseen(scores, torch.cat(rows) if rows else torch.empty(0, dtype=torch.long),
+                                   torch.cat(cols) if cols else torch.empty(0, dtype=torch.long), width, pad=False)
+            yield s, top, best
+
+    if rerank is None:
+        yield from batches()
+        return
+    parts = [(top.cpu(), best.cpu()) for _, top, best in batches()]
+    top, best = rerank(torch.cat([t for t, _ in parts]), torch.cat([b for _, b in parts]))
+    for s in range(0, users.numel(), batch_size):
+        yield s, top[s:s + batch_size, :kmax], best[s:s + batch_size, :kmax]
 
 
 class _Tally:

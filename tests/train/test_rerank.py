@@ -1,4 +1,4 @@
-"""``graph``'s long-tail control: the lists re-ranked together for coverage, the bonus chosen within a budget."""
+"""``graph``'s long-tail control: the lists re-ranked together for coverage, the swaps chosen within a budget."""
 
 from __future__ import annotations
 
@@ -18,65 +18,67 @@ from .conftest import tiny_graph
 CFG = TrainConfig(out_dir=None, lam=10.0, filter=False)
 
 
-def test_a_fresh_item_within_the_bonus_moves_ahead_of_one_already_shown() -> None:
-    run = CoverageRerank(0.3, 2, k=3).start()
-    first = run(torch.tensor([[0, 1, 2]]), torch.tensor([[3.0, 2.0, 1.0]]))       # nothing shown: score order
-    assert first[0].tolist() == [[0, 1, 2]]
-    # scaled 1, 0.75, 0; item 3 is fresh: 0.75 + 0.3 > 1, so it leads; the scores travel with their items
-    items, scores = run(torch.tensor([[0, 3, 1]]), torch.tensor([[3.0, 2.5, 1.0]]))
-    assert items.tolist() == [[3, 0, 1]] and scores.tolist() == [[2.5, 3.0, 1.0]]
-    # a bonus below the score lead keeps the order
-    small = CoverageRerank(0.2, 2, k=3).start()
-    small(torch.tensor([[0, 1, 2]]), torch.tensor([[3.0, 2.0, 1.0]]))
-    assert small(torch.tensor([[0, 3, 1]]), torch.tensor([[3.0, 2.5, 1.0]]))[0].tolist() == [[0, 3, 1]]
+def test_each_unshown_item_goes_to_the_list_it_costs_least_by_hand() -> None:
+    items = torch.tensor([[0, 1, 2], [0, 2, 1], [0, 1, 2]])
+    scores = torch.tensor([[1.0, 0.9, 0.0], [1.0, 0.5, 0.0], [1.0, 0.2, 0.0]])
+    # every top-1 is item 0; item 1 costs user 0 a gap of 0.1, item 2 costs user 1 0.5: both within reach 0.6
+    out, s = CoverageRerank(1, 3, k=1, reach=0.6, window=3)(items, scores)
+    assert out.tolist() == [[1, 0, 2], [2, 0, 1], [0, 1, 2]]
+    assert torch.equal(s, torch.tensor([[0.9, 1.0, 0.0], [0.5, 1.0, 0.0], [1.0, 0.2, 0.0]]))   # with their items
+    # a reach of 0.3 moves item 1 only; the last list shown item 0 keeps it (coverage never drops)
+    out, _ = CoverageRerank(1, 3, k=1, reach=0.3, window=3)(items, scores)
+    assert out.tolist() == [[1, 0, 2], [0, 2, 1], [0, 1, 2]]
 
 
-def test_masked_picks_stay_last_and_are_not_shown() -> None:
-    run = CoverageRerank(0.5, 1, k=2).start()
-    inf = float("-inf")
-    items, _ = run(torch.tensor([[4, 5, 6]]), torch.tensor([[1.0, inf, inf]]))
-    assert items.tolist() == [[4, 5, 6]]
-    assert run.shown.nonzero()[0].tolist() == [4]       # 5 had no score: not a recommendation
+def test_swaps_cap_each_list_and_masked_picks_are_never_placed() -> None:
+    items = torch.tensor([[0, 1, 2, 3], [0, 1, 5, 4]])
+    scores = torch.tensor([[1.0, 0.9, 0.85, 0.0], [1.0, 0.9, float("-inf"), float("-inf")]])
+    out, _ = CoverageRerank(1, 2, k=2, reach=1.0, window=4)(items, scores)
+    # user 0 may take one of 2 and 3 (the cheaper, 2); user 1 has no real candidate past its top 2
+    assert out[0, :2].tolist() == [0, 2] and out[1].tolist() == [0, 1, 5, 4]
+    out, _ = CoverageRerank(2, 2, k=2, reach=1.0, window=4)(items, scores)
+    assert sorted(out[0, :2].tolist()) == [2, 3]
 
 
 def test_metrics_rank_the_reranked_lists_by_hand() -> None:
-    # two users, the same scores: the second is shown item 1 (fresh: 0.9 + 0.2 > 1) instead of item 0
+    # two users, the same scores: item 1 (gap 0.1) goes to the first, the second keeps item 0
     def score(users: torch.Tensor) -> torch.Tensor:
         return torch.tensor([[1.0, 0.9, 0.0]]).repeat(users.numel(), 1)
     truth = torch.tensor([[0, 1], [0, 0]])
+    rerank = CoverageRerank(1, 2, k=1)
     plain = rank_scored(score, 3, truth, [], (1,), tail=True)
-    shaped = rank_scored(score, 3, truth, [], (1,), tail=True, rerank=CoverageRerank(0.2, 2, k=1))
+    shaped = rank_scored(score, 3, truth, [], (1,), tail=True, rerank=rerank)
     assert plain["recall@1"] == 1.0 and plain["coverage@1"] == pytest.approx(1 / 3)
     assert shaped["recall@1"] == 0.5 and shaped["coverage@1"] == pytest.approx(2 / 3)
-    # scoring the second user alone still ranks the first user's list before it, as publication would
-    second = rank_scored(score, 3, torch.tensor([[1], [1]]), [], (1,), tail=True, rerank=CoverageRerank(0.2, 2, k=1))
+    # scoring the second user alone still re-ranks the first user's list beside it, as publication would
+    second = rank_scored(score, 3, torch.tensor([[1], [0]]), [], (1,), tail=True, rerank=rerank)
     assert second["users"] == 1 and second["recall@1"] == 1.0 and second["coverage@1"] == pytest.approx(1 / 3)
 
 
 def test_the_published_top_k_is_the_evaluated_ranking() -> None:
     graph = tiny_graph()
     model = GraphRecommender(CFG, torch.device("cpu"))
-    fitted = model.refit(graph, graph.train, Selection(params={"lam": 10.0, "cover_bonus": 0.5}), False)
-    assert fitted.rerank == CoverageRerank(0.5, graph.num_users) and fitted.info["cover_bonus"] == 0.5
-    users, rerank = torch.arange(graph.num_users), CoverageRerank(0.5, graph.num_users, k=5)
-    items, _ = top_scored(fitted.scorer, graph.num_users, graph.train, 5, rerank=rerank)
-    plain, _ = top_scored(fitted.scorer, graph.num_users, graph.train, 5)
-    assert items[0].tolist() == plain[0].tolist()           # the first user sees nothing shown before
-    assert bool((items != plain).any(1).sum() >= 5)         # later users' lists take items nobody was shown
-    # the metrics' pass, over every user in the same order, ranks the same lists
-    truth = torch.stack([users.repeat_interleave(5), items.flatten()])
-    m = rank_scored(fitted.scorer, graph.num_items, truth, [graph.train], (5,), rerank=rerank)
-    assert m["recall@5"] == 1.0 and m["users"] == graph.num_users
+    fitted = model.refit(graph, graph.train, Selection(params={"lam": 10.0, "cover_swaps": 2}), False)
+    assert fitted.rerank == CoverageRerank(2, graph.num_users) and fitted.info["cover_swaps"] == 2
+    users, rerank = torch.arange(graph.num_users), CoverageRerank(2, graph.num_users, k=3)
+    items, _ = top_scored(fitted.scorer, graph.num_users, graph.train, 3, rerank=rerank)
+    plain, _ = top_scored(fitted.scorer, graph.num_users, graph.train, 3)
+    assert len(set(items.flatten().tolist())) > len(set(plain.flatten().tolist()))
+    assert bool(((items != plain).sum(1) <= 2).all())           # at most two of each list replaced
+    # the metrics' pass over every user ranks the same lists
+    truth = torch.stack([users.repeat_interleave(3), items.flatten()])
+    m = rank_scored(fitted.scorer, graph.num_items, truth, [graph.train], (3,), rerank=rerank)
+    assert m["recall@3"] == 1.0 and m["users"] == graph.num_users
 
 
-def test_the_bonus_is_the_widest_coverage_within_the_recall_budget_and_off_by_default() -> None:
+def test_the_swaps_are_the_widest_coverage_within_the_recall_budget_and_off_by_default() -> None:
     graph = tiny_graph(valid=True)
     model = GraphRecommender(replace(CFG, pop_debias=0.05), torch.device("cpu"))
     chosen = model.select(graph, graph.train, graph.valid, progress=False)
     rows = chosen.info["cover_search"]
-    assert rows[0]["cover_bonus"] == 0.0 and len(rows) >= 2
+    assert rows[0]["cover_swaps"] == 0 and len(rows) >= 2
     allowed = [r for r in rows if r["recall@20"] >= 0.95 * rows[0]["recall@20"]]
     best = max(allowed, key=lambda r: r["coverage@20"])
-    assert chosen.params["cover_bonus"] == best["cover_bonus"]
-    assert "cover_bonus" not in GraphRecommender(CFG, torch.device("cpu")).select(
+    assert chosen.params["cover_swaps"] == best["cover_swaps"]
+    assert "cover_swaps" not in GraphRecommender(CFG, torch.device("cpu")).select(
         graph, graph.train, graph.valid, progress=False).params
