@@ -45,7 +45,7 @@ def _curve(graph: RecGraph, seed: int, swaps: list[int]) -> dict[int, dict[str, 
     pairs, fitted = _refit(graph, model, _select(graph, model, report, False), True, report, False)
     out = {}
     for m in swaps:     # the re-ranking leaves the fitted scores alone: one refit serves every count
-        rerank = CoverageRerank(m, graph.num_users) if m else None
+        rerank = CoverageRerank(m) if m else None
         fig = rank_scored(fitted.scorer, graph.num_items, graph.test, [pairs], (20,), tail=True, rerank=rerank)
         out[m] = {k: fig[k] for k in FIGURES}
         print(f"  seed {seed} swaps {m}: " + ", ".join(f"{k} {fig[k]:.4f}" for k in FIGURES), file=sys.stderr,

@@ -755,7 +755,7 @@ class GraphRecommender(_ItemItem):
             fitted.info.update(user_blend=w, user_power=power)
         swaps = int(chosen.params.get("cover_swaps") or 0)
         if swaps:                   # the served lists re-ranked together for catalogue coverage
-            fitted.rerank = CoverageRerank(swaps, graph.num_users)
+            fitted.rerank = CoverageRerank(swaps)
             fitted.info["cover_swaps"] = swaps
         return fitted
 

@@ -124,19 +124,16 @@ def rank_groups(
     rerank: CoverageRerank | None = None,
 ) -> dict[str, dict[str, float]]:
     """:func:`rank_scored` over every evaluated user (``"all"``) and over each of ``groups`` (name → user
-    indices), from one scoring pass: ``{"all": {…}, name: {…}, …}``. With ``rerank``, every user of its population
-    is ranked (the lists are re-ranked together) and the evaluated users' lists are scored."""
+    indices), from one scoring pass: ``{"all": {…}, name: {…}, …}``. With ``rerank``, the evaluated users' lists are
+    re-ranked together (the lists served together are the ones measured)."""
     exclude = [e.cpu() for e in exclude]
-    evaluated = torch.unique(truth[0].long().cpu())
-    users = evaluated
-    if rerank is not None and evaluated.numel():
-        users = torch.arange(max(rerank.users, int(evaluated[-1]) + 1))
-    views = {"all": torch.isin(users, evaluated)}
+    users = torch.unique(truth[0].long().cpu())
+    views = {"all": torch.ones(users.numel(), dtype=torch.bool)}
     for name, members in (groups or {}).items():
-        views[name] = torch.isin(users, members.long().cpu()) & views["all"]
+        views[name] = torch.isin(users, members.long().cpu())
     tally = {v: _Tally(ks, num_items, tail) for v in views}
     catalogue = _catalogue(num_items, items)
-    if evaluated.numel() and num_items:
+    if users.numel() and num_items:
         for s, scores, top, best in _ranked(score, num_items, truth, exclude, ks, batch_size, users, catalogue,
                                             rerank):
             for v, member in views.items():

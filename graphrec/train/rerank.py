@@ -16,9 +16,8 @@ popularity (Steck, RecSys 2011), whose test curve on MovieLens-100K u1 reached 1
 Recall@20 (BENCHMARKS.md § the long tail).
 
 ``swaps`` is the largest coverage@20 on the validation pairs among :data:`SWAPS` whose validation Recall@20 loses
-at most a budget (``TrainConfig.pop_debias``) against none. A measurement re-ranks every user's list and scores
-the users it has pairs for, as write-back re-ranks and publishes every user's (RECOMMENDED): an item's placement
-depends on the whole population, so the validation and the test figures are read off the same one. A list
+at most a budget (``TrainConfig.pop_debias``) against none. The lists re-ranked together are the lists served
+together: a measurement's users' (coverage@K counts those lists), write-back's every user's (RECOMMENDED). A list
 computed alone (``recommend --realtime``, ``refresh``) sees no other list and keeps the scores' order.
 """
 
@@ -50,12 +49,10 @@ the budget)."""
 
 @dataclass(frozen=True)
 class CoverageRerank:
-    """The re-ranking's setting: at most ``swaps`` of each user's top ``k`` replaced by items no list shows, over
-    the lists of ``users`` users (indices ``0 … users − 1``, the population served together: a measurement of some
-    of them ranks all of them and scores its own)."""
+    """The re-ranking's setting: at most ``swaps`` of each user's top ``k`` replaced by items none of the lists
+    re-ranked together shows."""
 
     swaps: int
-    users: int
     k: int = COVER_K
     reach: float = REACH
     window: int = WINDOW
@@ -118,7 +115,7 @@ def choose_swaps(op: Operator, inp: sp.csr_matrix, train: Tensor, valid: Tensor,
     score = op.scorer(inp)
 
     def trial(swaps: int) -> tuple[float, float]:
-        rerank = CoverageRerank(swaps, int(inp.shape[0])) if swaps else None
+        rerank = CoverageRerank(swaps) if swaps else None
         m = rank_scored(score, n, valid, [train], (COVER_K,), batch, tail=True, rerank=rerank)
         rows.append({"cover_swaps": swaps, "recall@20": m["recall@20"], "coverage@20": m["coverage@20"]})
         return m["recall@20"], m["coverage@20"]

@@ -22,21 +22,21 @@ def test_each_unshown_item_goes_to_the_list_it_costs_least_by_hand() -> None:
     items = torch.tensor([[0, 1, 2], [0, 2, 1], [0, 1, 2]])
     scores = torch.tensor([[1.0, 0.9, 0.0], [1.0, 0.5, 0.0], [1.0, 0.2, 0.0]])
     # every top-1 is item 0; item 1 costs user 0 a gap of 0.1, item 2 costs user 1 0.5: both within reach 0.6
-    out, s = CoverageRerank(1, 3, k=1, reach=0.6, window=3)(items, scores)
+    out, s = CoverageRerank(1, k=1, reach=0.6, window=3)(items, scores)
     assert out.tolist() == [[1, 0, 2], [2, 0, 1], [0, 1, 2]]
     assert torch.equal(s, torch.tensor([[0.9, 1.0, 0.0], [0.5, 1.0, 0.0], [1.0, 0.2, 0.0]]))   # with their items
     # a reach of 0.3 moves item 1 only; the last list shown item 0 keeps it (coverage never drops)
-    out, _ = CoverageRerank(1, 3, k=1, reach=0.3, window=3)(items, scores)
+    out, _ = CoverageRerank(1, k=1, reach=0.3, window=3)(items, scores)
     assert out.tolist() == [[1, 0, 2], [0, 2, 1], [0, 1, 2]]
 
 
 def test_swaps_cap_each_list_and_masked_picks_are_never_placed() -> None:
     items = torch.tensor([[0, 1, 2, 3], [0, 1, 5, 4]])
     scores = torch.tensor([[1.0, 0.9, 0.85, 0.0], [1.0, 0.9, float("-inf"), float("-inf")]])
-    out, _ = CoverageRerank(1, 2, k=2, reach=1.0, window=4)(items, scores)
+    out, _ = CoverageRerank(1, k=2, reach=1.0, window=4)(items, scores)
     # user 0 may take one of 2 and 3 (the cheaper, 2); user 1 has no real candidate past its top 2
     assert out[0, :2].tolist() == [0, 2] and out[1].tolist() == [0, 1, 5, 4]
-    out, _ = CoverageRerank(2, 2, k=2, reach=1.0, window=4)(items, scores)
+    out, _ = CoverageRerank(2, k=2, reach=1.0, window=4)(items, scores)
     assert sorted(out[0, :2].tolist()) == [2, 3]
 
 
@@ -45,12 +45,12 @@ def test_metrics_rank_the_reranked_lists_by_hand() -> None:
     def score(users: torch.Tensor) -> torch.Tensor:
         return torch.tensor([[1.0, 0.9, 0.0]]).repeat(users.numel(), 1)
     truth = torch.tensor([[0, 1], [0, 0]])
-    rerank = CoverageRerank(1, 2, k=1)
+    rerank = CoverageRerank(1, k=1)
     plain = rank_scored(score, 3, truth, [], (1,), tail=True)
     shaped = rank_scored(score, 3, truth, [], (1,), tail=True, rerank=rerank)
     assert plain["recall@1"] == 1.0 and plain["coverage@1"] == pytest.approx(1 / 3)
     assert shaped["recall@1"] == 0.5 and shaped["coverage@1"] == pytest.approx(2 / 3)
-    # scoring the second user alone still re-ranks the first user's list beside it, as publication would
+    # a measurement re-ranks the lists it measures: the second user alone keeps item 0
     second = rank_scored(score, 3, torch.tensor([[1], [0]]), [], (1,), tail=True, rerank=rerank)
     assert second["users"] == 1 and second["recall@1"] == 1.0 and second["coverage@1"] == pytest.approx(1 / 3)
 
@@ -59,8 +59,8 @@ def test_the_published_top_k_is_the_evaluated_ranking() -> None:
     graph = tiny_graph()
     model = GraphRecommender(CFG, torch.device("cpu"))
     fitted = model.refit(graph, graph.train, Selection(params={"lam": 10.0, "cover_swaps": 2}), False)
-    assert fitted.rerank == CoverageRerank(2, graph.num_users) and fitted.info["cover_swaps"] == 2
-    users, rerank = torch.arange(graph.num_users), CoverageRerank(2, graph.num_users, k=3)
+    assert fitted.rerank == CoverageRerank(2) and fitted.info["cover_swaps"] == 2
+    users, rerank = torch.arange(graph.num_users), CoverageRerank(2, k=3)
     items, _ = top_scored(fitted.scorer, graph.num_users, graph.train, 3, rerank=rerank)
     plain, _ = top_scored(fitted.scorer, graph.num_users, graph.train, 3)
     assert len(set(items.flatten().tolist())) > len(set(plain.flatten().tolist()))
