@@ -67,21 +67,24 @@ class CoverageRerank:
             return items, scores
         real = np.isfinite(sc) & (it >= 0)
         shown = np.bincount(it[:, :k][real[:, :k]], minlength=int(it.max()) + 1)
+        placed = np.zeros(it.shape[0], dtype=np.int64)
         for u, p in self._cheapest(it, sc, real, shown, k, w):
-            q = self._slot(it[u, :k], real[u, :k], shown)
             i = it[u, p]
-            if shown[i] or q < 0:
+            if shown[i] or placed[u] >= self.swaps:
+                continue
+            q = self._slot(it[u, :k], real[u, :k], shown)
+            if q < 0:
                 continue
             shown[it[u, q]] -= 1
             shown[i] = 1
+            placed[u] += 1
             it[u, q], it[u, p] = i, it[u, q]
             sc[u, q], sc[u, p] = sc[u, p], sc[u, q]
         return torch.from_numpy(it).to(items.device), torch.from_numpy(sc).to(scores.device)
 
     def _cheapest(self, it: np.ndarray, sc: np.ndarray, real: np.ndarray, shown: np.ndarray, k: int,
                   w: int) -> list[tuple[int, int]]:
-        """``(user, position)`` of every candidate no list shows within :attr:`reach`, cheapest first, at most
-        :attr:`swaps` per user (the cheapest of each)."""
+        """``(user, position)`` of every candidate no list shows within :attr:`reach`, cheapest first."""
         lo = np.where(real[:, :w], sc[:, :w], np.inf).min(1)
         with np.errstate(invalid="ignore"):     # rows with nothing to show scale to NaN and are never fresh
             span = sc[:, 0] - lo
@@ -90,14 +93,8 @@ class CoverageRerank:
         users, cols = np.nonzero(fresh)
         gap = scaled[users, k - 1] - scaled[users, cols + k]
         keep = gap <= self.reach
-        users, cols, gap = users[keep], cols[keep] + k, gap[keep]
-        order = np.lexsort((gap, users))
-        users, cols, gap = users[order], cols[order], gap[order]
-        rank = np.arange(users.size) - np.searchsorted(users, users)    # the candidate's rank within its user
-        keep = rank < self.swaps
-        users, cols, gap = users[keep], cols[keep], gap[keep]
-        order = np.argsort(gap, kind="stable")
-        return list(zip(users[order].tolist(), cols[order].tolist(), strict=True))
+        order = np.argsort(gap[keep], kind="stable")
+        return list(zip(users[keep][order].tolist(), (cols[keep][order] + k).tolist(), strict=True))
 
     @staticmethod
     def _slot(row: np.ndarray, real: np.ndarray, shown: np.ndarray) -> int:
