@@ -4,7 +4,7 @@ Run as ``GRAPHREC_BENCH_NEO4J_URI=bolt://… GRAPHREC_BENCH_NEO4J_PASSWORD=… p
 --name lastfm-2k [--interactions LISTENED] [--seeds 2020] [--swaps 0,1,2,…]`` against a loaded database (the
 graph as ``graphrec evaluate`` streams it: its stored or seeded split). Per seed the default model is selected
 once, as :func:`graphrec.fit` selects it, and refit on the training and validation pairs, then scored with each
-number of coverage swaps per user (``cover_swaps``: every user's list re-ranked together,
+number of coverage swaps per user (``cover_swaps``: the test users' lists re-ranked together,
 :mod:`graphrec.train.rerank`, as ``--pop-debias`` re-ranks with its chosen one) on the test pairs
 with the figures ``evaluate`` reports beside accuracy: coverage@20, Gini@20, pop@20. ``--pop-debias`` chooses
 one point of this curve on the validation pairs; the curve shows what each point costs on the test pairs. The
@@ -108,8 +108,8 @@ def main(argv: list[str] | None = None) -> int:
             + f" --seeds {a.seeds} --swaps {a.swaps}`, one torch thread, {started} UTC, {minutes:.0f} min, load "
             f"average {load0} at the start, {loadavg()} at the end. {graph.num_users:,} users × "
             f"{graph.num_items:,} items, {graph.test.size(1):,} test pairs. Per seed the default model is selected "
-            "once, refit, and scored with each number of swaps per user (`cover_swaps`), every user's list re-ranked "
-            "together; mean over the seeds"
+            "once, refit, and scored with each number of swaps per user (`cover_swaps`), the test users' lists "
+            "re-ranked together; mean over the seeds"
             + (" ± std" if len(seeds) > 1 else "") + ".\n\n" + _table(curves, swaps))
     if a.no_write:
         print(body)
