@@ -82,3 +82,17 @@ def test_the_swaps_are_the_widest_coverage_within_the_recall_budget_and_off_by_d
     assert chosen.params["cover_swaps"] == best["cover_swaps"]
     assert "cover_swaps" not in GraphRecommender(CFG, torch.device("cpu")).select(
         graph, graph.train, graph.valid, progress=False).params
+
+
+def test_fit_writes_back_the_reranked_top_k() -> None:
+    from graphrec.train.fit import FitReport, _top_k
+
+    graph = tiny_graph()
+    model = GraphRecommender(replace(CFG, top_k=5), torch.device("cpu"))
+    fitted = model.refit(graph, graph.train, Selection(params={"lam": 10.0, "cover_swaps": 2}), False)
+    fitted.rerank = CoverageRerank(2, k=3)      # a list this short leaves items unshown in a 30-item catalogue
+    top = _top_k(graph, model, fitted, graph.train, FitReport(), False)
+    assert top is not None
+    expect = top_scored(fitted.scorer, graph.num_users, graph.train, 5, rerank=CoverageRerank(2, k=3))
+    assert torch.equal(top[0], expect[0]) and torch.equal(top[1], expect[1])
+    assert not torch.equal(top[0], top_scored(fitted.scorer, graph.num_users, graph.train, 5)[0])
