@@ -96,3 +96,17 @@ def test_fit_writes_back_the_reranked_top_k() -> None:
     expect = top_scored(fitted.scorer, graph.num_users, graph.train, 5, rerank=CoverageRerank(2, k=3))
     assert torch.equal(top[0], expect[0]) and torch.equal(top[1], expect[1])
     assert not torch.equal(top[0], top_scored(fitted.scorer, graph.num_users, graph.train, 5)[0])
+
+
+def test_random_lists_keep_their_items_lose_no_coverage_and_respect_the_cap() -> None:
+    g = torch.Generator().manual_seed(0)
+    weights = torch.arange(1, 301).float() ** -1.0       # a popular head, as real candidates have
+    items = torch.stack([torch.multinomial(weights, 30, generator=g) for _ in range(50)])
+    scores = torch.sort(torch.rand(50, 30, generator=g), dim=1, descending=True).values
+    out, s = CoverageRerank(3, k=5, window=30)(items, scores)
+    assert torch.equal(torch.sort(out, 1).values, torch.sort(items, 1).values)     # each row re-ordered only
+    assert torch.equal(torch.sort(s, 1).values, torch.sort(scores, 1).values)
+    replaced = [len(set(a[:5].tolist()) - set(b[:5].tolist())) for a, b in zip(out, items, strict=True)]
+    assert max(replaced) <= 3 and sum(replaced) > 0
+    before, after = set(items[:, :5].flatten().tolist()), set(out[:, :5].flatten().tolist())
+    assert before <= after and len(after) > len(before)
