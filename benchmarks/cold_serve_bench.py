@@ -72,7 +72,9 @@ def _refreshed(item_emb: Tensor, cold: Tensor, routes: list[list[list[tuple[int,
     from graphrec.writeback.refresh import neighbour_mean
 
     out = item_emb.clone()
-    cap = float(item_emb.norm(dim=1).max())
+    warm = torch.ones(item_emb.size(0), dtype=torch.bool)
+    warm[cold] = False
+    cap = float(item_emb[warm].norm(dim=1).max())      # the run's MIPS norm, over the items it published
     for r, c in enumerate(cold.tolist()):
         v = neighbour_mean(routes[r], item_emb)
         if v is None:

@@ -47,3 +47,40 @@ def test_tail_bench_refuses_without_a_loaded_database(monkeypatch: pytest.Monkey
     monkeypatch.delenv("GRAPHREC_BENCH_NEO4J_URI", raising=False)
     assert main(["--name", "x"]) == 2
     assert "GRAPHREC_BENCH_NEO4J_URI" in capsys.readouterr().err
+
+
+def test_cold_serve_bench_reads_each_route_against_the_exact_one() -> None:
+    from benchmarks.cold_serve_bench import _table
+
+    def fig(cold: float, full: float) -> dict[str, float]:
+        return {"cold recall@20": cold, "cold ndcg@20": cold, "all recall@20": full, "all ndcg@20": full}
+
+    runs = [{"exact": fig(0.30, 0.0), "vectors": fig(0.30, 0.0), "refresh": fig(0.27, 0.01)},
+            {"exact": fig(0.32, 0.0), "vectors": fig(0.30, 0.0), "refresh": fig(0.29, 0.01)}]
+    rows = _table(runs).splitlines()
+    assert rows[2].startswith("| exact | 0.3100 ± 0.0141 |") and rows[2].endswith("| 100% |")
+    assert rows[3].startswith("| vectors | 0.3000 ± 0.0000 |") and rows[3].endswith("| 97% |")
+    assert "| 0.0100 ± 0.0000 |" in rows[4] and rows[4].endswith("| 90% |")
+
+
+def test_cold_serve_bench_gives_a_new_item_refreshs_vector() -> None:
+    import torch
+
+    from benchmarks.cold_serve_bench import _refreshed
+
+    emb = torch.tensor([[1.0, 0.0], [0.0, 2.0], [3.0, 0.0], [9.0, 9.0], [5.0, 5.0]])
+    cold = torch.tensor([3, 4])
+    routes = [[[(0, 1.0), (1, 3.0)], [(2, 1.0)]], []]      # item 3: two routes; item 4: none
+    out = _refreshed(emb, cold, routes)
+    # entities: (1·[1, 0] + 3·[0, 2]) / 4 = [0.25, 1.5]; text: [3, 0]; the two routes averaged
+    assert torch.allclose(out[3], torch.tensor([1.625, 0.75])) and out[4].abs().sum() == 0
+    assert torch.equal(out[:3], emb[:3])
+
+
+def test_cold_serve_bench_refuses_without_a_loaded_database(monkeypatch: pytest.MonkeyPatch,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks.cold_serve_bench import main
+
+    monkeypatch.delenv("GRAPHREC_BENCH_NEO4J_URI", raising=False)
+    assert main(["--name", "x"]) == 2
+    assert "GRAPHREC_BENCH_NEO4J_URI" in capsys.readouterr().err
