@@ -110,3 +110,17 @@ def test_random_lists_keep_their_items_lose_no_coverage_and_respect_the_cap() ->
     assert max(replaced) <= 3 and sum(replaced) > 0
     before, after = set(items[:, :5].flatten().tolist()), set(out[:, :5].flatten().tolist())
     assert before <= after and len(after) > len(before)
+
+
+def test_the_windows_rank_as_the_full_scores_do() -> None:
+    from graphrec.train.rerank import window_scorer, windows
+
+    graph = tiny_graph(valid=True)
+    model = GraphRecommender(CFG, torch.device("cpu"))
+    score = model.refit(graph, graph.train, Selection(params={"lam": 10.0}), False).scorer
+    users = torch.unique(graph.valid[0])
+    cached = window_scorer(users, *windows(score, users, graph.train, 7), graph.num_items)
+    for rerank in (None, CoverageRerank(2, k=3)):
+        full = rank_scored(score, graph.num_items, graph.valid, [graph.train], (3, 20), tail=True, rerank=rerank)
+        assert rank_scored(cached, graph.num_items, graph.valid, [graph.train], (3, 20), tail=True,
+                           rerank=rerank) == full
