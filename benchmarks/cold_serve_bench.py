@@ -24,15 +24,13 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from benchmarks.common import loadavg, server
+from benchmarks.common import bench_graph, loadavg
 from benchmarks.report import write_section
 from graphrec.loaders.types import RecGraph
 
@@ -137,22 +135,13 @@ def main(argv: list[str] | None = None) -> int:
         print("cold_serve_bench: set GRAPHREC_BENCH_NEO4J_URI (and _PASSWORD) to a database with the dataset "
               "loaded and its text embedded", file=sys.stderr)
         return 2
-    from graphrec.db import connect
-    from graphrec.loaders import load_graph
-    from graphrec.loaders.spec import discover_spec
     from graphrec.train.threads import set_threads
 
     set_threads(1)
     seeds = [int(s) for s in a.seeds.split(",")]
     started, load0 = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), loadavg()
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as settings:
-        driver = connect(settings)
-        try:
-            spec = discover_spec(driver, interactions=a.interactions.split(",") if a.interactions else None)
-            graph = load_graph(driver, spec)
-        finally:
-            driver.close()
+    graph = bench_graph(a.interactions)
     runs = [_seed(graph, seed) for seed in seeds]
     minutes = (time.perf_counter() - t0) / 60
     body = (f"## Cold items as served: {a.name}\n\n"

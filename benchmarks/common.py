@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from graphrec.config import Settings, load_settings
+from graphrec.loaders.types import RecGraph
 
 
 @contextmanager
@@ -44,3 +46,21 @@ def loadavg() -> str:
     """The 1/5/15-minute load average, as BENCHMARKS.md prints it."""
     one, five, fifteen = os.getloadavg()
     return f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
+
+
+def bench_graph(interactions: str | None) -> RecGraph:
+    """The graph of the database a benchmark is pointed at (``GRAPHREC_BENCH_NEO4J_URI``, else a throwaway one),
+    streamed with the loader's default split; ``interactions``: comma-separated positive behaviours (default:
+    every behaviour)."""
+    from graphrec.db import connect
+    from graphrec.loaders import load_graph
+    from graphrec.loaders.spec import discover_spec
+
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as settings:
+        driver = connect(settings)
+        try:
+            spec = discover_spec(driver, interactions=interactions.split(",") if interactions else None)
+            return load_graph(driver, spec)
+        finally:
+            driver.close()
+

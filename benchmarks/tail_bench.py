@@ -17,13 +17,11 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import torch
 
-from benchmarks.common import loadavg, server
+from benchmarks.common import bench_graph, loadavg
 from benchmarks.report import write_section
 from graphrec.loaders.types import RecGraph
 
@@ -83,9 +81,6 @@ def main(argv: list[str] | None = None) -> int:
         print("tail_bench: set GRAPHREC_BENCH_NEO4J_URI (and _PASSWORD) to a database with the dataset loaded",
               file=sys.stderr)
         return 2
-    from graphrec.db import connect
-    from graphrec.loaders import load_graph
-    from graphrec.loaders.spec import discover_spec
     from graphrec.train.threads import set_threads
 
     set_threads(1)
@@ -93,13 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     swaps = [int(m) for m in a.swaps.split(",")]
     started, load0 = time.strftime("%Y-%m-%d %H:%M", time.gmtime()), loadavg()
     t0 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as settings:
-        driver = connect(settings)
-        try:
-            spec = discover_spec(driver, interactions=a.interactions.split(",") if a.interactions else None)
-            graph = load_graph(driver, spec)
-        finally:
-            driver.close()
+    graph = bench_graph(a.interactions)
     curves = [_curve(graph, seed, swaps) for seed in seeds]
     minutes = (time.perf_counter() - t0) / 60
     body = (f"## The long tail, one swap count at a time: {a.name}\n\n"
