@@ -63,8 +63,8 @@ def top_scored(score: Scorer, num_users: int, exclude: Tensor, k: int, batch_siz
                top: TopK | None = None, label: str = "",
                rerank: CoverageRerank | None = None) -> tuple[Tensor, Tensor]:
     """Top-``k`` unseen items of every user: ``([U, k] items (-1 pads), [U, k] scores)``, exact from the scorer,
-    or from ``top`` where the model has one (:attr:`Fitted.top`); with ``rerank``, the users' lists re-ranked
-    together in user order (:mod:`graphrec.train.rerank`). With ``label``, a line on stderr every
+    or from ``top`` where the model has one (:attr:`Fitted.top`); with ``rerank``, every user's window ranked
+    first and the lists re-ranked together (:mod:`graphrec.train.rerank`). With ``label``, a line on stderr every
     :data:`TOP_PROGRESS_S` seconds: users done, share, elapsed and the time left at that pace."""
     from graphrec.train.metrics import _by_position
 
