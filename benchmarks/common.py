@@ -48,19 +48,12 @@ def loadavg() -> str:
     return f"{one:.1f} / {five:.1f} / {fifteen:.1f}"
 
 
-def bench_graph(interactions: str | None) -> RecGraph:
+def bench_graph(interactions: str | None, seed: int = 2020) -> RecGraph:
     """The graph of the database a benchmark is pointed at (``GRAPHREC_BENCH_NEO4J_URI``, else a throwaway one),
-    streamed with the loader's default split; ``interactions``: comma-separated positive behaviours (default:
-    every behaviour)."""
-    from graphrec.db import connect
-    from graphrec.loaders import load_graph
-    from graphrec.loaders.spec import discover_spec
+    streamed and split as ``graphrec evaluate --seed seed`` streams it (its stored split, else seeded; 2020 is
+    evaluate's default), so a bench's figures sit on the table's split; ``interactions``: comma-separated positive
+    behaviours (default: every behaviour)."""
+    from graphrec.api import Session
 
-    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as settings:
-        driver = connect(settings)
-        try:
-            spec = discover_spec(driver, interactions=interactions.split(",") if interactions else None)
-            return load_graph(driver, spec)
-        finally:
-            driver.close()
-
+    with tempfile.TemporaryDirectory() as tmp, server(Path(tmp)) as settings, Session(settings) as session:
+        return session.graph(seed=seed, interactions=interactions.split(",") if interactions else None)

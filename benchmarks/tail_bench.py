@@ -2,7 +2,8 @@
 
 Run as ``GRAPHREC_BENCH_NEO4J_URI=bolt://… GRAPHREC_BENCH_NEO4J_PASSWORD=… python -m benchmarks.tail_bench
 --name lastfm-2k [--interactions LISTENED] [--seeds 2020] [--swaps 0,1,2,…]`` against a loaded database (the
-graph as ``graphrec evaluate`` streams it: its stored or seeded split). Per seed the default model is selected
+graph as ``graphrec evaluate`` streams it: its stored split, else the one ``evaluate``'s default seed draws, so the
+curve and the evaluate table share their test pairs). Per seed the default model is selected
 once, as :func:`graphrec.fit` selects it, and refit on the training and validation pairs, then scored with each
 number of coverage swaps per user (``cover_swaps``: the test users' lists re-ranked together,
 :mod:`graphrec.train.rerank`, as ``--pop-debias`` re-ranks with its chosen one) on the test pairs
@@ -96,9 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             + (f" --interactions {a.interactions}" if a.interactions else "")
             + f" --seeds {a.seeds} --swaps {a.swaps}`, one torch thread, {started} UTC, {minutes:.0f} min, load "
             f"average {load0} at the start, {loadavg()} at the end. {graph.num_users:,} users × "
-            f"{graph.num_items:,} items, {graph.test.size(1):,} test pairs. Per seed the default model is selected "
-            "once, refit, and scored with each number of swaps per user (`cover_swaps`), the test users' lists "
-            "re-ranked together; mean over the seeds"
+            f"{graph.num_items:,} items, {graph.test.size(1):,} test pairs (`graphrec evaluate`'s split). Per seed "
+            "the default model is selected once, refit, and scored with each number of swaps per user "
+            "(`cover_swaps`), the test users' lists re-ranked together; mean over the seeds"
             + (" ± std" if len(seeds) > 1 else "") + ".\n\n" + _table(curves, swaps))
     if a.no_write:
         print(body)
