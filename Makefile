@@ -109,3 +109,4 @@ bench: venv
 	$(PY) -m benchmarks.http_bench
 	$(PY) -m benchmarks.refresh_bench
 	$(PY) -m benchmarks.diverse_bench
+	$(PY) -m benchmarks.rerank_bench
