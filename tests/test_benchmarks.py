@@ -84,3 +84,13 @@ def test_cold_serve_bench_refuses_without_a_loaded_database(monkeypatch: pytest.
     monkeypatch.delenv("GRAPHREC_BENCH_NEO4J_URI", raising=False)
     assert main(["--name", "x"]) == 2
     assert "GRAPHREC_BENCH_NEO4J_URI" in capsys.readouterr().err
+
+
+def test_rerank_bench_reranks_a_shared_head_and_reports_its_memory() -> None:
+    from benchmarks.rerank_bench import _table, child
+
+    got = child(300, 2_000, 3)
+    assert got["users"] == 300 and got["window_mib"] == pytest.approx(300 * 100 * (8 + 4) / 2**20)
+    assert got["coverage_before"] < 0.5 < got["coverage_after"]     # the head shared, then widened
+    assert got["rss_after_mib"] >= got["rss_before_mib"] > 0
+    assert "| 300 | 2,000 | 3 |" in _table([got])
