@@ -62,7 +62,7 @@ from graphrec.train.matrices import SideInfo, interactions, side_info, to_torch
 from graphrec.train.metrics import rank_scored
 from graphrec.train.operator import Operator, RowProducts, SparseEase, SparseInputs
 from graphrec.train.protocols import pair_times
-from graphrec.train.rerank import NESTED_SEED_STEP, CoverageRerank, Fit, choose_swaps
+from graphrec.train.rerank import CoverageRerank, choose_swaps
 from graphrec.train.sampling import carve_validation
 from graphrec.train.search import Best, climb, search
 
@@ -401,29 +401,20 @@ class GraphRecommender(_ItemItem):
         if pop:
             chosen.params["cover_swaps"] = pop["cover_swaps"]
             chosen.info["cover_search"] = pop["cover_search"]
-            chosen.info["cover_shrink"] = pop["cover_shrink"]
         return chosen
 
     def _pop_debias(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
                     progress: bool) -> dict[str, Any]:
         """The coverage re-ranking's swaps per user (:mod:`graphrec.train.rerank`) on ``valid``, the first member
-        (with the chosen cold boost) refit on ``train`` and on ``train`` less a carve as large as ``valid`` (``{}``:
-        ``pop_debias`` ``None``, or the sparse path)."""
+        refit on ``train`` with the chosen cold boost (``{}``: ``pop_debias`` ``None``, or the sparse path)."""
         budget = self.cfg.pop_debias
         if budget is None or not self._debiases(graph):
             return {}
-        share = valid.size(1) / max(1, train.size(1))
-        nested, _ = carve_validation(train, graph.num_users, min(share, 0.5), self.cfg.seed + NESTED_SEED_STEP)
-        fits = [self._first_member_fit(graph, pairs, p) for pairs in (train, nested)]
-        return choose_swaps(fits[0], fits[1], valid, budget, self.score_batch(graph.num_items), progress)
-
-    def _first_member_fit(self, graph: RecGraph, train: Tensor, p: dict[str, Any]) -> Fit:
-        """The first member of ``p`` refit on ``train`` with the chosen cold blend and boost."""
         inp = interactions(train, graph.num_users, graph.num_items)
         member = (p.get("members") or [p])[0]
         op, _ = self._refit_one(graph, train, side_info(graph), member, inp)
         self._scale_items(graph, op, train, inp, {k: p.get(k) for k in ("cold_blend", "cold_sim", "cold_boost")})
-        return op, inp, train
+        return choose_swaps(op, inp, train, valid, budget, self.score_batch(graph.num_items), progress)
 
     def _cold_boost(self, graph: RecGraph, train: Tensor, valid: Tensor, p: dict[str, Any],
                     progress: bool) -> dict[str, Any]:
@@ -478,10 +469,10 @@ class GraphRecommender(_ItemItem):
 
     def _stage_refits(self, graph: RecGraph, train: Tensor, valid: Tensor) -> int:
         """Solves the stages after the weights' search take: one refit of the first member each, on its own carve
-        (the cold items', the cold users'), two for the coverage re-ranking (the selection pairs, a nested carve)."""
+        (the cold items', the cold users') or on the selection pairs (the popularity exponent)."""
         cold = zero_degree(torch.cat([train.long().cpu(), valid.long().cpu()], 1), graph.num_items)
         return sum((self._tunes_cold_items(graph, cold), self._tunes_cold_users(graph, train, valid),
-                    2 * self._debiases(graph)))
+                    self._debiases(graph)))
 
     def _cold_sims(self, graph: RecGraph, cold: Tensor) -> Similarity | None:
         """``(entity weight, k) ↦`` the content similarity of every item to each ``cold`` item by the text and

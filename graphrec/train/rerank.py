@@ -16,8 +16,7 @@ popularity (Steck, RecSys 2011), whose test curve on MovieLens-100K u1 reached 1
 Recall@20 (BENCHMARKS.md § the long tail).
 
 ``swaps`` is the largest coverage@20 on the validation pairs among :data:`SWAPS` whose validation Recall@20 loses
-at most a budget (``TrainConfig.pop_debias``) against none, read at the refit's size and counting one standard
-error of that loss (:func:`choose_swaps`). The lists
+at most a budget (``TrainConfig.pop_debias``) against none, counting one standard error of that loss. The lists
 re-ranked together are the lists served together: a measurement's users' (coverage@K counts those lists),
 write-back's every user's (RECOMMENDED). A list computed alone (``recommend --realtime``, ``refresh``) sees no
 other list and keeps the scores' order.
@@ -39,6 +38,7 @@ from torch import Tensor
 from graphrec.ranking import top_unseen
 from graphrec.train.metrics import _by_position, rank_groups
 from graphrec.train.operator import Operator
+from graphrec.train.search import search
 
 WINDOW = 100
 """Candidates per user the re-ranking may draw from: its top ``WINDOW`` by score."""
@@ -48,11 +48,9 @@ REACH = 0.3
 """The largest scaled score gap (``k``-th item's minus the candidate's, within the window) an item is moved over."""
 FOLDS = 10
 """Folds of the validation users the loss's standard error is taken over (:func:`choose_swaps`)."""
-NESTED_SEED_STEP = 4_099
-"""Added to the fit's seed for the nested carve :func:`choose_swaps` reads the loss's trend on."""
 SWAPS = (1, 2, 3, 4, 6, 8)
-"""Items per user the re-ranking may replace, tried after none (every count is tried: the reading at the refit's
-size pools them)."""
+"""Items per user the re-ranking may replace, tried after none (the search stops at the second in a row past
+the budget)."""
 
 
 @dataclass(frozen=True)
@@ -111,68 +109,41 @@ class CoverageRerank:
         return int(twice[-1]) if twice.size else -1
 
 
-Fit = tuple[Operator, sp.csr_matrix, Tensor]
-"""A fit the validation pairs are ranked by: ``(operator, its input rows, its training pairs)``."""
-
-
-def choose_swaps(fit: Fit, nested: Fit, valid: Tensor, budget: float, batch: int,
+def choose_swaps(op: Operator, inp: sp.csr_matrix, train: Tensor, valid: Tensor, budget: float, batch: int,
                  progress: bool) -> dict[str, Any]:
-    """``{"cover_swaps": m, "cover_search": rows, "cover_shrink": ρ}``: the largest validation coverage@20 whose
-    relative loss of Recall@20 against none, read at the refit's size and counting one standard error, is at most
-    ``budget``.
-
-    ``fit`` is the selection's fit (on the pairs beside ``valid``), ``nested`` the same setting fitted on those
-    pairs less a carve as large as ``valid``: both rank ``valid``. The loss is read at the size of the refit (one
-    step of as many pairs again) as ``ρ`` times ``fit``'s, ``ρ`` the ratio of ``fit``'s losses to ``nested``'s
-    summed over every count (:func:`shrink`): a model fitted on more pairs ranks its hits nearer the top, so the
-    items a re-ranking drops from the foot of a list are hits less often. On lastfm-2k (evaluate's split) the loss
-    of 1–8 swaps was 0.9–3.1% fitted on 60% of the pairs, 0.9–2.6% on 70%, 0.3–1.8% on the refit's 80% (the test
-    pairs). The one standard error (Breiman
-    et al., *Classification and Regression Trees*, 1984) is over :data:`FOLDS` folds of the validation users, each
-    fold's loss against its own Recall@20 without re-ranking: the validation pairs are a sample, and the bare
-    budget once chose 6 swaps (0.96% on validation) that cost the test pairs 1.4%. Each fit's validation windows
-    are scored once; every trial re-ranks them (:func:`window_scorer`)."""
-    users = torch.unique(valid[0].long().cpu())
-    folds = {f"fold {f}": users[f::FOLDS] for f in range(FOLDS)}
-    counts = (0, *SWAPS)
-    outer = _curve(fit, users, valid, folds, counts, batch)
-    inner = _curve(nested, users, valid, folds, counts, batch)
-    rho = shrink([outer[m][0]["all"] for m in counts], [inner[m][0]["all"] for m in counts])
-    rows: list[dict[str, float]] = []
-    for m in counts:
-        recall, coverage = outer[m]
-        losses = [rho * (1 - recall[g] / outer[0][0][g]) for g in folds if outer[0][0][g] > 0]
-        rows.append({"cover_swaps": m, "recall@20": recall["all"], "coverage@20": coverage,
-                     "nested_recall@20": inner[m][0]["all"], "loss": rho * (1 - recall["all"] / outer[0][0]["all"]),
-                     "loss_error": statistics.stdev(losses) / len(losses) ** 0.5 if m and len(losses) > 1 else 0.0})
-    allowed = [r for r in rows if r["loss"] + r["loss_error"] <= budget]
-    best = max(allowed, key=lambda r: (r["coverage@20"], -r["cover_swaps"]))
-    if progress:
-        print(f"  graph coverage swaps: {best['cover_swaps']:.0f} (losses read ×{rho:.2f} at the refit's size)",
-              file=sys.stderr, flush=True)
-    return {"cover_swaps": int(best["cover_swaps"]), "cover_search": rows, "cover_shrink": rho}
-
-
-def shrink(outer: list[float], inner: list[float]) -> float:
-    """``ρ`` in ``[0, 1]``: the relative Recall@20 losses of the re-ranked counts against none (``outer[0]``,
-    ``inner[0]``) summed at the larger fit over the smaller (1 where the smaller loses nothing)."""
-    big = sum(1 - r / outer[0] for r in outer[1:]) if outer[0] > 0 else 0.0
-    small = sum(1 - r / inner[0] for r in inner[1:]) if inner[0] > 0 else 0.0
-    return min(1.0, max(0.0, big / small)) if small > 0 else 1.0
-
-
-def _curve(fit: Fit, users: Tensor, valid: Tensor, folds: dict[str, Tensor], counts: tuple[int, ...],
-           batch: int) -> dict[int, tuple[dict[str, float], float]]:
-    """Per count of swaps: Recall@20 of ``valid`` in each fold (and ``"all"``) ranked by ``fit``, coverage@20."""
-    op, inp, train = fit
+    """``{"cover_swaps": m, "cover_search": rows}`` for ``op`` fitted on ``train`` (``inp`` its rows), scored on
+    ``valid``: the largest coverage@20 whose relative loss of Recall@20 against none, plus one standard error, is
+    at most ``budget`` — the one-standard-error rule (Breiman et al., *Classification and Regression Trees*, 1984):
+    the validation pairs are a sample, and the first choice within the bare budget on lastfm-2k (6 swaps: 0.96%
+    on validation) cost the test pairs 1.4%. The error is over :data:`FOLDS` folds of the validation users, each
+    fold's loss against its own Recall@20 without re-ranking. The validation users' windows are scored once; every
+    trial re-ranks them (:func:`window_scorer`)."""
     n = int(inp.shape[1])
+    rows: list[dict[str, float]] = []
+    users = torch.unique(valid[0].long().cpu())
     score = window_scorer(users, *windows(op.scorer(inp), users, train, batch), n)
-    out = {}
-    for m in counts:
-        got = rank_groups(score, n, valid, [train], (COVER_K,), batch, tail=True,
-                          rerank=CoverageRerank(m) if m else None, groups=folds)
-        out[m] = ({g: v["recall@20"] for g, v in got.items()}, got["all"]["coverage@20"])
-    return out
+    folds = {f"fold {f}": users[f::FOLDS] for f in range(FOLDS)}
+    base: dict[str, float] = {}
+
+    def trial(swaps: int) -> tuple[float, float, float]:
+        rerank = CoverageRerank(swaps) if swaps else None
+        m = rank_groups(score, n, valid, [train], (COVER_K,), batch, tail=True, rerank=rerank, groups=folds)
+        recall = {g: v["recall@20"] for g, v in m.items()}
+        base.update(recall if not base else {})
+        losses = [1 - recall[g] / base[g] for g in folds if base[g] > 0]
+        error = statistics.stdev(losses) / len(losses) ** 0.5 if len(losses) > 1 else 0.0
+        rows.append({"cover_swaps": swaps, "recall@20": recall["all"], "coverage@20": m["all"]["coverage@20"],
+                     "loss_error": error})
+        return recall["all"], m["all"]["coverage@20"], error
+
+    def within_budget(result: tuple[float, float, float]) -> float:
+        recall, coverage, error = result
+        return coverage if 1 - recall / base["all"] + error <= budget else float("-inf")
+
+    best = search((0, *SWAPS), trial, within_budget, label="graph coverage swaps", progress=progress, patience=2)
+    if progress:
+        print(f"  graph coverage swaps: {best.candidate}", file=sys.stderr, flush=True)
+    return {"cover_swaps": int(best.candidate or 0), "cover_search": rows}
 
 
 def windows(score: Callable[[Tensor], Tensor], users: Tensor, exclude: Tensor, batch: int) -> tuple[Tensor, Tensor]:

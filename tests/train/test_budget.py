@@ -51,7 +51,7 @@ def test_the_budget_counts_the_cold_and_debiasing_refits(pop_debias: float | Non
     found = BUDGET.search(capsys.readouterr().err)
     assert found and found.group(2) is not None
     few = needs_blend(graph.train, graph.num_users)                 # the cold-user stage, where a user has ≤ 3
-    refits = 1 + int(few) + 2 * int(pop_debias is not None)     # the re-ranking: its fit and a nested one
+    refits = 1 + int(few) + int(pop_debias is not None)
     assert int(found.group(2)) == refits
     assert int(found.group(1)) == 3 * 7 + refits                    # the search's own bound (above) plus them
 
