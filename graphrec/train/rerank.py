@@ -35,8 +35,7 @@ import scipy.sparse as sp
 import torch
 from torch import Tensor
 
-from graphrec.ranking import top_unseen
-from graphrec.train.metrics import _by_position, rank_groups
+from graphrec.train.metrics import _lists, rank_groups
 from graphrec.train.operator import Operator
 from graphrec.train.search import search
 
@@ -121,7 +120,7 @@ def choose_swaps(op: Operator, inp: sp.csr_matrix, train: Tensor, valid: Tensor,
     n = int(inp.shape[1])
     rows: list[dict[str, float]] = []
     users = torch.unique(valid[0].long().cpu())
-    score = window_scorer(users, *windows(op.scorer(inp), users, train, batch), n)
+    score = window_scorer(users, *windows(op.scorer(inp), users, train, n, batch), n)
     folds = {f"fold {f}": users[f::FOLDS] for f in range(FOLDS)}
     base: dict[str, float] = {}
 
@@ -146,17 +145,15 @@ def choose_swaps(op: Operator, inp: sp.csr_matrix, train: Tensor, valid: Tensor,
     return {"cover_swaps": int(best.candidate or 0), "cover_search": rows}
 
 
-def windows(score: Callable[[Tensor], Tensor], users: Tensor, exclude: Tensor, batch: int) -> tuple[Tensor, Tensor]:
-    """The sorted ``users``' top :data:`WINDOW` items not in ``exclude`` and their scores (``-inf``: none left)."""
-    pos, item, bounds = _by_position(exclude.long().cpu(), users)
-    out_i, out_s = [], []
-    for s in range(0, users.numel(), batch):
-        e = min(s + batch, users.numel())
-        a, b = int(bounds[s]), int(bounds[e])
-        idx, best = top_unseen(score(users[s:e]).float().cpu(), pos[a:b] - s, item[a:b], WINDOW, pad=False)
-        out_i.append(idx)
-        out_s.append(best)
-    return torch.cat(out_i), torch.cat(out_s)
+def windows(score: Callable[[Tensor], Tensor], users: Tensor, exclude: Tensor, num_items: int,
+            batch: int) -> tuple[Tensor, Tensor]:
+    """The sorted ``users``' top :data:`WINDOW` items not in ``exclude`` and their scores (``-inf``: none left),
+    ranked as every measurement ranks (:func:`graphrec.train.metrics._lists`)."""
+    everything = torch.ones(num_items, dtype=torch.bool)
+    parts = [(top.cpu(), best.cpu())
+             for _, top, best in _lists(score, num_items, [exclude.long().cpu()], WINDOW, batch, users, everything,
+                                        None)]
+    return torch.cat([t for t, _ in parts]), torch.cat([b for _, b in parts])
 
 
 def window_scorer(users: Tensor, items: Tensor, scores: Tensor, num_items: int) -> Callable[[Tensor], Tensor]:

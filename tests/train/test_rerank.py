@@ -120,7 +120,7 @@ def test_the_windows_rank_as_the_full_scores_do() -> None:
     model = GraphRecommender(CFG, torch.device("cpu"))
     score = model.refit(graph, graph.train, Selection(params={"lam": 10.0}), False).scorer
     users = torch.unique(graph.valid[0])
-    cached = window_scorer(users, *windows(score, users, graph.train, 7), graph.num_items)
+    cached = window_scorer(users, *windows(score, users, graph.train, graph.num_items, 7), graph.num_items)
     for rerank in (None, CoverageRerank(2, k=3)):
         full = rank_scored(score, graph.num_items, graph.valid, [graph.train], (3, 20), tail=True, rerank=rerank)
         assert rank_scored(cached, graph.num_items, graph.valid, [graph.train], (3, 20), tail=True,
